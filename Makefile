@@ -1,0 +1,44 @@
+# Bot4 — the two commands a newcomer needs are `make run` and `make test`.
+# Everything installs itself: a private uv in .tools/, the locked environment in .venv/.
+SHELL := /bin/bash
+PY ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test bench soak lint typecheck unit audit nofakes bandit env env-run clean
+
+$(UV):
+	$(PY) -m venv .tools
+	.tools/bin/pip install -q "uv==$(UV_VERSION)"
+
+# The full environment (dev + bench groups) for tests and benchmarks.
+env: $(UV)
+	$(UV) sync --frozen --all-groups
+
+# Runtime only: `make run` does not install peers or test tools.
+env-run: $(UV)
+	$(UV) sync --frozen --no-default-groups
+
+run: env-run
+	$(BIN)/bot4 run
+
+test: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict src
+	$(BIN)/python scripts/no_fakes.py
+	$(BIN)/bandit -q -c pyproject.toml -r src
+	$(BIN)/python scripts/audit.py
+	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+
+bench: env
+	$(BIN)/bot4 bench all
+
+soak: env
+	$(BIN)/python -m pytest -m slow --run-slow tests/soak
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .coverage* htmlcov

@@ -1,0 +1,72 @@
+"""The `bot4` command: one typer app; each subsystem adds its commands from its own module."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot4 import __version__
+
+app = typer.Typer(
+    name="bot4",
+    help="Bot4: automated crypto trading core (market data, risk, OMS, breakers, storage).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bot4 {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING...")] = "INFO",
+) -> None:
+    """Bot4: automated crypto trading core."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@app.command()
+def run() -> None:
+    """Run Bot4's main job (for now: a demo of the circuit breakers)."""
+    from bot4.resilience.demo import run_demo
+
+    run_demo()
+
+
+def _bench_root() -> Path:
+    """The repo's `bench/` folder: benchmarks run from a source checkout, not an installed wheel."""
+    return Path(__file__).resolve().parents[2] / "bench"
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="Benchmark family (breaker, ..., or 'all').")],
+    quick: Annotated[bool, typer.Option("--quick", help="Fewer samples; under 20 s.")] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the results as JSON here.")
+    ] = None,
+) -> None:
+    """Run one benchmark family and print its percentiles."""
+    root = _bench_root()
+    if not (root / "harness.py").is_file():
+        typer.echo(f"error: no benchmark suite at {root} (run from a source checkout)", err=True)
+        raise typer.Exit(2)
+    sys.path.insert(0, str(root.parent))
+    runner = importlib.import_module("bench.runner")
+    raise typer.Exit(runner.main(name, quick=quick, json_path=json_path))

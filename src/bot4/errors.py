@@ -1,0 +1,85 @@
+"""Every exception Bot4 raises, in one tree.
+
+    Bot4Error
+    ├── ConfigError                 a config file or value that cannot work
+    ├── CircuitOpenError            a breaker refused a call (resilience)
+    │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
+    ├── FeedError                   market data could not be used
+    │   ├── MessageError            one malformed or unknown message (counted, never fatal)
+    │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
+    ├── VenueError                  a venue could not take or answer a request
+    ├── OrderStateError             an order event not allowed from the order's state
+    ├── StorageError                a database or journal could not be used
+    └── ApiError                    the control API was called wrongly
+
+Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "BookDesynced",
+    "Bot4Error",
+    "CircuitOpenError",
+    "ConfigError",
+    "FeedError",
+    "HalfOpenExhaustedError",
+    "MessageError",
+    "OrderStateError",
+    "StorageError",
+    "VenueError",
+]
+
+
+class Bot4Error(Exception):
+    """The root: catch this to catch anything Bot4 raises on purpose."""
+
+
+class ConfigError(Bot4Error):
+    """Raised when a config cannot work; the message names the file, the key and what is wrong."""
+
+
+class CircuitOpenError(Bot4Error):
+    """Raised when a circuit breaker rejects a call because its circuit is open.
+
+    `name` is the breaker; `remaining_s` how long until it will try a half-open call (0 when the
+    rejection is not about time, e.g. a forced-open breaker).
+    """
+
+    def __init__(self, name: str, remaining_s: float, message: str | None = None) -> None:
+        self.name = name
+        self.remaining_s = remaining_s
+        super().__init__(message or f"circuit {name!r} is open; retry in {remaining_s:.3f}s")
+
+
+class HalfOpenExhaustedError(CircuitOpenError):
+    """Raised when a half-open breaker already has its maximum of trial calls in flight."""
+
+
+class FeedError(Bot4Error):
+    """Raised when market data from a feed cannot be used."""
+
+
+class MessageError(FeedError):
+    """Raised for one malformed or unknown feed message; the feed counts it and goes on."""
+
+
+class BookDesynced(FeedError):  # noqa: N818 - a state, named as the trader says it
+    """Raised when a sequence gap or checksum mismatch means a book must be resynced."""
+
+
+class VenueError(Bot4Error):
+    """Raised when a venue cannot take a request or its answer cannot be understood."""
+
+
+class OrderStateError(Bot4Error):
+    """Raised when an order event is not allowed from the order's current state."""
+
+
+class StorageError(Bot4Error):
+    """Raised when a database or the journal cannot be used (the message names host and reason)."""
+
+
+class ApiError(Bot4Error):
+    """Raised when the control API is called with something it cannot do."""

@@ -1,0 +1,29 @@
+# bot4.model: value types shared by every layer; depends only on msgspec.
+#   _fixed       decimal strings <-> fixed-point ints
+#   _enums       Side, OrderType, TimeInForce, AccountType
+#   _instrument  Instrument, InstrumentId
+"""Bot4's value types: instruments, fixed-point numbers, enums, events."""
+
+from bot4.model._enums import AccountType as AccountType
+from bot4.model._enums import OrderType as OrderType
+from bot4.model._enums import Side as Side
+from bot4.model._enums import TimeInForce as TimeInForce
+from bot4.model._fixed import decimals_of as decimals_of
+from bot4.model._fixed import from_fixed as from_fixed
+from bot4.model._fixed import to_fixed as to_fixed
+from bot4.model._instrument import Instrument as Instrument
+from bot4.model._instrument import InstrumentId as InstrumentId
+from bot4.model._instrument import instrument_id as instrument_id
+
+__all__ = [
+    "AccountType",
+    "Instrument",
+    "InstrumentId",
+    "OrderType",
+    "Side",
+    "TimeInForce",
+    "decimals_of",
+    "from_fixed",
+    "instrument_id",
+    "to_fixed",
+]
