@@ -2,6 +2,7 @@
 #   _fixed       decimal strings <-> fixed-point ints
 #   _enums       Side, OrderType, TimeInForce, AccountType
 #   _instrument  Instrument, InstrumentId
+#   _orders      OrderRequest, ClientOrderId (what a strategy asks the risk engine/OMS for)
 """Bot4's value types: instruments, fixed-point numbers, enums, events."""
 
 from bot4.model._enums import AccountType as AccountType
@@ -14,11 +15,15 @@ from bot4.model._fixed import to_fixed as to_fixed
 from bot4.model._instrument import Instrument as Instrument
 from bot4.model._instrument import InstrumentId as InstrumentId
 from bot4.model._instrument import instrument_id as instrument_id
+from bot4.model._orders import ClientOrderId as ClientOrderId
+from bot4.model._orders import OrderRequest as OrderRequest
 
 __all__ = [
     "AccountType",
+    "ClientOrderId",
     "Instrument",
     "InstrumentId",
+    "OrderRequest",
     "OrderType",
     "Side",
     "TimeInForce",
