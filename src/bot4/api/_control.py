@@ -67,7 +67,7 @@ class OrderView(TypedDict):
 
 
 class RejectionView(TypedDict):
-    """Why one recent order did not go out or did not rest: risk denied it or the venue rejected it."""
+    """Why a recent order did not go out or rest: risk denied it or the venue rejected it."""
 
     client_order_id: str
     source: Literal["risk", "venue"]
