@@ -71,6 +71,8 @@ def latency_case(name: str, hist: HdrHistogram, elapsed_ns: int | None = None) -
         "case": name,
         "unit": "ns",
         "samples": n,
+        "cdf": cdf_points(hist),
+        "hist": log_buckets(hist),
         "p50": hist.get_value_at_percentile(50),
         "p95": hist.get_value_at_percentile(95),
         "p99": hist.get_value_at_percentile(99),
@@ -78,6 +80,34 @@ def latency_case(name: str, hist: HdrHistogram, elapsed_ns: int | None = None) -
         "max": hist.get_max_value(),
         "throughput_per_s": (n / (elapsed_ns / 1e9)) if elapsed_ns > 0 else None,
     }
+
+
+# Percentiles for the report's CDF plots: dense near the tail, where latency stories are told.
+CDF_PERCENTILES = [
+    *(float(p) for p in range(1, 90)),
+    *(90 + i * 0.5 for i in range(18)),
+    99.0,
+    99.5,
+    99.75,
+    99.9,
+    99.95,
+    99.99,
+    99.999,
+    100.0,
+]
+
+
+def cdf_points(hist: HdrHistogram) -> list[list[float]]:
+    """[[percentile, value_ns], ...] for plotting a latency CDF from the case alone."""
+    return [[p, hist.get_value_at_percentile(p)] for p in CDF_PERCENTILES]
+
+
+def log_buckets(hist: HdrHistogram) -> list[list[int]]:
+    """[[bucket_upper_ns, count], ...] in powers of two from 8 ns, for the report's histograms."""
+    return [
+        [int(b.value_iterated_to), int(b.count_added_in_this_iter_step)]
+        for b in hist.get_log_iterator(8, 2)
+    ]
 
 
 def throughput_case(name: str, unit: str, count: int, elapsed_s: list[float]) -> Case:

@@ -61,12 +61,21 @@ def bench(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the results as JSON here.")
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="'all': results folder (default bench/results/DATE)."),
+    ] = None,
+    callgrind: Annotated[
+        bool, typer.Option("--callgrind", help="'all': also count instructions under callgrind.")
+    ] = False,
 ) -> None:
-    """Run one benchmark family and print its percentiles."""
+    """Run one benchmark family (or 'all', with summary and HTML report) and print percentiles."""
     root = _bench_root()
     if not (root / "harness.py").is_file():
         typer.echo(f"error: no benchmark suite at {root} (run from a source checkout)", err=True)
         raise typer.Exit(2)
     sys.path.insert(0, str(root.parent))
     runner = importlib.import_module("bench.runner")
-    raise typer.Exit(runner.main(name, quick=quick, json_path=json_path))
+    raise typer.Exit(
+        runner.main(name, quick=quick, json_path=json_path, out_dir=out, callgrind=callgrind)
+    )
