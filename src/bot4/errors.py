@@ -9,6 +9,7 @@
     │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
+    │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
     └── ApiError                    the control API was called wrongly
 
@@ -27,6 +28,7 @@ __all__ = [
     "HalfOpenExhaustedError",
     "MessageError",
     "OrderStateError",
+    "OverfillError",
     "StorageError",
     "VenueError",
 ]
@@ -75,6 +77,10 @@ class VenueError(Bot4Error):
 
 class OrderStateError(Bot4Error):
     """Raised when an order event is not allowed from the order's current state."""
+
+
+class OverfillError(OrderStateError):
+    """Raised when a fill would make an order's filled quantity exceed its quantity."""
 
 
 class StorageError(Bot4Error):
