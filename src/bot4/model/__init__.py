@@ -2,6 +2,7 @@
 #   _fixed       decimal strings <-> fixed-point ints
 #   _enums       Side, OrderType, TimeInForce, AccountType
 #   _instrument  Instrument, InstrumentId
+#   _marketdata  TradeTick, BookDeltas, TopOfBook, Candle (normalised feed events)
 #   _orders      OrderRequest, ClientOrderId (what a strategy asks the risk engine/OMS for)
 """Bot4's value types: instruments, fixed-point numbers, enums, events."""
 
@@ -15,11 +16,19 @@ from bot4.model._fixed import to_fixed as to_fixed
 from bot4.model._instrument import Instrument as Instrument
 from bot4.model._instrument import InstrumentId as InstrumentId
 from bot4.model._instrument import instrument_id as instrument_id
+from bot4.model._marketdata import BookDelta as BookDelta
+from bot4.model._marketdata import BookDeltas as BookDeltas
+from bot4.model._marketdata import Candle as Candle
+from bot4.model._marketdata import TopOfBook as TopOfBook
+from bot4.model._marketdata import TradeTick as TradeTick
 from bot4.model._orders import ClientOrderId as ClientOrderId
 from bot4.model._orders import OrderRequest as OrderRequest
 
 __all__ = [
     "AccountType",
+    "BookDelta",
+    "BookDeltas",
+    "Candle",
     "ClientOrderId",
     "Instrument",
     "InstrumentId",
@@ -27,6 +36,8 @@ __all__ = [
     "OrderType",
     "Side",
     "TimeInForce",
+    "TopOfBook",
+    "TradeTick",
     "decimals_of",
     "from_fixed",
     "instrument_id",
