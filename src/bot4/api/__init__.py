@@ -1,8 +1,17 @@
-# bot4.api: the operator's side of a running node; depends on clock, errors and the
-# NodeControl protocol only (never on the engine, which implements that protocol).
-#   _control   NodeControl protocol and the JSON views it returns
+# bot4.api: the operator's side of a running node. Depends on clock and model only; the engine
+# depends on it (TradingNode implements NodeControl), never the other way round.
+#   _control      NodeControl protocol and the JSON views it returns
+#   _metrics      NodeMetrics: the node's Prometheus metrics in a registry of its own
+#   _token        the bearer token: resolve, generate, 0600 file, constant-time compare
+#   _auth         401 for every route but /health (ASGI middleware), dashboard session cookie
+#   _app          create_app: the FastAPI routes
+#   _dashboard    the dashboard page (dashboard/*.html|js|css, no build step)
+#   _server       ApiServer / serve: uvicorn inside the node's event loop
+#   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
+#   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`
 """Control API, Prometheus metrics and dashboard of a running Bot4 node."""
 
+from bot4.api._app import create_app as create_app
 from bot4.api._control import BreakerView as BreakerView
 from bot4.api._control import KillSwitchView as KillSwitchView
 from bot4.api._control import NodeControl as NodeControl
@@ -15,11 +24,34 @@ from bot4.api._control import ReloadResult as ReloadResult
 from bot4.api._control import StatusView as StatusView
 from bot4.api._control import TradingStateName as TradingStateName
 from bot4.api._control import WhyView as WhyView
+from bot4.api._memory_node import MemoryNode as MemoryNode
+from bot4.api._metrics import NodeMetrics as NodeMetrics
+from bot4.api._server import DEFAULT_HOST as DEFAULT_HOST
+from bot4.api._server import DEFAULT_PORT as DEFAULT_PORT
+from bot4.api._server import ApiServer as ApiServer
+from bot4.api._server import serve as serve
+from bot4.api._token import ENV_TOKEN as ENV_TOKEN
+from bot4.api._token import TOKEN_FILE_NAME as TOKEN_FILE_NAME
+from bot4.api._token import ApiToken as ApiToken
+from bot4.api._token import dashboard_url as dashboard_url
+from bot4.api._token import find_token_file as find_token_file
+from bot4.api._token import generate_token as generate_token
+from bot4.api._token import read_token_file as read_token_file
+from bot4.api._token import resolve_token as resolve_token
+from bot4.api._token import write_token_file as write_token_file
 
 __all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "ENV_TOKEN",
+    "TOKEN_FILE_NAME",
+    "ApiServer",
+    "ApiToken",
     "BreakerView",
     "KillSwitchView",
+    "MemoryNode",
     "NodeControl",
+    "NodeMetrics",
     "OrderView",
     "PnlPoint",
     "PnlView",
@@ -29,4 +61,12 @@ __all__ = [
     "StatusView",
     "TradingStateName",
     "WhyView",
+    "create_app",
+    "dashboard_url",
+    "find_token_file",
+    "generate_token",
+    "read_token_file",
+    "resolve_token",
+    "serve",
+    "write_token_file",
 ]

@@ -16,9 +16,10 @@ Commands are coroutines because the node must journal them before it answers (DE
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, TypedDict
+from typing import Literal, Protocol
 
 from prometheus_client import CollectorRegistry
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 __all__ = [
     "BreakerView",

@@ -1,0 +1,139 @@
+"""Serving the API with uvicorn inside the node's own event loop.
+
+uvicorn is built to own its process; embedded in the node it must not. So:
+- the listening socket is bound here, before uvicorn starts: a busy port is an `OSError` the
+  node can report, not uvicorn's `sys.exit`, and port 0 gives the real port at once;
+- uvicorn does not install its SIGINT/SIGTERM handlers (`capture_signals` is a no-op): the node
+  owns shutdown and closes the server from its own `close()`;
+- `log_config=None`: uvicorn leaves the node's logging configuration alone;
+- `lifespan="off"`: the app has no startup work; the node starts and stops things itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ApiServer", "serve"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """A uvicorn server that leaves signals to its host and says when it is listening."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # The node owns SIGINT/SIGTERM; it stops this server through ApiServer.close().
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.listening.set()
+
+
+class ApiServer:
+    """The API app served on `host:port` as a task of the running loop.
+
+    `await start()` returns once the server accepts connections; `await close()` stops it,
+    waiting up to `shutdown_timeout_s` for requests in flight. `close()` is idempotent and safe
+    after a failed or partial start. Also an async context manager.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        shutdown_timeout_s: float = 2.0,
+        startup_timeout_s: float = 10.0,
+    ) -> None:
+        self._app = app
+        self.host = host
+        self.port = port  # the real port once started (differs when 0 was asked)
+        self._shutdown_timeout_s = shutdown_timeout_s
+        self._startup_timeout_s = startup_timeout_s
+        self._server: _EmbeddedServer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.port}"
+
+    async def start(self) -> None:
+        """Bind and serve; raises OSError when the address is taken."""
+        if self._task is not None:
+            raise RuntimeError("ApiServer.start() called twice")
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.create_server((self.host, self.port), family=family)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self._app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=False,
+            timeout_graceful_shutdown=max(1, round(self._shutdown_timeout_s)),
+        )
+        self._server = server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(server.serve(sockets=[sock]), name="bot4-api")
+        listening = asyncio.create_task(server.listening.wait())
+        try:
+            async with asyncio.timeout(self._startup_timeout_s):
+                await asyncio.wait({self._task, listening}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            listening.cancel()
+        if self._task.done():
+            # uvicorn gave up during startup; surface its error (or say it stopped).
+            self._task.result()
+            raise RuntimeError("the API server stopped during startup")
+
+    async def wait_closed(self) -> None:
+        """Wait until the server stops (after `close()`, or if it fails)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Stop accepting, finish requests in flight, and release the port."""
+        server, task = self._server, self._task
+        if server is None or task is None:
+            return
+        server.should_exit = True
+        try:
+            await task
+        except Exception:
+            # Already stopping; report and go on, so the node's own teardown still completes.
+            log.exception("the API server failed")
+
+    async def __aenter__(self) -> ApiServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+async def serve(app: ASGIApp, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve `app` until cancelled, then stop cleanly (for `TaskGroup.create_task(serve(...))`)."""
+    server = ApiServer(app, host, port)
+    try:
+        await server.start()
+        await server.wait_closed()
+    finally:
+        await server.close()
