@@ -1,0 +1,38 @@
+# bot4.marketdata.feeds: one Sans-I/O handler per exchange (depends on marketdata._book,
+# marketdata._handler, marketdata._instruments and bot4.model; never on ws.py or replay).
+"""Exchange feed handlers: native frames in, synced books and normalised events out."""
+
+from collections.abc import Mapping
+
+from bot4.marketdata.feeds._base import BaseFeed as BaseFeed
+from bot4.marketdata.feeds.binance import BinanceFuturesFeed as BinanceFuturesFeed
+from bot4.marketdata.feeds.binance import BinanceSpotFeed as BinanceSpotFeed
+from bot4.model import Instrument
+
+__all__ = [
+    "BaseFeed",
+    "BinanceFuturesFeed",
+    "BinanceSpotFeed",
+    "make_feed",
+]
+
+_FEEDS: dict[str, type[BaseFeed]] = {
+    "binance": BinanceSpotFeed,
+    "binance-futures": BinanceFuturesFeed,
+}
+
+
+def make_feed(
+    exchange: str,
+    symbols: tuple[str, ...] | list[str] = (),
+    instruments: Mapping[str, Instrument] | None = None,
+    verify: bool = True,
+) -> BaseFeed:
+    """A new handler for `exchange` ("binance", "binance-futures", "coinbase", "kraken")."""
+    try:
+        cls = _FEEDS[exchange]
+    except KeyError:
+        raise ValueError(
+            f"unknown exchange {exchange!r}; expected one of {sorted(_FEEDS)}"
+        ) from None
+    return cls(symbols, instruments, verify)

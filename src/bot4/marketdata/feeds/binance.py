@@ -1,0 +1,369 @@
+"""Binance spot and USD-M futures: diff-depth books kept in sync exactly as Binance documents.
+
+"How to manage a local order book correctly" (spot and USD-M futures pages), as implemented here:
+
+1. Diffs for a symbol are buffered from the first one seen; the first also asks for a REST
+   snapshot (`pending_snapshots` -> `on_snapshot`).
+2. From the snapshot (`lastUpdateId` = L), buffered diffs are dropped when stale
+   (spot: `u <= L`; futures: `u < L`). The first diff applied must bridge the snapshot
+   (spot: `U <= L + 1 <= u`; futures: `U <= L <= u`). If the oldest remaining diff starts after
+   that, the snapshot is older than the stream: it is discarded and another one asked for.
+3. Then every diff must follow the previous one (spot: `U == prev u + 1`; futures:
+   `pu == prev u`). Anything else is a gap: the book is cleared and unsynced, the diff buffered,
+   and a new snapshot asked for (a resync). A diff whose `u` is not past the book's (a duplicate
+   or a replay) is ignored: quantities are absolute, so skipping it loses nothing.
+4. Quantities are absolute; 0 deletes the level, and a delete of an absent level is normal.
+
+A book publishes events only while synced; until the bridging diff applies it is not trusted, so
+"updates applied before the snapshot" and "updates lost during the snapshot fetch" cannot happen,
+and the snapshot replaces every level, so no level deeper than it survives a resync.
+Trades, book tickers and klines do not depend on the diff book and flow regardless.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+import msgspec
+
+from bot4.marketdata._book import OrderBook
+from bot4.marketdata._handler import SnapshotRequest, log_sample
+from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
+from bot4.marketdata.feeds._binance_schema import (
+    AggTrade,
+    BookTicker,
+    DepthSnapshot,
+    DepthUpdate,
+    Envelope,
+    Kline,
+    Trade,
+)
+from bot4.model import BookDeltas, Candle, Instrument, Side, TopOfBook, TradeTick
+
+__all__ = ["MAX_BUFFER", "BinanceFuturesFeed", "BinanceSpotFeed"]
+
+# Diffs buffered per symbol while waiting for a snapshot; the oldest go first (if one of them was
+# needed, the bridge check fails and another snapshot is fetched: safe, just slower).
+MAX_BUFFER = 10_000
+
+_BUY = Side.BUY
+_SELL = Side.SELL
+
+_envelope = msgspec.json.Decoder(Envelope)
+_depth = msgspec.json.Decoder(DepthUpdate)
+_snapshot = msgspec.json.Decoder(DepthSnapshot)
+_agg_trade = msgspec.json.Decoder(AggTrade)
+_trade = msgspec.json.Decoder(Trade)
+_book_ticker = msgspec.json.Decoder(BookTicker)
+_kline = msgspec.json.Decoder(Kline)
+
+
+@dataclass(slots=True)
+class _DepthState:
+    """Sync state of one symbol's diff book."""
+
+    # The book once its instrument is known (None until the first snapshot when inferring).
+    book: OrderBook | None = None
+    # Fixed-point parsers of the book's instrument (set with `book`).
+    price: Callable[[str], int] | None = None
+    qty: Callable[[str], int] | None = None
+    # Update id the book is at; -1 while no snapshot is loaded.
+    last_u: int = -1
+    # Diffs held while no snapshot is loaded, oldest first.
+    buffer: deque[DepthUpdate] = field(default_factory=lambda: deque(maxlen=MAX_BUFFER))
+    # A snapshot is needed and not yet handed out by `pending_snapshots`.
+    want: bool = False
+    # A snapshot was handed out and is not answered yet.
+    asked: bool = False
+
+
+class _BinanceFeed(BaseFeed):
+    """Spot and USD-M futures differ only in their URLs and the sync rules' off-by-ones."""
+
+    futures = False
+    ws_url = "wss://stream.binance.com:9443/stream"
+    snapshot_url = "https://api.binance.com/api/v3/depth?symbol={symbol}&limit=1000"
+    # Channels subscribed per symbol by `subscribe_messages`.
+    channels: tuple[str, ...] = ("depth@100ms", "aggTrade", "bookTicker")
+    _padded_inference = True
+
+    def __init__(
+        self,
+        symbols: Iterable[str] = (),
+        instruments: Mapping[str, Instrument] | None = None,
+        verify: bool = True,
+    ) -> None:
+        super().__init__(symbols, instruments, verify)
+        # Sync state per symbol.
+        self._depth_states: dict[str, _DepthState] = {}
+
+    # --- FeedHandler ---------------------------------------------------------------------------
+
+    def subscribe_messages(self) -> list[str]:
+        """One SUBSCRIBE for every channel of every symbol (streams are lower-case)."""
+        params = [f"{s.lower()}@{c}" for s in self.symbols for c in self.channels]
+        return [msgspec.json.encode({"method": "SUBSCRIBE", "params": params, "id": 1}).decode()]
+
+    def on_disconnect(self) -> None:
+        """Every book unsynced and emptied; buffers and outstanding requests forgotten."""
+        for book in self.books.values():
+            book.clear()
+        self._depth_states.clear()
+        self.wants_reconnect = False
+
+    def pending_snapshots(self) -> list[SnapshotRequest]:
+        out = []
+        for symbol, st in self._depth_states.items():
+            if st.want and not st.asked:
+                st.want = False
+                st.asked = True
+                out.append(SnapshotRequest(symbol, self.snapshot_url.format(symbol=symbol)))
+        return out
+
+    def on_snapshot(self, request: SnapshotRequest, body: bytes, ts_recv_ns: int) -> list[object]:
+        """Load a REST snapshot, then drain the buffer through the sync rules."""
+        try:
+            snap = _snapshot.decode(body)
+        except msgspec.DecodeError as exc:
+            self.stats.errors += 1
+            st = self._state(request.symbol)
+            st.asked = False
+            st.want = True  # ask again
+            self._log_bad_snapshot(body, exc)
+            return []
+        st = self._state(request.symbol)
+        st.asked = False
+        if st.book is None:
+            prices = [p for p, _ in snap.bids[:50]] + [p for p, _ in snap.asks[:50]]
+            qtys = [q for _, q in snap.bids[:50]] + [q for _, q in snap.asks[:50]]
+            self._attach_book(st, request.symbol, prices, qtys)
+        book, price, qty = st.book, st.price, st.qty
+        assert book is not None and price is not None and qty is not None, "book attached above"
+        book.clear()
+        try:
+            for p, q in snap.bids:
+                book.apply_bid(price(p), qty(q))
+            for p, q in snap.asks:
+                book.apply_ask(price(p), qty(q))
+        except ValueError as exc:
+            book.clear()
+            self.stats.errors += 1
+            st.want = True
+            self._log_bad_snapshot(body, exc)
+            return []
+        self.stats.snapshots += 1
+        st.last_u = snap.lastUpdateId
+        book.ts_event = snap.E * 1_000_000
+        buffered = list(st.buffer)
+        st.buffer.clear()
+        for ev in buffered:
+            self._depth_event(ev, ts_recv_ns, emit=False)
+        if book.synced:
+            return [snapshot_event(book, st.last_u, book.ts_event, ts_recv_ns)]
+        return []
+
+    # --- frames --------------------------------------------------------------------------------
+
+    def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        env = _envelope.decode(data)
+        stream = env.stream
+        if stream:
+            channel = stream[stream.find("@") + 1 :]
+            raw: bytes | str = env.data
+        elif env.e:
+            channel = _RAW_CHANNELS.get(env.e, env.e)
+            raw = data
+        elif b'"result"' in (data if isinstance(data, bytes) else data.encode()):
+            return []  # {"result": null, "id": 1}: the answer to SUBSCRIBE
+        else:
+            channel = "bookTicker"  # the one raw-stream event without "e"
+            raw = data
+        if channel.startswith("depth"):
+            if channel != "depth" and not channel.startswith("depth@"):
+                raise UnknownMessage(f"partial depth stream {stream!r} is not handled")
+            return self._depth_event(_depth.decode(raw), ts_recv_ns, emit=True)
+        if channel == "aggTrade":
+            t = _agg_trade.decode(raw)
+            return [self._trade_tick(t.s, t.p, t.q, t.m, str(t.a), t.T, ts_recv_ns)]
+        if channel == "trade":
+            tr = _trade.decode(raw)
+            return [self._trade_tick(tr.s, tr.p, tr.q, tr.m, str(tr.t), tr.T, ts_recv_ns)]
+        if channel == "bookTicker":
+            return [self._top_of_book(_book_ticker.decode(raw), ts_recv_ns)]
+        if channel.startswith("kline"):
+            return [self._candle(_kline.decode(raw), ts_recv_ns)]
+        raise UnknownMessage(f"channel {channel!r}")
+
+    def _depth_event(self, ev: DepthUpdate, ts_recv_ns: int, emit: bool) -> list[object]:
+        """Apply one diff under the sync rules (module docstring); events only when synced."""
+        st = self._depth_states.get(ev.s)
+        if st is None:
+            st = self._state(ev.s)
+        book = st.book
+        stats = self.stats
+        last = st.last_u
+        if last < 0 or book is None:  # no snapshot yet: buffer, and ask for one
+            st.buffer.append(ev)
+            stats.buffered += 1
+            if not st.asked:
+                st.want = True
+            return []
+        u = ev.u
+        first = ev.U
+        if not book.synced:  # snapshot loaded: this diff must be stale or bridge it
+            if u < last or (u == last and not self.futures):
+                stats.ignored += 1
+                return []
+            if first > (last if self.futures else last + 1):
+                # The snapshot is older than the stream: fetch another (Binance step 3).
+                self._resync(st, ev, gap=False)
+                return []
+        elif u <= last:  # a duplicate or an old diff: already in the book
+            stats.ignored += 1
+            return []
+        elif self.verify and (ev.pu != last if self.futures else first > last + 1):
+            # Spot allows U <= last < u (an overlap): quantities are absolute, so it is safe.
+            self._resync(st, ev, gap=True)
+            return []
+        price = st.price
+        qty = st.qty
+        assert price is not None and qty is not None, "parsers are set with the book"
+        deltas: list[tuple[Side, int, int]] = []
+        append = deltas.append
+        apply_bid = book.apply_bid
+        for p, q in ev.b:
+            px = price(p)
+            qx = qty(q)
+            apply_bid(px, qx)
+            append((_BUY, px, qx))
+        apply_ask = book.apply_ask
+        for p, q in ev.a:
+            px = price(p)
+            qx = qty(q)
+            apply_ask(px, qx)
+            append((_SELL, px, qx))
+        st.last_u = u
+        ts_event = ev.E * 1_000_000
+        book.ts_event = ts_event
+        if not book.synced:
+            book.synced = True
+            return [snapshot_event(book, u, ts_event, ts_recv_ns)] if emit else []
+        if not emit:
+            return []
+        return [
+            BookDeltas(
+                instrument_id=book.instrument.id,
+                deltas=tuple(deltas),
+                is_snapshot=False,
+                sequence=u,
+                ts_event=ts_event,
+                ts_init=ts_recv_ns,
+            )
+        ]
+
+    def _resync(self, st: _DepthState, ev: DepthUpdate, gap: bool) -> None:
+        """Drop the book, keep `ev` buffered, and ask for a new snapshot."""
+        stats = self.stats
+        if gap:
+            stats.gaps += 1
+        stats.resyncs += 1
+        if st.book is not None:
+            st.book.clear()
+        st.last_u = -1
+        st.buffer.clear()
+        st.buffer.append(ev)
+        if not st.asked:
+            st.want = True
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _state(self, symbol: str) -> _DepthState:
+        st = self._depth_states.get(symbol)
+        if st is None:
+            st = self._depth_states[symbol] = _DepthState()
+            if symbol in self.instruments:
+                self._attach_book(st, symbol, (), ())
+        return st
+
+    def _attach_book(
+        self,
+        st: _DepthState,
+        symbol: str,
+        prices: list[str] | tuple[()],
+        qtys: list[str] | tuple[()],
+    ) -> None:
+        book = self.book(symbol, prices, qtys)
+        st.book = book
+        st.price, st.qty = self.parsers(book.instrument)
+
+    def _log_bad_snapshot(self, body: bytes, exc: Exception) -> None:
+        log_sample(self.stats, self.exchange, "malformed snapshot", body, exc)
+
+    def _trade_tick(
+        self, symbol: str, p: str, q: str, maker_buys: bool, trade_id: str, t_ms: int, ts: int
+    ) -> TradeTick:
+        inst = self.instrument(symbol, (p,), (q,))
+        price, qty = self.parsers(inst)
+        return TradeTick(
+            instrument_id=inst.id,
+            price=price(p),
+            qty=qty(q),
+            aggressor=_SELL if maker_buys else _BUY,
+            trade_id=trade_id,
+            ts_event=t_ms * 1_000_000,
+            ts_init=ts,
+        )
+
+    def _top_of_book(self, t: BookTicker, ts: int) -> TopOfBook:
+        inst = self.instrument(t.s, (t.b, t.a), (t.B, t.A))
+        price, qty = self.parsers(inst)
+        return TopOfBook(
+            instrument_id=inst.id,
+            bid_price=price(t.b),
+            bid_qty=qty(t.B),
+            ask_price=price(t.a),
+            ask_qty=qty(t.A),
+            ts_event=t.E * 1_000_000,
+            ts_init=ts,
+        )
+
+    def _candle(self, kl: Kline, ts: int) -> Candle:
+        k = kl.k
+        inst = self.instrument(kl.s, (k.o, k.h, k.l, k.c), (k.v,))
+        price, qty = self.parsers(inst)
+        return Candle(
+            instrument_id=inst.id,
+            interval=k.i,
+            open=price(k.o),
+            high=price(k.h),
+            low=price(k.l),
+            close=price(k.c),
+            volume=qty(k.v),
+            trades=k.n,
+            closed=k.x,
+            ts_open=k.t * 1_000_000,
+            ts_close=k.T * 1_000_000,
+            ts_event=kl.E * 1_000_000,
+            ts_init=ts,
+        )
+
+
+# Event type ("e") of a raw-stream frame -> the channel name of a combined-stream frame.
+_RAW_CHANNELS = {"depthUpdate": "depth", "kline": "kline"}
+
+
+class BinanceSpotFeed(_BinanceFeed):
+    """Binance spot (`wss://stream.binance.com:9443/stream`, snapshots from `/api/v3/depth`)."""
+
+    exchange = "binance"
+
+
+class BinanceFuturesFeed(_BinanceFeed):
+    """Binance USD-M futures (`wss://fstream.binance.com/stream`, snapshots `/fapi/v1/depth`)."""
+
+    exchange = "binance-futures"
+    futures = True
+    ws_url = "wss://fstream.binance.com/stream"
+    snapshot_url = "https://fapi.binance.com/fapi/v1/depth?symbol={symbol}&limit=1000"
