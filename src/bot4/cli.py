@@ -79,3 +79,11 @@ def bench(
     raise typer.Exit(
         runner.main(name, quick=quick, json_path=json_path, out_dir=out, callgrind=callgrind)
     )
+
+
+# Operator commands against a running node's control API (bodies in bot4/api/_client_cli.py).
+from bot4.api import _client_cli  # noqa: E402 - registered after the app is defined
+
+app.command("status")(_client_cli.status_command)
+app.command("kill")(_client_cli.kill_command)
+app.command("reset-kill")(_client_cli.reset_kill_command)

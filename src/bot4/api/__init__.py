@@ -1,5 +1,5 @@
-# bot4.api: the operator's side of a running node. Depends on clock and model only; the engine
-# depends on it (TradingNode implements NodeControl), never the other way round.
+# bot4.api: the operator's side of a running node. Depends on clock, model and errors only; the
+# engine depends on it (TradingNode implements NodeControl), never the other way round.
 #   _control      NodeControl protocol and the JSON views it returns
 #   _metrics      NodeMetrics: the node's Prometheus metrics in a registry of its own
 #   _token        the bearer token: resolve, generate, 0600 file, constant-time compare
@@ -9,36 +9,79 @@
 #   _server       ApiServer / serve: uvicorn inside the node's event loop
 #   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
 #   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`
-"""Control API, Prometheus metrics and dashboard of a running Bot4 node."""
+"""Control API, Prometheus metrics and dashboard of a running Bot4 node.
 
-from bot4.api._app import create_app as create_app
-from bot4.api._control import BreakerView as BreakerView
-from bot4.api._control import KillSwitchView as KillSwitchView
-from bot4.api._control import NodeControl as NodeControl
-from bot4.api._control import OrderView as OrderView
-from bot4.api._control import PnlPoint as PnlPoint
-from bot4.api._control import PnlView as PnlView
-from bot4.api._control import PositionView as PositionView
-from bot4.api._control import RejectionView as RejectionView
-from bot4.api._control import ReloadResult as ReloadResult
-from bot4.api._control import StatusView as StatusView
-from bot4.api._control import TradingStateName as TradingStateName
-from bot4.api._control import WhyView as WhyView
-from bot4.api._memory_node import MemoryNode as MemoryNode
-from bot4.api._metrics import NodeMetrics as NodeMetrics
-from bot4.api._server import DEFAULT_HOST as DEFAULT_HOST
-from bot4.api._server import DEFAULT_PORT as DEFAULT_PORT
-from bot4.api._server import ApiServer as ApiServer
-from bot4.api._server import serve as serve
-from bot4.api._token import ENV_TOKEN as ENV_TOKEN
-from bot4.api._token import TOKEN_FILE_NAME as TOKEN_FILE_NAME
-from bot4.api._token import ApiToken as ApiToken
-from bot4.api._token import dashboard_url as dashboard_url
-from bot4.api._token import find_token_file as find_token_file
-from bot4.api._token import generate_token as generate_token
-from bot4.api._token import read_token_file as read_token_file
-from bot4.api._token import resolve_token as resolve_token
-from bot4.api._token import write_token_file as write_token_file
+The names below load lazily (PEP 562 `__getattr__`): `bot4 status` imports only the small
+client module, not FastAPI and uvicorn, which cost about a second at every start. Type
+checkers see the explicit re-exports under TYPE_CHECKING.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot4.api._app import create_app as create_app
+    from bot4.api._control import BreakerView as BreakerView
+    from bot4.api._control import KillSwitchView as KillSwitchView
+    from bot4.api._control import NodeControl as NodeControl
+    from bot4.api._control import OrderView as OrderView
+    from bot4.api._control import PnlPoint as PnlPoint
+    from bot4.api._control import PnlView as PnlView
+    from bot4.api._control import PositionView as PositionView
+    from bot4.api._control import RejectionView as RejectionView
+    from bot4.api._control import ReloadResult as ReloadResult
+    from bot4.api._control import StatusView as StatusView
+    from bot4.api._control import TradingStateName as TradingStateName
+    from bot4.api._control import WhyView as WhyView
+    from bot4.api._memory_node import MemoryNode as MemoryNode
+    from bot4.api._metrics import NodeMetrics as NodeMetrics
+    from bot4.api._server import ApiServer as ApiServer
+    from bot4.api._server import serve as serve
+    from bot4.api._token import DEFAULT_HOST as DEFAULT_HOST
+    from bot4.api._token import DEFAULT_PORT as DEFAULT_PORT
+    from bot4.api._token import ENV_TOKEN as ENV_TOKEN
+    from bot4.api._token import TOKEN_FILE_NAME as TOKEN_FILE_NAME
+    from bot4.api._token import ApiToken as ApiToken
+    from bot4.api._token import dashboard_url as dashboard_url
+    from bot4.api._token import find_token_file as find_token_file
+    from bot4.api._token import generate_token as generate_token
+    from bot4.api._token import read_token_file as read_token_file
+    from bot4.api._token import resolve_token as resolve_token
+    from bot4.api._token import write_token_file as write_token_file
+
+# public name -> the module that defines it
+_LAZY = {
+    "ApiServer": "bot4.api._server",
+    "ApiToken": "bot4.api._token",
+    "BreakerView": "bot4.api._control",
+    "DEFAULT_HOST": "bot4.api._token",
+    "DEFAULT_PORT": "bot4.api._token",
+    "ENV_TOKEN": "bot4.api._token",
+    "KillSwitchView": "bot4.api._control",
+    "MemoryNode": "bot4.api._memory_node",
+    "NodeControl": "bot4.api._control",
+    "NodeMetrics": "bot4.api._metrics",
+    "OrderView": "bot4.api._control",
+    "PnlPoint": "bot4.api._control",
+    "PnlView": "bot4.api._control",
+    "PositionView": "bot4.api._control",
+    "RejectionView": "bot4.api._control",
+    "ReloadResult": "bot4.api._control",
+    "StatusView": "bot4.api._control",
+    "TOKEN_FILE_NAME": "bot4.api._token",
+    "TradingStateName": "bot4.api._control",
+    "WhyView": "bot4.api._control",
+    "create_app": "bot4.api._app",
+    "dashboard_url": "bot4.api._token",
+    "find_token_file": "bot4.api._token",
+    "generate_token": "bot4.api._token",
+    "read_token_file": "bot4.api._token",
+    "resolve_token": "bot4.api._token",
+    "serve": "bot4.api._server",
+    "write_token_file": "bot4.api._token",
+}
 
 __all__ = [
     "DEFAULT_HOST",
@@ -70,3 +113,16 @@ __all__ = [
     "serve",
     "write_token_file",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bot4.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # load once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -20,12 +20,11 @@ from collections.abc import Generator
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ApiServer", "serve"]
+from bot4.api._token import DEFAULT_HOST, DEFAULT_PORT
+
+__all__ = ["ApiServer", "serve"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8787
 
 
 class _EmbeddedServer(uvicorn.Server):

@@ -23,6 +23,8 @@ from typing import Literal
 from urllib.parse import quote
 
 __all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
     "ENV_TOKEN",
     "TOKEN_FILE_NAME",
     "ApiToken",
@@ -35,6 +37,9 @@ __all__ = [
     "write_token_file",
 ]
 
+# Loopback only by default: the API can halt trading; exposing it is a deliberate config change.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
 ENV_TOKEN = "BOT4_API_TOKEN"  # noqa: S105 - a variable name, not a secret # nosec B105
 TOKEN_FILE_NAME = "api-token"  # noqa: S105 - a file name, not a secret # nosec B105
 # 32 random bytes: 256 bits, far beyond guessing over a loopback socket.
