@@ -3,6 +3,8 @@
 #   _enums       Side, OrderType, TimeInForce, AccountType
 #   _instrument  Instrument, InstrumentId
 #   _marketdata  TradeTick, BookDeltas, TopOfBook, Candle (normalised feed events)
+#   _filters     InstrumentFilters and one Struct per Binance filter type (fixed point)
+#   _exchange_info  Instruments from Binance exchangeInfo; the bundled instrument set
 #   _orders      OrderRequest, ClientOrderId (what a strategy asks the risk engine/OMS for)
 """Bot4's value types: instruments, fixed-point numbers, enums, events."""
 
@@ -10,6 +12,11 @@ from bot4.model._enums import AccountType as AccountType
 from bot4.model._enums import OrderType as OrderType
 from bot4.model._enums import Side as Side
 from bot4.model._enums import TimeInForce as TimeInForce
+from bot4.model._exchange_info import ExchangeInfoLoad as ExchangeInfoLoad
+from bot4.model._exchange_info import bundled_instruments as bundled_instruments
+from bot4.model._exchange_info import instruments_from_binance as instruments_from_binance
+from bot4.model._filters import InstrumentFilters as InstrumentFilters
+from bot4.model._filters import UnknownFilter as UnknownFilter
 from bot4.model._fixed import decimals_of as decimals_of
 from bot4.model._fixed import from_fixed as from_fixed
 from bot4.model._fixed import to_fixed as to_fixed
@@ -30,7 +37,9 @@ __all__ = [
     "BookDeltas",
     "Candle",
     "ClientOrderId",
+    "ExchangeInfoLoad",
     "Instrument",
+    "InstrumentFilters",
     "InstrumentId",
     "OrderRequest",
     "OrderType",
@@ -38,8 +47,11 @@ __all__ = [
     "TimeInForce",
     "TopOfBook",
     "TradeTick",
+    "UnknownFilter",
+    "bundled_instruments",
     "decimals_of",
     "from_fixed",
     "instrument_id",
+    "instruments_from_binance",
     "to_fixed",
 ]

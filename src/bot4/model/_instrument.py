@@ -6,6 +6,7 @@ from typing import NewType
 
 import msgspec
 
+from bot4.model._filters import InstrumentFilters
 from bot4.model._fixed import from_fixed, to_fixed
 
 __all__ = ["Instrument", "InstrumentId", "instrument_id"]
@@ -22,8 +23,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     """One tradable symbol and its precisions.
 
     Prices are ints scaled by 10**price_precision ("price units"); quantities are ints scaled by
-    10**size_precision ("size units"). `tick` and `lot` are in those units. The risk issue adds the
-    exchange filters (min/max qty, min notional, percent price) to this type.
+    10**size_precision ("size units"). `tick` and `lot` are in those units. `filters` holds the
+    exchange's filters (bot4.model._filters), which the risk engine enforces.
     """
 
     id: InstrumentId  # exchange-qualified id
@@ -35,6 +36,9 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     size_precision: int  # decimals of a quantity
     tick: int = 1  # smallest price step, in price units
     lot: int = 1  # smallest quantity step, in size units
+    tradable: bool = True  # the exchange accepts orders now (Binance status TRADING)
+    # Exchange filters in fixed point; None = unknown, so the risk engine denies (fail closed).
+    filters: InstrumentFilters | None = None
 
     def price(self, text: str) -> int:
         """An exchange price string as price units (exact; ValueError if it needs more decimals)."""

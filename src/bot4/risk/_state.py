@@ -1,0 +1,272 @@
+"""The risk engine's own view of open orders, positions, exposure and equity, fed by hooks.
+
+`RiskEngine` inherits these hooks; the OMS calls them off the order path. Everything here keeps
+the numbers `check` reads (per-instrument slots, totals, Cw and Q) up to date incrementally, so
+`check` never scans or calls numpy.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from bot4.clock import Clock
+from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Side, TimeInForce
+from bot4.risk._decision import Denied, DenyReason
+from bot4.risk._slot import INF, Slot
+from bot4.risk.correlation import RollingCorrelation
+from bot4.risk.kill_switch import KillSwitch
+
+__all__ = ["EngineState"]
+
+log = logging.getLogger("bot4.risk.engine")
+
+_BUY = Side.BUY
+_LIMIT = OrderType.LIMIT
+_STOP = OrderType.STOP_LIMIT
+_NOT_RESTING = frozenset({TimeInForce.IOC, TimeInForce.FOK})
+_NS_PER_DAY = 86_400 * 1_000_000_000
+_R = DenyReason
+
+
+class _Open:
+    """One open order as the engine counts it."""
+
+    __slots__ = ("algo", "buy", "notional", "price", "remaining", "resting", "slot")
+
+    def __init__(self, slot: Slot, buy: bool, qty: int, price: int, algo: bool, rest: bool):
+        self.slot = slot
+        self.buy = buy  # side
+        self.remaining = qty  # size units still open
+        self.price = price  # limit price (or the reference for a market order), price units
+        self.notional = qty * price * slot.mult  # exposure units still open
+        self.algo = algo  # STOP_LIMIT
+        self.resting = rest  # in our resting book (self-trade prevention)
+
+
+class EngineState:
+    """Open orders, positions, exposure, equity and correlation weights (see module doc)."""
+
+    _clock: Clock
+    kill_switch: KillSwitch
+    correlation: RollingCorrelation
+    _slots: dict[str, Slot]
+    _by_idx: list[Slot]
+    _open: dict[str, _Open]
+    _ids: set[str]
+    _recent: dict[tuple[object, ...], int]
+    _dup_window: int
+    _open_total: int
+    _open_buy_notional: int
+    _open_sell_notional: int
+    _gross: int
+    _net: int
+    _exp_dec: int
+    _day: int
+    _day_start: int
+    _peak: int
+    _breach: Denied | None
+    _max_loss: int | None
+    _max_dd_bps: int | None
+    _w: npt.NDArray[np.float64]
+    _cw_vec: npt.NDArray[np.float64]
+    _cw: list[float]
+    _q: float
+    _last_marks: list[int]
+    _updates: int
+    recompute_every: int
+
+    # -- hooks the OMS calls (off the order path) --------------------------------------------
+    def _register(
+        self, s: Slot, cid: str, buy: bool, qty: int, px: int, ot: OrderType, req: OrderRequest
+    ) -> None:
+        rest = ot is _LIMIT and req.time_in_force not in _NOT_RESTING
+        o = _Open(s, buy, qty, px, ot is _STOP, rest)
+        self._open[cid] = o
+        s.open_n += 1
+        self._open_total += 1
+        if o.algo:
+            s.algo_n += 1
+        if buy:
+            s.open_buy += qty
+            self._open_buy_notional += o.notional
+            if rest:
+                s.bids[px] = s.bids.get(px, 0) + 1
+                s.our_bid = max(s.our_bid, px)
+        else:
+            s.open_sell += qty
+            self._open_sell_notional += o.notional
+            if rest:
+                s.asks[px] = s.asks.get(px, 0) + 1
+                s.our_ask = min(s.our_ask, px)
+
+    def on_order_opened(self, req: OrderRequest) -> None:
+        """Count an open order that did not pass `check` (restored from the journal, or found
+        at the venue by reconciliation). Unknown instruments are ignored (logged)."""
+        s = self._slots.get(req.instrument_id)
+        if s is None or req.client_order_id in self._open:
+            log.warning("risk: on_order_opened ignored for %s", req.client_order_id)
+            return
+        self._ids.add(req.client_order_id)
+        px = req.price if req.price is not None else s.ref
+        self._register(s, req.client_order_id, req.side is _BUY, req.qty, px, req.order_type, req)
+
+    def _reduce_open(self, o: _Open, qty: int) -> None:
+        """Take `qty` off an open order's remaining (all of it closes the order)."""
+        s = o.slot
+        qty = min(qty, o.remaining)
+        part = o.notional if qty == o.remaining else qty * o.price * s.mult
+        o.remaining -= qty
+        o.notional -= part
+        if o.buy:
+            s.open_buy -= qty
+            self._open_buy_notional -= part
+        else:
+            s.open_sell -= qty
+            self._open_sell_notional -= part
+
+    def on_order_closed(self, client_order_id: ClientOrderId) -> None:
+        """The order is done (cancelled, rejected, expired, filled, or never sent)."""
+        o = self._open.pop(client_order_id, None)
+        if o is None:
+            return
+        self._reduce_open(o, o.remaining)
+        s = o.slot
+        s.open_n -= 1
+        self._open_total -= 1
+        if o.algo:
+            s.algo_n -= 1
+        if o.resting:
+            book = s.bids if o.buy else s.asks
+            left = book[o.price] - 1
+            if left:
+                book[o.price] = left
+            else:
+                del book[o.price]
+                if o.buy:
+                    s.our_bid = max(book, default=-1)
+                else:
+                    s.our_ask = min(book, default=INF)
+
+    def on_fill(self, client_order_id: ClientOrderId, qty: int, price: int) -> None:
+        """A fill of one of our orders: moves the position; a full fill closes the order."""
+        o = self._open.get(client_order_id)
+        if o is None:
+            log.warning("risk: fill for unknown order %s ignored", client_order_id)
+            return
+        self._reduce_open(o, qty)
+        self._move_position(o.slot, qty if o.buy else -qty, price)
+        if o.remaining <= 0:
+            self.on_order_closed(client_order_id)
+
+    def set_position(self, instrument_id: InstrumentId, qty: int, price: int) -> None:
+        """Set a position outright (restore, reconciliation); `price` values the change."""
+        s = self._slots[instrument_id]
+        self._move_position(s, qty - s.pos, price)
+
+    def _move_position(self, s: Slot, signed: int, price: int) -> None:
+        s.pos += signed
+        mark = s.ref or price
+        self._set_expo(s, s.pos * mark * s.mult)
+        # correlation weights: Q += 2d(Cw)_j + d²C_jj, then Cw += d·C[:, j]
+        d = signed * price * s.fscale
+        if d:
+            j = s.idx
+            c = self.correlation.matrix
+            self._q += 2.0 * d * float(self._cw_vec[j]) + d * d * float(c[j, j])
+            self._cw_vec += d * c[:, j]
+            self._w[j] += d
+            self._cw = self._cw_vec.tolist()
+
+    def _set_expo(self, s: Slot, new: int) -> None:
+        old = s.expo
+        self._net += new - old
+        self._gross += abs(new) - abs(old)
+        s.expo = new
+
+    def on_price(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
+        """A reference price (mid or last trade) at `ts_ns` on the engine's monotonic clock
+        (None = now); it also marks the position for the exposure checks."""
+        s = self._slots.get(instrument_id)
+        if s is None or price <= 0:
+            return
+        s.ref = price
+        s.ref_ts = self._clock.monotonic_ns() if ts_ns is None else ts_ns
+        if s.pos:
+            self._set_expo(s, s.pos * price * s.mult)
+
+    def on_equity(self, equity: int) -> None:
+        """Account equity in account units: daily loss and drawdown; a breach trips the stop."""
+        day = self._clock.time_ns() // _NS_PER_DAY
+        if day != self._day:
+            self._day, self._day_start = day, equity
+            self._peak = max(self._peak, equity) if self._day >= 0 else equity
+        self._peak = max(self._peak, equity)
+        loss = self._day_start - equity
+        breach: Denied | None = None
+        if self._max_loss is not None and loss > self._max_loss:
+            breach = Denied(_R.DAILY_LOSS, f"daily loss {loss} > {self._max_loss} account units")
+        elif self._max_dd_bps is not None and (self._peak - equity) * 10_000 > (
+            self._max_dd_bps * self._peak
+        ):
+            breach = Denied(
+                _R.DRAWDOWN,
+                f"drawdown {self._peak - equity} from peak {self._peak} > {self._max_dd_bps} bps",
+            )
+        self._breach = breach
+        if breach is not None:
+            src = "daily_loss" if breach.reason is _R.DAILY_LOSS else "drawdown"
+            self.kill_switch.trip(breach.detail, source=src, by="risk_engine")
+
+    # -- correlation (off the order path: call from a timer) ---------------------------------
+    def update_correlation(self) -> None:
+        """Sample every instrument's reference price, add the log returns to the window, and
+        refresh Cw and Q. An instrument without two prices contributes a return of 0."""
+        marks = [s.ref for s in self._by_idx]
+        prev = self._last_marks
+        r = np.zeros(len(self._w))
+        for i, (a, b) in enumerate(zip(prev, marks, strict=True)):
+            if a and b:
+                r[i] = math.log(b / a)
+        self._last_marks = marks
+        self._updates += 1
+        if self._updates % self.recompute_every == 0:
+            self.correlation.update(r)
+            self.correlation.recompute()
+        else:
+            self.correlation.update(r)
+        for s in self._by_idx:  # weights at the current marks
+            self._w[s.idx] = s.pos * (s.ref or 0) * s.fscale
+        self._refresh_cw()
+
+    def _refresh_cw(self) -> None:
+        self._cw_vec = self.correlation.matrix @ self._w
+        self._q = float(self._w @ self._cw_vec)
+        self._cw = self._cw_vec.tolist()
+
+    def correlated_exposure(self) -> float:
+        """sqrt(wᵀCw) now, account currency."""
+        return math.sqrt(max(self._q, 0.0))
+
+    # -- views -------------------------------------------------------------------------------
+    def positions(self) -> dict[InstrumentId, int]:
+        """Signed positions (size units) the engine counts; what flatten mode closes."""
+        return {s.iid: s.pos for s in self._by_idx if s.pos}
+
+    def open_orders(self) -> int:
+        return self._open_total
+
+    def exposure(self) -> tuple[int, int]:
+        """(gross, net) position exposure in 10**-exposure_decimals account units."""
+        return self._gross, self._net
+
+    @property
+    def exposure_decimals(self) -> int:
+        return self._exp_dec
+
+    def _prune_recent(self, now: int) -> None:
+        horizon = now - self._dup_window
+        self._recent = {k: t for k, t in self._recent.items() if t > horizon}

@@ -1,0 +1,401 @@
+"""The pre-trade risk engine: every order passes twelve checks, cheap first, in microseconds.
+
+    ACTIVE    every check below applies
+    REDUCING  (operator) only orders that shrink a position pass
+    HALTED    (kill switch) only cancels and exits pass
+
+`check(request)` is synchronous, reads time only from the injected Clock, and returns
+`ACCEPTED` or `Denied(reason, detail)`. Check order (cheapest first; the first failure wins):
+
+    1 trading state       6 open orders (instrument, algo, total)   11 daily loss / drawdown flag
+    2 instrument, order   7 reference price fresh                   12 self-trade (our resting)
+      validity, reduce-   8 notional: exchange min/max, max order     position, gross/net and
+      only                  notional                                   correlated exposure
+    3 client id reused    9 price collar + exchange percent price  13 throttle (token buckets)
+    4 exchange tick/lot  10 max order qty                           14 identical order in window
+    5 max order qty
+
+An *exit* — `reduce_only=True` and it shrinks the position, counting the open orders on its
+side — is never blocked by a risk limit: it passes states, limits, collar and throttle, and is
+denied only when malformed (validity, exchange tick/lot) or a duplicate.
+
+State. The engine keeps its own incremental view, fed by hooks, instead of reading a portfolio
+protocol per order: an accepted order counts as open from the moment `check` accepts it (no
+window in which a burst could bypass the open-order and position limits); the OMS calls
+`on_fill`, `on_order_closed` (cancelled, rejected, expired, or never sent) and
+`on_order_opened` (orders that did not pass `check`: restored or reconciled), `on_price` for
+the reference/mark price, `on_equity` for loss/drawdown. Reading a protocol would cost a call
+and several attribute hops per limit per order; the hooks run off the order path.
+
+Correlation-adjusted exposure. Limit: sqrt(wᵀ C w) <= max_correlated_exposure, where w is the
+vector of signed position values (account currency) and C the rolling correlation matrix. Chosen
+over "sum exposure of instruments correlated above a threshold" because it is continuous (no
+cliff when a correlation crosses the threshold), uses the whole matrix (hedges offset), and
+reduces to |net| when everything is perfectly correlated and to an L2 norm when nothing is.
+The engine keeps Cw and Q = wᵀCw up to date on fills (numpy, O(n)) and on matrix updates (C@w),
+so one order's effect is Q + 2·δ·(Cw)ᵢ + δ²·Cᵢᵢ: three float multiplies, no numpy per order.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+from bot4.clock import Clock
+from bot4.errors import ConfigError
+from bot4.model import (
+    ClientOrderId,
+    Instrument,
+    InstrumentId,
+    OrderRequest,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from bot4.model._filters import MULT_SCALE
+from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
+from bot4.risk._slot import INF, TOKEN, Slot, bucket, compile_limits, scaled_limit
+from bot4.risk._state import EngineState, _Open
+from bot4.risk.config import RiskConfig, TradingState, validate_config
+from bot4.risk.correlation import RollingCorrelation
+from bot4.risk.kill_switch import KillSwitch
+
+__all__ = ["RiskEngine"]
+
+log = logging.getLogger(__name__)
+
+_BUY = Side.BUY
+_MARKET = OrderType.MARKET
+_LIMIT = OrderType.LIMIT
+_STOP = OrderType.STOP_LIMIT
+_POST_ONLY = TimeInForce.POST_ONLY
+_NOT_RESTING = frozenset({TimeInForce.IOC, TimeInForce.FOK})
+_NS_PER_DAY = 86_400 * 1_000_000_000
+_NS_PER_MS = 1_000_000
+_ACTIVE, _REDUCING, _HALTED = 0, 1, 2
+_STATE_CODE = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING}
+_R = DenyReason
+
+
+class RiskEngine(EngineState):
+    """Pre-trade checks over a fixed instrument set (see the module docstring)."""
+
+    def __init__(
+        self,
+        instruments: Mapping[InstrumentId, Instrument],
+        config: RiskConfig,
+        clock: Clock,
+        kill_switch: KillSwitch | None = None,
+    ) -> None:
+        problems = validate_config(config, set(instruments))
+        if problems:
+            raise ConfigError("risk config: " + "; ".join(problems))
+        self._clock = clock
+        self.config = config
+        self._exp_dec = max(
+            [config.account_precision]
+            + [i.price_precision + i.size_precision for i in instruments.values()]
+        )
+        self._slots: dict[str, Slot] = {
+            iid: Slot(inst, n, self._exp_dec) for n, (iid, inst) in enumerate(instruments.items())
+        }
+        self._by_idx = list(self._slots.values())
+        self._open: dict[str, _Open] = {}
+        self._ids: set[str] = set()  # every client order id accepted or opened
+        self._recent: dict[tuple[object, ...], int] = {}  # identical-order key -> mono ns
+        self._open_total = 0
+        self._open_buy_notional = 0  # exposure units, all instruments
+        self._open_sell_notional = 0
+        self._gross = 0  # Σ|position value| at reference prices, exposure units
+        self._net = 0  # Σ position value
+        # Equity tracking (account units): start of the UTC day, peak, and the breach flag.
+        self._day = -1
+        self._day_start = 0
+        self._peak = 0
+        self._breach: Denied | None = None
+        # Correlation: matrix, weights w (account currency floats), Cw as a list, Q = wᵀCw.
+        n = len(self._slots)
+        self.correlation = RollingCorrelation(
+            max(n, 1), config.correlation_window, config.correlation_min_samples
+        )
+        self._w = np.zeros(max(n, 1))
+        self._cw_vec = np.zeros(max(n, 1))
+        self._cw: list[float] = self._cw_vec.tolist()
+        self._q = 0.0
+        self._last_marks: list[int] = [0] * n
+        self._updates = 0
+        self.recompute_every = 100  # matrix updates between exact recomputes
+        self._operator_state = _STATE_CODE[config.trading_state]
+        self._state = self._operator_state
+        self._apply(config, fresh=True)
+        self.kill_switch = kill_switch or KillSwitch(
+            clock, config.kill_switch, positions=self.positions
+        )
+        self.kill_switch.add_halt_hook(self._on_halt)
+
+    # -- configuration -----------------------------------------------------------------------
+    def _apply(self, config: RiskConfig, *, fresh: bool) -> None:
+        now = self._clock.monotonic_ns()
+        compile_limits(self._slots, config, now, fresh=fresh)
+        e = self._exp_dec
+        self._max_open_total = INF if config.max_open_orders is None else config.max_open_orders
+        self._max_gross = scaled_limit(config.max_gross_exposure, e)
+        self._max_net = scaled_limit(config.max_net_exposure, e)
+        mce = config.max_correlated_exposure
+        self._max_corr_sq = math.inf if mce is None else float(mce) ** 2
+        p = config.account_precision
+        self._max_loss = (
+            None if config.max_daily_loss is None else int(config.max_daily_loss.scaleb(p))
+        )
+        self._max_dd_bps = config.max_drawdown_bps
+        self._dup_window = config.duplicate_window_ms * _NS_PER_MS
+        self._stp = config.self_trade_prevention
+        g_rate, g_cap = bucket(config.orders_per_s, config.order_burst)
+        gc_rate, gc_cap = bucket(config.cancels_per_s, config.cancel_burst)
+        if fresh:
+            self._g_tok, self._g_ts, self._gc_tok, self._gc_ts = g_cap, now, gc_cap, now
+        else:
+            self._g_tok, self._gc_tok = min(self._g_tok, g_cap), min(self._gc_tok, gc_cap)
+        self._g_rate, self._g_cap, self._gc_rate, self._gc_cap = g_rate, g_cap, gc_rate, gc_cap
+        self.config = config
+
+    def reload(self, config: RiskConfig) -> list[str]:
+        """Swap in new limits at run time; returns the problems (then the old limits stay)."""
+        problems = validate_config(config, set(self._slots))
+        if problems:
+            log.error("risk reload refused, old limits kept: %s", "; ".join(problems))
+            return problems
+        if config.correlation_window != self.config.correlation_window or (
+            config.correlation_min_samples != self.config.correlation_min_samples
+        ):
+            self.correlation = RollingCorrelation(
+                len(self._w), config.correlation_window, config.correlation_min_samples
+            )
+            self._refresh_cw()
+        self._apply(config, fresh=False)
+        self._operator_state = _STATE_CODE[config.trading_state]
+        if self._state != _HALTED:
+            self._state = self._operator_state
+        self.kill_switch.config = config.kill_switch
+        log.info("risk limits reloaded")
+        return []
+
+    @property
+    def trading_state(self) -> TradingState:
+        return (TradingState.ACTIVE, TradingState.REDUCING, TradingState.HALTED)[self._state]
+
+    def set_trading_state(self, state: TradingState) -> None:
+        """Operator: ACTIVE or REDUCING (HALTED only through the kill switch)."""
+        if state is TradingState.HALTED:
+            raise ValueError("HALTED is entered by tripping the kill switch")
+        self._operator_state = _STATE_CODE[state]
+        if self._state != _HALTED:
+            self._state = self._operator_state
+
+    def _on_halt(self, halted: bool) -> None:
+        self._state = _HALTED if halted else self._operator_state
+
+    # -- the check ---------------------------------------------------------------------------
+    def check(self, req: OrderRequest) -> Decision:
+        """Run every check on `req`; on ACCEPTED the order counts as open at once."""
+        # Hot path: locals only, ints only, early outs; every Denied is built on the deny path.
+        s = self._slots.get(req.instrument_id)
+        if s is None:
+            return Denied(_R.UNKNOWN_INSTRUMENT, f"unknown instrument {req.instrument_id}")
+        qty = req.qty
+        buy = req.side is _BUY
+        pos = s.pos
+        if buy:
+            same = s.open_buy
+            reducing = pos < 0 and qty + same <= -pos
+        else:
+            same = s.open_sell
+            reducing = pos > 0 and qty + same <= pos
+        exit_ = reducing and req.reduce_only
+        # 1. trading state
+        if self._state and not exit_:
+            if self._state == _HALTED:
+                if self.kill_switch.poll():  # auto re-arm after the cool-down
+                    return self.check(req)
+                return Denied(_R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
+            if not reducing:
+                return Denied(_R.TRADING_REDUCING, "state REDUCING: order does not reduce")
+        # 2. instrument and order validity
+        if not s.tradable:
+            return Denied(_R.INSTRUMENT_NOT_TRADABLE, f"{s.iid}: {s.untradable_why}")
+        ot = req.order_type
+        price = req.price
+        if qty <= 0:
+            return Denied(_R.INVALID_ORDER, f"qty must be > 0, got {qty}")
+        if ot is _MARKET:
+            if price is not None or req.time_in_force is _POST_ONLY:
+                return Denied(_R.INVALID_ORDER, "a MARKET order has no price and cannot POST_ONLY")
+        elif price is None or price <= 0 or (ot is _STOP and not req.trigger_price):
+            return Denied(_R.INVALID_ORDER, f"{ot.value} needs a price > 0 (and STOP a trigger)")
+        if req.reduce_only and not reducing:
+            return Denied(_R.REDUCE_ONLY_VIOLATION, f"position {pos}: order would not reduce")
+        # 3. client order id reused
+        cid = req.client_order_id
+        if cid in self._ids:
+            return Denied(_R.DUPLICATE_CLIENT_ORDER_ID, f"client order id {cid!r} already used")
+        # 4. exchange tick and lot (reject, never round)
+        if qty < s.lot_min or qty > s.lot_max or (qty - s.lot_min) % s.lot_step:
+            return Denied(
+                _R.LOT_SIZE, f"qty {qty} not in [{s.lot_min}, {s.lot_max}] step {s.lot_step}"
+            )
+        if ot is _MARKET:
+            if qty < s.mkt_min or qty > s.mkt_max or (qty - s.mkt_min) % s.mkt_step:
+                return Denied(_R.LOT_SIZE, f"market qty {qty} outside MARKET_LOT_SIZE")
+        elif price < s.min_price or price > s.max_price or (price - s.min_price) % s.tick:  # type: ignore[operator]
+            return Denied(
+                _R.PRICE_FILTER,
+                f"price {price} not in [{s.min_price}, {s.max_price}] tick {s.tick}",
+            )
+        now = self._clock.monotonic_ns()
+        if not exit_:
+            d = self._limits(s, req, qty, buy, reducing, same, price, now)
+            if d is not None:
+                return d
+        # 14. identical order within the window
+        key = (req.instrument_id, buy, ot, qty, price)
+        t = self._recent.get(key)
+        if t is not None and now - t < self._dup_window:
+            return Denied(_R.DUPLICATE_ORDER, f"identical order {(now - t) // _NS_PER_MS} ms ago")
+        # accepted: commit tokens, remember the ids, count the order as open
+        if not exit_:
+            if s.o_rate:
+                s.o_tok -= TOKEN
+            if self._g_rate:
+                self._g_tok -= TOKEN
+        self._recent[key] = now
+        if len(self._recent) > 4096:
+            self._prune_recent(now)
+        self._ids.add(cid)
+        self._register(s, cid, buy, qty, price if price is not None else s.ref, ot, req)
+        return ACCEPTED
+
+    def _limits(
+        self,
+        s: Slot,
+        req: OrderRequest,
+        qty: int,
+        buy: bool,
+        reducing: bool,
+        same: int,
+        price: int | None,
+        now: int,
+    ) -> Denied | None:
+        """Checks 5-13 (everything an exit skips); None when all pass."""
+        ot = req.order_type
+        # 5. max order quantity
+        if qty > s.max_qty:
+            return Denied(_R.MAX_ORDER_QTY, f"qty {qty} > max {s.max_qty}")
+        # 6. open orders: instrument (config, MAX_NUM_ORDERS), algo (MAX_NUM_ALGO_ORDERS), total
+        if s.open_n >= s.max_open:
+            return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid} (max {s.max_open})")
+        if ot is _STOP and s.algo_n >= s.max_algo:
+            return Denied(_R.MAX_OPEN_ORDERS, f"{s.algo_n} stop orders open (max {s.max_algo})")
+        if self._open_total >= self._max_open_total:
+            return Denied(_R.MAX_OPEN_ORDERS, f"{self._open_total} open in total")
+        # 7. reference price: known and fresh
+        ref = s.ref
+        if not ref:
+            return Denied(_R.NO_REFERENCE_PRICE, f"no reference price for {s.iid}")
+        if now - s.ref_ts > s.ref_age_ns:
+            return Denied(
+                _R.STALE_REFERENCE_PRICE, f"reference {(now - s.ref_ts) // _NS_PER_MS} ms old"
+            )
+        # 8. notional (a market order is valued at the reference)
+        market = price is None
+        px: int = ref if price is None else price
+        n = qty * px
+        if n < s.min_notional and (not market or s.min_notional_mkt):
+            return Denied(_R.MIN_NOTIONAL, f"notional {n} < min {s.min_notional}")
+        if n > s.max_notional_f and (not market or s.max_notional_mkt):
+            return Denied(_R.MAX_NOTIONAL, f"notional {n} > exchange max {s.max_notional_f}")
+        if n > s.max_notional:
+            return Denied(_R.MAX_ORDER_NOTIONAL, f"notional {n} > max {s.max_notional}")
+        # 9. price collar (fat finger) and the exchange's percent-price band
+        if not market:
+            if abs(px - ref) * 10_000 > s.collar_bps * ref:
+                return Denied(_R.PRICE_COLLAR, f"price {px} > {s.collar_bps} bps from {ref}")
+            scaled = px * MULT_SCALE
+            if buy:
+                if scaled > ref * s.pp_bid_up or scaled < ref * s.pp_bid_down:
+                    return Denied(_R.PERCENT_PRICE, f"bid {px} outside PERCENT_PRICE of {ref}")
+            elif scaled > ref * s.pp_ask_up or scaled < ref * s.pp_ask_down:
+                return Denied(_R.PERCENT_PRICE, f"ask {px} outside PERCENT_PRICE of {ref}")
+        # 11. daily loss / drawdown breached (the kill switch has already tripped)
+        if self._breach is not None:
+            return self._breach
+        # 12. self-trade: would cross our own resting order
+        if self._stp:
+            if buy:
+                if (market and s.our_ask != INF) or px >= s.our_ask:
+                    return Denied(_R.SELF_TRADE, f"buy {px} crosses our ask {s.our_ask}")
+            elif (market and s.our_bid >= 0) or px <= s.our_bid:
+                return Denied(_R.SELF_TRADE, f"sell {px} crosses our bid {s.our_bid}")
+        # position after this order and every open order on its side fill
+        pos = s.pos
+        after = pos + same + qty if buy else same + qty - pos
+        if after > s.max_pos:
+            return Denied(_R.MAX_POSITION, f"|position| would be {after} > {s.max_pos}")
+        # exposure limits bound new risk: an order that shrinks the position skips them
+        if not reducing:
+            ne = n * s.mult
+            ob, os_ = self._open_buy_notional, self._open_sell_notional
+            if self._gross + ob + os_ + ne > self._max_gross:
+                return Denied(
+                    _R.MAX_GROSS_EXPOSURE, f"gross would be {self._gross + ob + os_ + ne}"
+                )
+            net_after = self._net + ob + ne if buy else os_ + ne - self._net
+            if net_after > self._max_net:
+                return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {net_after}")
+            # 10. correlation-adjusted exposure: Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
+            lim = self._max_corr_sq
+            if lim != math.inf:
+                delta = (qty + same) * px * s.fscale
+                if not buy:
+                    delta = -delta
+                q = self._q
+                qa = q + delta * (2.0 * self._cw[s.idx] + delta)
+                if qa > lim and qa > q:
+                    return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) would be {qa**0.5:.2f}")
+        # 13. throttle: refill, then need one token (spent only on accept)
+        if s.o_rate:
+            tok = s.o_tok + (now - s.o_ts) * s.o_rate
+            s.o_tok = tok if tok < s.o_cap else s.o_cap
+            s.o_ts = now
+            if s.o_tok < TOKEN:
+                return Denied(_R.THROTTLED, f"order rate limit on {s.iid}")
+        if self._g_rate:
+            tok = self._g_tok + (now - self._g_ts) * self._g_rate
+            self._g_tok = tok if tok < self._g_cap else self._g_cap
+            self._g_ts = now
+            if self._g_tok < TOKEN:
+                return Denied(_R.THROTTLED, "global order rate limit")
+        return None
+
+    def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> Decision:
+        """A cancel: throttled (cancel buckets) only while ACTIVE; never blocked otherwise."""
+        if self._state != _ACTIVE:
+            return ACCEPTED
+        now = self._clock.monotonic_ns()
+        s = self._slots.get(instrument_id)
+        if s is not None and s.c_rate:
+            tok = s.c_tok + (now - s.c_ts) * s.c_rate
+            s.c_tok, s.c_ts = min(tok, s.c_cap), now
+            if s.c_tok < TOKEN:
+                return Denied(_R.THROTTLED, f"cancel rate limit on {instrument_id}")
+        if self._gc_rate:
+            tok = self._gc_tok + (now - self._gc_ts) * self._gc_rate
+            self._gc_tok, self._gc_ts = min(tok, self._gc_cap), now
+            if self._gc_tok < TOKEN:
+                return Denied(_R.THROTTLED, "global cancel rate limit")
+            self._gc_tok -= TOKEN
+        if s is not None and s.c_rate:
+            s.c_tok -= TOKEN
+        return ACCEPTED
