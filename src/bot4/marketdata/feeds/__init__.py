@@ -7,18 +7,24 @@ from collections.abc import Mapping
 from bot4.marketdata.feeds._base import BaseFeed as BaseFeed
 from bot4.marketdata.feeds.binance import BinanceFuturesFeed as BinanceFuturesFeed
 from bot4.marketdata.feeds.binance import BinanceSpotFeed as BinanceSpotFeed
+from bot4.marketdata.feeds.coinbase import CoinbaseFeed as CoinbaseFeed
+from bot4.marketdata.feeds.kraken import KrakenFeed as KrakenFeed
 from bot4.model import Instrument
 
 __all__ = [
     "BaseFeed",
     "BinanceFuturesFeed",
     "BinanceSpotFeed",
+    "CoinbaseFeed",
+    "KrakenFeed",
     "make_feed",
 ]
 
 _FEEDS: dict[str, type[BaseFeed]] = {
     "binance": BinanceSpotFeed,
     "binance-futures": BinanceFuturesFeed,
+    "coinbase": CoinbaseFeed,
+    "kraken": KrakenFeed,
 }
 
 

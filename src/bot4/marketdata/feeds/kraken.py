@@ -1,0 +1,248 @@
+"""Kraken spot WebSocket v1: `book-N` snapshots and updates verified by CRC32, and trades.
+
+Kraken's book rules (docs "Spot WebSocket v1 - book" and "How to maintain a valid order book"):
+- On subscribe the book arrives as a snapshot (`as`/`bs`); updates follow (`a` and/or `b`,
+  possibly in two dicts of one frame), the last dict carrying `c`, the CRC32 of the book *after*
+  the update. Quantities are absolute; 0 deletes; a level may carry an `"r"` (republish) flag and
+  is applied like any other.
+- After each update the book is truncated to the subscribed depth (levels pushed out of range
+  are not deleted by Kraken).
+- Checksum: the top 10 asks (low to high) then the top 10 bids (high to low); for each level the
+  price then the volume as Kraken writes them, with the "." removed and leading zeros stripped;
+  CRC32 of that string as an unsigned int. Kraken pads numbers to a fixed width per pair, so the
+  digits are rebuilt from the fixed-point ints at the width seen in the snapshot.
+
+No sequence numbers: a lost update is caught only when it changed the top 10 (by the checksum)
+or the book later crosses. On a mismatch the book is dropped (unsynced) and `wants_reconnect` asks
+the connection to reconnect, which resubscribes and gets a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from zlib import crc32
+
+import msgspec
+
+from bot4.marketdata._book import OrderBook
+from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
+from bot4.marketdata.feeds._parse import parse_fixed, wire_decimals
+from bot4.model import BookDeltas, Instrument, Side, TopOfBook, TradeTick
+
+__all__ = ["CHECKSUM_LEVELS", "KrakenFeed", "kraken_checksum"]
+
+# Levels per side in Kraken's checksum.
+CHECKSUM_LEVELS = 10
+
+_BUY = Side.BUY
+_SELL = Side.SELL
+_POW10 = [10**i for i in range(40)]
+_decode = msgspec.json.Decoder()
+
+
+def _digits(value: int, shift: int) -> str:
+    """The digits Kraken checksums for a fixed-point int whose wire form has `shift` more
+    decimals than its precision (negative: fewer)."""
+    if shift >= 0:
+        return str(value * _POW10[shift])
+    return str(value // _POW10[-shift])
+
+
+def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -> int:
+    """Kraken's CRC32 of the top 10 levels of `book` (see the module docstring)."""
+    parts: list[str] = []
+    for levels in (book.asks(CHECKSUM_LEVELS), book.bids(CHECKSUM_LEVELS)):
+        for p, q in levels:
+            parts.append(_digits(p, price_shift))
+            parts.append(_digits(q, qty_shift))
+    return crc32("".join(parts).encode("ascii"))
+
+
+class _Pair:
+    """Per-pair state: the book and how to rebuild Kraken's digits for its checksum."""
+
+    __slots__ = ("book", "depth", "price_shift", "qty_shift")
+
+    def __init__(self, book: OrderBook, depth: int) -> None:
+        self.book = book  # the pair's book
+        self.depth = depth  # subscribed depth: the book is truncated to it after each update
+        self.price_shift = 0  # wire decimals of prices minus the instrument's price precision
+        self.qty_shift = 0  # the same for volumes
+
+
+class KrakenFeed(BaseFeed):
+    """Kraken spot v1 (`wss://ws.kraken.com`): `book` (with checksums) and `trade`."""
+
+    exchange = "kraken"
+    ws_url = "wss://ws.kraken.com"
+    _padded_inference = True
+
+    def __init__(
+        self,
+        symbols: Iterable[str] = (),
+        instruments: Mapping[str, Instrument] | None = None,
+        verify: bool = True,
+        depth: int = 100,
+        channels: tuple[str, ...] = ("book", "trade"),
+    ) -> None:
+        super().__init__(symbols, instruments, verify)
+        # Book depth to subscribe (Kraken accepts 10, 25, 100, 500, 1000).
+        self.depth = depth
+        # Channels `subscribe_messages` asks for.
+        self.channels = channels
+        # Book state per pair ("XBT/USD"), created by the pair's snapshot.
+        self._pairs: dict[str, _Pair] = {}
+
+    def subscribe_messages(self) -> list[str]:
+        out = []
+        for name in self.channels:
+            sub: dict[str, object] = {"name": name}
+            if name == "book":
+                sub["depth"] = self.depth
+            msg = {"event": "subscribe", "pair": self.symbols, "subscription": sub}
+            out.append(msgspec.json.encode(msg).decode())
+        return out
+
+    def on_disconnect(self) -> None:
+        for book in self.books.values():
+            book.clear()
+        self._pairs.clear()
+        self.wants_reconnect = False
+
+    # --- frames --------------------------------------------------------------------------------
+
+    def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        msg = _decode.decode(data)
+        if isinstance(msg, dict):
+            event = msg.get("event")
+            if event in ("heartbeat", "systemStatus", "subscriptionStatus", "pong"):
+                return []
+            raise UnknownMessage(f"event {event!r}")
+        if not isinstance(msg, list) or len(msg) < 4:
+            raise self.decode_error("a channel frame is [id, payload..., name, pair]")
+        name = msg[-2]
+        pair = msg[-1]
+        if not isinstance(name, str) or not isinstance(pair, str):
+            raise self.decode_error("channel name and pair must be strings")
+        if name.startswith("book-"):
+            payloads = msg[1:-2]
+            first = payloads[0]
+            if "as" in first or "bs" in first:
+                return self._snapshot(pair, int(name[5:]), first, ts_recv_ns)
+            return self._update(pair, payloads, ts_recv_ns)
+        if name == "trade":
+            return self._trades(pair, msg[1], ts_recv_ns)
+        if name == "ticker":
+            return [self._ticker(pair, msg[1], ts_recv_ns)]
+        raise UnknownMessage(f"channel {name!r}")
+
+    def _snapshot(
+        self, pair: str, depth: int, payload: dict[str, Any], ts_recv_ns: int
+    ) -> list[object]:
+        asks = payload.get("as", [])
+        bids = payload.get("bs", [])
+        sample = asks[:1] + bids[:1]
+        prices = [lv[0] for lv in asks + bids]
+        qtys = [lv[1] for lv in asks + bids]
+        book = self.book(pair, prices, qtys)
+        inst = book.instrument
+        state = _Pair(book, depth)
+        if sample:
+            state.price_shift = wire_decimals(sample[0][0]) - inst.price_precision
+            state.qty_shift = wire_decimals(sample[0][1]) - inst.size_precision
+        book.clear()
+        pp, sp = inst.price_precision, inst.size_precision
+        ts_event = 0
+        for lv in asks:
+            book.apply_ask(parse_fixed(lv[0], pp), parse_fixed(lv[1], sp))
+        for lv in bids:
+            book.apply_bid(parse_fixed(lv[0], pp), parse_fixed(lv[1], sp))
+        for lv in sample:
+            ts_event = max(ts_event, parse_fixed(lv[2], 9))
+        book.truncate(depth)
+        book.synced = True
+        book.ts_event = ts_event
+        self._pairs[pair] = state
+        self.stats.snapshots += 1
+        return [snapshot_event(book, 0, ts_event, ts_recv_ns)]
+
+    def _update(self, pair: str, payloads: list[Any], ts_recv_ns: int) -> list[object]:
+        state = self._pairs.get(pair)
+        if state is None or not state.book.synced:
+            self.stats.ignored += 1  # before the snapshot, or after a failed checksum
+            return []
+        book = state.book
+        inst = book.instrument
+        pp, sp = inst.price_precision, inst.size_precision
+        deltas: list[tuple[Side, int, int]] = []
+        checksum: str | None = None
+        ts_event = 0
+        try:
+            for payload in payloads:
+                for key, side, apply in (("a", _SELL, book.apply_ask), ("b", _BUY, book.apply_bid)):
+                    levels = payload.get(key)
+                    if levels:
+                        for lv in levels:
+                            px = parse_fixed(lv[0], pp)
+                            qx = parse_fixed(lv[1], sp)
+                            apply(px, qx)
+                            deltas.append((side, px, qx))
+                        ts_event = parse_fixed(levels[-1][2], 9)
+                checksum = payload.get("c", checksum)
+        except (ValueError, TypeError, IndexError, AttributeError):
+            self._desync(book)  # half an update is in the book: it cannot be trusted
+            raise
+        book.truncate(state.depth)
+        book.ts_event = ts_event
+        if self.verify and checksum is not None:
+            if kraken_checksum(book, state.price_shift, state.qty_shift) != int(checksum):
+                self.stats.checksum_failed += 1
+                self._desync(book)
+                return []
+            self.stats.checksum_ok += 1
+        return [
+            BookDeltas(
+                instrument_id=inst.id,
+                deltas=tuple(deltas),
+                is_snapshot=False,
+                sequence=0,
+                ts_event=ts_event,
+                ts_init=ts_recv_ns,
+            )
+        ]
+
+    def _desync(self, book: OrderBook) -> None:
+        book.clear()
+        self.stats.resyncs += 1
+        self.wants_reconnect = True
+
+    def _trades(self, pair: str, trades: list[list[str]], ts_recv_ns: int) -> list[object]:
+        inst = self.instrument(pair, [t[0] for t in trades], [t[1] for t in trades])
+        price, qty = self.parsers(inst)
+        return [
+            TradeTick(
+                instrument_id=inst.id,
+                price=price(t[0]),
+                qty=qty(t[1]),
+                aggressor=_BUY if t[3] == "b" else _SELL,
+                trade_id="",  # Kraken v1 trades carry no id
+                ts_event=parse_fixed(t[2], 9),
+                ts_init=ts_recv_ns,
+            )
+            for t in trades
+        ]
+
+    def _ticker(self, pair: str, t: dict[str, list[str]], ts_recv_ns: int) -> TopOfBook:
+        bid, ask = t["b"], t["a"]
+        inst = self.instrument(pair, [bid[0], ask[0]], [bid[2], ask[2]])
+        price, qty = self.parsers(inst)
+        return TopOfBook(
+            instrument_id=inst.id,
+            bid_price=price(bid[0]),
+            bid_qty=qty(bid[2]),
+            ask_price=price(ask[0]),
+            ask_qty=qty(ask[2]),
+            ts_event=0,
+            ts_init=ts_recv_ns,
+        )
