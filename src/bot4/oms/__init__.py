@@ -1,5 +1,9 @@
 # bot4.oms: orders, their state machine, the OrderManager, positions and the journal.
 #   _events     order events (frozen Structs); also the journal's records
+#   _order      Order, OrderStatus and the transition table
+#   _position   Position (netting) and Portfolio (equity, exposure, daily PnL, drawdown)
+#   _manager    OrderManager (risk -> journal -> venue -> positions), ClientOrderIds
+#   _recovery   rebuild(journal) -> OrderManager
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal
 """Order management: orders and their state machine, positions and PnL, the journal."""
 
@@ -18,16 +22,35 @@ from bot4.oms._events import OrderReplaced as OrderReplaced
 from bot4.oms._events import OrderReplaceRejected as OrderReplaceRejected
 from bot4.oms._events import OrderSubmitted as OrderSubmitted
 from bot4.oms._events import VenueEvent as VenueEvent
+from bot4.oms._manager import ClientOrderIds as ClientOrderIds
+from bot4.oms._manager import OmsCounters as OmsCounters
+from bot4.oms._manager import OrderManager as OrderManager
+from bot4.oms._manager import RiskGate as RiskGate
+from bot4.oms._order import OPEN_STATUSES as OPEN_STATUSES
+from bot4.oms._order import TRANSITIONS as TRANSITIONS
+from bot4.oms._order import EventKind as EventKind
+from bot4.oms._order import Order as Order
+from bot4.oms._order import OrderStatus as OrderStatus
+from bot4.oms._position import Portfolio as Portfolio
+from bot4.oms._position import Position as Position
+from bot4.oms._recovery import rebuild as rebuild
 from bot4.oms.journal import InMemoryJournal as InMemoryJournal
 from bot4.oms.journal import Journal as Journal
 from bot4.oms.journal import JournalRecord as JournalRecord
 from bot4.oms.journal import TradingHalted as TradingHalted
+from bot4.oms.journal import TradingResumed as TradingResumed
 
 __all__ = [
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "ClientOrderIds",
+    "EventKind",
     "InMemoryJournal",
     "Journal",
     "JournalRecord",
     "LiquiditySide",
+    "OmsCounters",
+    "Order",
     "OrderAccepted",
     "OrderCancelRejected",
     "OrderCanceled",
@@ -35,12 +58,19 @@ __all__ = [
     "OrderEvent",
     "OrderExpired",
     "OrderFilled",
+    "OrderManager",
     "OrderPendingCancel",
     "OrderPendingReplace",
     "OrderRejected",
     "OrderReplaceRejected",
     "OrderReplaced",
+    "OrderStatus",
     "OrderSubmitted",
+    "Portfolio",
+    "Position",
+    "RiskGate",
     "TradingHalted",
+    "TradingResumed",
     "VenueEvent",
+    "rebuild",
 ]

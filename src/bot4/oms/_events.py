@@ -14,7 +14,7 @@ from enum import Enum
 
 import msgspec
 
-from bot4.model import InstrumentId, OrderType, Side, TimeInForce
+from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
 
 __all__ = [
     "LiquiditySide",
@@ -43,7 +43,7 @@ class LiquiditySide(Enum):
 class _OrderSpec(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """What an order is: every field needed to recreate it from the journal alone."""
 
-    client_order_id: str  # unique per OMS (see ClientOrderIds)
+    client_order_id: ClientOrderId  # unique per session (see ClientOrderIds)
     instrument_id: InstrumentId
     side: Side
     order_type: OrderType
@@ -70,7 +70,7 @@ class OrderDenied(_OrderSpec, frozen=True, kw_only=True, tag=True, gc=False):
 class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue acknowledged the order and it is working there."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     venue_order_id: str  # the venue's id for the order
     ts_event: int  # ns, at the venue
 
@@ -78,7 +78,7 @@ class OrderAccepted(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=Fals
 class OrderRejected(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue refused the order (e.g. a post-only order that would take liquidity)."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     reason: str
     ts_event: int
 
@@ -86,7 +86,7 @@ class OrderRejected(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=Fals
 class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """A trade executed against the order; `fill_id` is unique per venue (duplicates ignored)."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     instrument_id: InstrumentId
     venue_order_id: str
     fill_id: str  # the venue's trade id; the same fill id twice is a duplicate
@@ -101,21 +101,21 @@ class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False)
 class OrderPendingCancel(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The OMS sent a cancel request; the venue has not answered yet."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     ts_event: int
 
 
 class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue confirmed the order is no longer working (a late fill may still arrive)."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     ts_event: int
 
 
 class OrderCancelRejected(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue refused a cancel (typically: the order already filled or is unknown)."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     reason: str
     ts_event: int
 
@@ -123,14 +123,14 @@ class OrderCancelRejected(msgspec.Struct, frozen=True, kw_only=True, tag=True, g
 class OrderExpired(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue ended the order by its time in force (IOC/FOK remainder, market remainder)."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     ts_event: int
 
 
 class OrderPendingReplace(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The OMS asked the venue to change qty/price; the venue has not answered yet."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     qty: int  # the new total quantity (filled part included), size units
     price: int | None  # the new limit price
     ts_event: int
@@ -139,7 +139,7 @@ class OrderPendingReplace(msgspec.Struct, frozen=True, kw_only=True, tag=True, g
 class OrderReplaced(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue applied the new qty/price."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     qty: int
     price: int | None
     ts_event: int
@@ -148,7 +148,7 @@ class OrderReplaced(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=Fals
 class OrderReplaceRejected(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     """The venue refused the replace; the order keeps its old qty/price."""
 
-    client_order_id: str
+    client_order_id: ClientOrderId
     reason: str
     ts_event: int
 

@@ -6,9 +6,9 @@ what was appended in groups on `await commit()`, and nothing leaves the process 
 before the commit holding it returns. `rebuild` (in `bot4.oms`) replays `records()` into a fresh
 `OrderManager` and gets the same orders and positions back.
 
-Records are the order events themselves (`bot4.oms._events`) plus `TradingHalted`; together they
-form the tagged union `JournalRecord` (tag = class name), encoded with msgpack by one `Encoder`
-and one `Decoder` built once (msgspec perf tip: reuse them).
+Records are the order events themselves (`bot4.oms._events`) plus `TradingHalted` and
+`TradingResumed`; together they form the tagged union `JournalRecord` (tag = class name), encoded
+with msgpack by one `Encoder` and one `Decoder` built once (msgspec perf tip: reuse them).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ __all__ = [
     "Journal",
     "JournalRecord",
     "TradingHalted",
+    "TradingResumed",
     "decode_record",
     "encode_record",
 ]
@@ -49,6 +50,13 @@ class TradingHalted(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=Fals
     source: str  # who tripped it (operator, drawdown check, global breaker...)
     reason: str
     ts_event: int  # ns, wall clock
+
+
+class TradingResumed(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
+    """The kill switch was reset: the OMS accepts new orders again."""
+
+    source: str
+    ts_event: int
 
 
 # The tagged union of everything the journal holds (tag = class name, e.g. "OrderFilled").
@@ -66,6 +74,7 @@ JournalRecord = (
     | OrderReplaced
     | OrderReplaceRejected
     | TradingHalted
+    | TradingResumed
 )
 
 _ENCODER = msgspec.msgpack.Encoder()

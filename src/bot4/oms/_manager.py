@@ -1,0 +1,398 @@
+"""The OrderManager: every order's one owner, between the risk engine and the venue.
+
+Flow of a new order (one synchronous call, no awaits, so a single asyncio loop needs no locks):
+
+    submit(request) -> RiskEngine.check -> journal OrderSubmitted/OrderDenied -> Order
+                    -> Venue.submit(OrderSubmitted)
+    venue events    -> on_venue_event -> Order.check -> journal -> Order.apply_checked
+                    -> Portfolio (fills) -> risk hooks -> listeners
+
+Every record is appended to the journal *before* it changes an order or anyone hears of it.
+Events that the state machine refuses are never applied: they are counted (`counters`) and kept
+in `errors` (bounded), and logged. Duplicate fills are counted and ignored.
+
+Kill switch: `halt()` journals TradingHalted, refuses every new order from then on and sends a
+cancel for every open order before it returns (same call, so the same event-loop turn).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+from bot4.clock import Clock
+from bot4.errors import OrderStateError, OverfillError
+from bot4.model import ClientOrderId, InstrumentId, OrderRequest, Side
+from bot4.oms._events import (
+    OrderDenied,
+    OrderEvent,
+    OrderFilled,
+    OrderPendingCancel,
+    OrderPendingReplace,
+    OrderSubmitted,
+    VenueEvent,
+)
+from bot4.oms._order import OPEN_STATUSES, EventKind, Order, OrderStatus
+from bot4.oms._position import Portfolio
+from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
+
+if TYPE_CHECKING:
+    from bot4.venues import Venue
+
+__all__ = ["ClientOrderIds", "OmsCounters", "OrderManager", "RiskGate"]
+
+log = logging.getLogger(__name__)
+
+OrderListener = Callable[[Order, OrderEvent], None]
+
+
+class RiskGate(Protocol):
+    """What the OMS needs of the risk engine: a verdict per request.
+
+    A verdict with a `reason` attribute (the risk engine's `Denied`) is a denial; any other
+    verdict (`Accepted`) lets the order through.
+    """
+
+    def check(self, request: OrderRequest) -> object: ...
+
+
+class ClientOrderIds:
+    """Client order ids without I/O: `<prefix><counter>`, unique while the prefix is.
+
+    Give each session its own prefix (e.g. strategy + start time); `observe` moves the counter
+    past ids replayed from a journal so a rebuilt OMS never reuses one.
+    """
+
+    __slots__ = ("_next", "prefix")
+
+    def __init__(self, prefix: str = "B4-") -> None:
+        self.prefix = prefix
+        self._next = 1
+
+    def next(self) -> ClientOrderId:
+        n = self._next
+        self._next = n + 1
+        return ClientOrderId(f"{self.prefix}{n}")
+
+    def observe(self, client_order_id: str) -> None:
+        tail = client_order_id.removeprefix(self.prefix)
+        if tail != client_order_id and tail.isdigit() and int(tail) >= self._next:
+            self._next = int(tail) + 1
+
+
+@dataclass(slots=True)
+class OmsCounters:
+    """What happened, for metrics and tests; only ever incremented."""
+
+    submitted: int = 0  # passed risk and sent to the venue
+    denied: int = 0  # refused by risk (or by the halt)
+    fills: int = 0  # fills applied
+    duplicate_fills: int = 0  # fills ignored because their fill id was already applied
+    overfills: int = 0  # fills refused because they would exceed the order qty
+    invalid_events: int = 0  # events refused by the state machine
+    unknown_order_events: int = 0  # venue events for a client order id we never sent
+    cancels_sent: int = 0
+    replaces_sent: int = 0
+
+
+def _reason_name(reason: object) -> str:
+    return reason.name if isinstance(reason, Enum) else str(reason)
+
+
+class OrderManager:
+    """Owns every order; see the module docstring for the flow and the guarantees."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        risk: RiskGate,
+        venue: Venue,
+        journal: Journal,
+        portfolio: Portfolio,
+        max_errors: int = 1000,
+    ) -> None:
+        self._clock = clock
+        self._risk = risk
+        self._venue = venue
+        self._journal = journal
+        self._append: Callable[[JournalRecord], int] = journal.append
+        self.portfolio = portfolio
+        # Every order ever seen, by client order id (denied ones too).
+        self.orders: dict[ClientOrderId, Order] = {}
+        # Orders in OPEN_STATUSES, per instrument, for cancel-all and the risk engine's limits.
+        self._open: dict[InstrumentId, dict[ClientOrderId, Order]] = {}
+        # Remaining qty of open orders per (instrument, side), kept incrementally.
+        self._open_qty: dict[tuple[InstrumentId, Side], int] = {}
+        # True after a kill-switch trip until resume(): every new order is denied.
+        self.halted = False
+        self.counters = OmsCounters()
+        # The latest refused events, newest last (bounded: a storm cannot eat memory).
+        self.errors: deque[str] = deque(maxlen=max_errors)
+        self._listeners: list[OrderListener] = []
+        venue.set_event_handler(self.on_venue_event)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def open_orders(self, instrument_id: InstrumentId | None = None) -> list[Order]:
+        if instrument_id is not None:
+            return list(self._open.get(instrument_id, {}).values())
+        return [o for by_id in self._open.values() for o in by_id.values()]
+
+    def open_order_count(self, instrument_id: InstrumentId | None = None) -> int:
+        if instrument_id is not None:
+            return len(self._open.get(instrument_id, ()))
+        return sum(len(by_id) for by_id in self._open.values())
+
+    def open_qty(self, instrument_id: InstrumentId, side: Side) -> int:
+        """Unfilled quantity of the open orders on one side of one instrument."""
+        return self._open_qty.get((instrument_id, side), 0)
+
+    def subscribe(self, listener: OrderListener) -> None:
+        """Call `listener(order, event)` after every applied event (strategies, metrics)."""
+        self._listeners.append(listener)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def submit(self, request: OrderRequest) -> Order:
+        """Check `request` with the risk engine and send it, or record the denial.
+
+        Returns the Order (SUBMITTED, or later if the venue answered within the call; DENIED
+        with `reason` when refused). Raises OrderStateError for a reused client order id.
+        """
+        coid = request.client_order_id
+        if coid in self.orders:
+            raise OrderStateError(f"duplicate client order id {coid}")
+        if self.halted:
+            return self._deny(request, "TRADING_HALTED", "the kill switch tripped")
+        verdict = self._risk.check(request)
+        reason = getattr(verdict, "reason", None)
+        if reason is not None:
+            return self._deny(request, _reason_name(reason), str(getattr(verdict, "detail", "")))
+        event = OrderSubmitted(
+            client_order_id=coid,
+            instrument_id=request.instrument_id,
+            side=request.side,
+            order_type=request.order_type,
+            time_in_force=request.time_in_force,
+            qty=request.qty,
+            price=request.price,
+            trigger_price=request.trigger_price,
+            reduce_only=request.reduce_only,
+            strategy_id=request.strategy_id,
+            ts_event=self._clock.time_ns(),
+        )
+        self._append(event)
+        order = self._open_new(event)
+        self._venue.submit(event)
+        return order
+
+    def cancel(self, client_order_id: ClientOrderId) -> bool:
+        """Ask the venue to cancel an open order; False when it is not open or already pending."""
+        order = self.orders.get(client_order_id)
+        if order is None or not order.can_apply(EventKind.PENDING_CANCEL):
+            return False
+        event = OrderPendingCancel(client_order_id=client_order_id, ts_event=self._clock.time_ns())
+        self._append(event)
+        order.apply_checked(event)
+        self.counters.cancels_sent += 1
+        self._notify(order, event)
+        self._venue.cancel(client_order_id, order.instrument_id)
+        return True
+
+    def cancel_all(self, instrument_id: InstrumentId | None = None) -> int:
+        """Send a cancel for every open order (of one instrument); returns how many were sent."""
+        return sum(self.cancel(o.client_order_id) for o in self.open_orders(instrument_id))
+
+    def replace(self, client_order_id: ClientOrderId, qty: int, price: int | None) -> bool:
+        """Ask the venue to change a working LIMIT order's total qty and price.
+
+        A replace never adds risk past what the risk engine approved: `qty` may not exceed the
+        original quantity (and must stay above what is filled), and it is refused while halted.
+        Returns False when the order cannot be replaced now.
+        """
+        order = self.orders.get(client_order_id)
+        if (
+            order is None
+            or self.halted
+            or not order.can_apply(EventKind.PENDING_REPLACE)
+            or not order.filled_qty < qty <= order.qty
+            or (price is None) != (order.price is None)
+        ):
+            return False
+        event = OrderPendingReplace(
+            client_order_id=client_order_id, qty=qty, price=price, ts_event=self._clock.time_ns()
+        )
+        self._append(event)
+        order.apply_checked(event)
+        self.counters.replaces_sent += 1
+        self._notify(order, event)
+        self._venue.replace(client_order_id, order.instrument_id, qty, price)
+        return True
+
+    def halt(self, source: str, reason: str) -> int:
+        """The kill switch: journal it, refuse new orders, cancel every open order now.
+
+        Returns the number of cancels sent. Idempotent: a second trip sends cancels only for
+        orders that are still open and not already pending cancel.
+        """
+        self._append(TradingHalted(source=source, reason=reason, ts_event=self._clock.time_ns()))
+        self.halted = True
+        log.warning("trading halted by %s: %s", source, reason)
+        return self.cancel_all()
+
+    def on_kill_switch(self, event: object) -> None:
+        """KillSwitch subscriber: halt with the trip's source and reason."""
+        self.halt(str(getattr(event, "source", "kill_switch")), str(getattr(event, "reason", "")))
+
+    def resume(self, source: str) -> None:
+        """The kill switch was reset: accept new orders again."""
+        self._append(TradingResumed(source=source, ts_event=self._clock.time_ns()))
+        self.halted = False
+
+    # -- venue events ---------------------------------------------------------------------
+
+    def on_venue_event(self, event: VenueEvent) -> None:
+        """Apply one event from the venue (the venue's handler; also used by replay)."""
+        order = self.orders.get(event.client_order_id)
+        if order is None:
+            self.counters.unknown_order_events += 1
+            self._error(f"{type(event).__name__} for unknown order {event.client_order_id}")
+            return
+        try:
+            if not order.check(event):
+                self.counters.duplicate_fills += 1
+                return
+        except OverfillError as exc:
+            self.counters.overfills += 1
+            self._error(str(exc))
+            return
+        except OrderStateError as exc:
+            self.counters.invalid_events += 1
+            self._error(str(exc))
+            return
+        self._append(event)
+        was_open = order.status in OPEN_STATUSES
+        remaining_before = order.qty - order.filled_qty
+        order.apply_checked(event)
+        if isinstance(event, OrderFilled):
+            self.counters.fills += 1
+            self.portfolio.apply_fill(
+                order.instrument_id, order.side, event.last_qty, event.last_price, event.fee
+            )
+        self._track_open(order, was_open, remaining_before)
+        self._notify(order, event)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _deny(self, request: OrderRequest, reason: str, detail: str) -> Order:
+        event = OrderDenied(
+            client_order_id=request.client_order_id,
+            instrument_id=request.instrument_id,
+            side=request.side,
+            order_type=request.order_type,
+            time_in_force=request.time_in_force,
+            qty=request.qty,
+            price=request.price,
+            trigger_price=request.trigger_price,
+            reduce_only=request.reduce_only,
+            strategy_id=request.strategy_id,
+            reason=reason,
+            detail=detail,
+            ts_event=self._clock.time_ns(),
+        )
+        self._append(event)
+        return self._add_denied(event)
+
+    def _add_denied(self, event: OrderDenied) -> Order:
+        order = Order(event)
+        order.apply_checked(event)
+        self.orders[event.client_order_id] = order
+        self.counters.denied += 1
+        self._notify(order, event)
+        return order
+
+    def _open_new(self, event: OrderSubmitted) -> Order:
+        order = Order(event)
+        order.apply_checked(event)
+        coid = event.client_order_id
+        self.orders[coid] = order
+        by_id = self._open.get(event.instrument_id)
+        if by_id is None:
+            by_id = self._open[event.instrument_id] = {}
+        by_id[coid] = order
+        key = (event.instrument_id, event.side)
+        self._open_qty[key] = self._open_qty.get(key, 0) + event.qty
+        self.counters.submitted += 1
+        self._notify(order, event)
+        return order
+
+    def _track_open(self, order: Order, was_open: bool, remaining_before: int) -> None:
+        is_open = order.status in OPEN_STATUSES
+        before = remaining_before if was_open else 0
+        after = order.qty - order.filled_qty if is_open else 0
+        if before != after:
+            key = (order.instrument_id, order.side)
+            self._open_qty[key] += after - before
+        if was_open and not is_open:
+            del self._open[order.instrument_id][order.client_order_id]
+
+    def _notify(self, order: Order, event: OrderEvent) -> None:
+        for listener in self._listeners:
+            listener(order, event)
+
+    def _error(self, message: str) -> None:
+        self.errors.append(message)
+        log.error("order event refused: %s", message)
+
+    # -- recovery -------------------------------------------------------------------------
+
+    def replay(self, records: Iterator[JournalRecord]) -> int:
+        """Apply journal records as they happened, without re-journaling or calling the venue.
+
+        Used by `rebuild`; returns the number of records applied.
+        """
+        append, self._append = self._append, _no_append
+        n = 0
+        try:
+            for record in records:
+                n += 1
+                self._replay_one(record)
+        finally:
+            self._append = append
+        return n
+
+    def _replay_one(self, record: JournalRecord) -> None:
+        if isinstance(record, OrderSubmitted):
+            self._open_new(record)
+        elif isinstance(record, OrderDenied):
+            self._add_denied(record)
+        elif isinstance(record, TradingHalted):
+            self.halted = True
+        elif isinstance(record, TradingResumed):
+            self.halted = False
+        elif isinstance(record, OrderPendingCancel | OrderPendingReplace):
+            order = self.orders[record.client_order_id]
+            order.apply_checked(record)
+            if isinstance(record, OrderPendingCancel):
+                self.counters.cancels_sent += 1
+            else:
+                self.counters.replaces_sent += 1
+        else:
+            self.on_venue_event(record)
+
+
+def _no_append(record: JournalRecord) -> int:
+    return 0
+
+
+def order_statuses(manager: OrderManager) -> dict[OrderStatus, int]:
+    """How many orders are in each status (for status pages and tests)."""
+    counts: dict[OrderStatus, int] = {}
+    for order in manager.orders.values():
+        counts[order.status] = counts.get(order.status, 0) + 1
+    return counts

@@ -1,0 +1,394 @@
+"""The paper venue: orders fill against the live order book, with no exchange involved.
+
+It implements `Venue`, so the OMS cannot tell it from a live adapter. How it matches:
+
+- **Marketable orders walk the book.** A BUY takes the asks from the best up to its limit
+  (MARKET: no limit), one fill per level at that level's price (so a large order pays the
+  slippage of the levels it eats), as TAKER. Our own fills do not remove liquidity from the
+  book: the book is the exchange's, and the next book update is the truth (documented
+  optimism for orders large against the top levels).
+- **Time in force.** IOC and MARKET: the part not filled at once expires. FOK: if the book
+  within the limit cannot fill all of it, nothing fills and it expires. POST_ONLY: rejected if
+  it would take liquidity. GTC: the rest rests.
+- **Resting orders fill when the market trades through them** (`on_trade`): a trade beyond our
+  price fills the whole remainder; a trade *at* our price first eats the queue ahead of us, then
+  fills us. Queue position is approximated: at placement, the queue ahead is the quantity the
+  book shows at our price (looked up in the best `queue_scan_depth` levels; 0 for a new level),
+  and it shrinks only by trades at our price, never by cancels we cannot see (pessimistic).
+  A book update that crosses our price (`on_book`) fills us at our price as MAKER, up to the
+  crossing quantity. All resting fills pay the maker fee.
+- **STOP_LIMIT** rests untriggered until a trade at or through its trigger, then acts as a
+  LIMIT at its price (walks the book if marketable, rests otherwise).
+- **Latency.** Every request takes effect `latency_us` of Clock time after it is made; the
+  shell calls `process_due()` when time moves (`next_due_ns()` says when). With 0 latency, the
+  ack and the fills are delivered inside `submit` itself.
+- **Fees**: ceil(notional * fee_ppm / 10**6) in notional units (price units * size units).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator, Mapping
+
+import msgspec
+
+from bot4.clock import Clock
+from bot4.errors import VenueError
+from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce, TradeTick
+from bot4.oms._events import (
+    LiquiditySide,
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+    OrderReplaceRejected,
+    OrderSubmitted,
+    VenueEvent,
+)
+from bot4.venues._book import BookView
+from bot4.venues._protocol import VenueEventHandler
+
+__all__ = ["PaperVenue", "PaperVenueConfig"]
+
+_PPM = 1_000_000
+
+
+class PaperVenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How the paper venue behaves (the `[venues.paper]` table of the config)."""
+
+    name: str = "paper"  # the venue's name in events and logs
+    latency_us: int = 0  # request -> effect delay in Clock microseconds; 0 = inside the call
+    maker_fee_ppm: int = 1_000  # maker fee, parts per million of notional (1000 = 0.1 %)
+    taker_fee_ppm: int = 1_000  # taker fee, parts per million of notional
+    queue_scan_depth: int = 50  # levels searched for the queue ahead of a new resting order
+
+
+class _Resting:
+    """One order working at the paper venue."""
+
+    __slots__ = (
+        "client_order_id",
+        "filled",
+        "price",
+        "qty",
+        "queue_ahead",
+        "side",
+        "trigger_price",
+        "venue_order_id",
+    )
+
+    def __init__(self, order: OrderSubmitted, venue_order_id: str) -> None:
+        self.client_order_id = order.client_order_id
+        self.venue_order_id = venue_order_id
+        self.side = order.side
+        # Limit price; 0 for a MARKET order, which never rests (its walk has no limit).
+        self.price: int = order.price if order.price is not None else 0
+        self.qty = order.qty  # total quantity; remaining = qty - filled
+        self.filled = 0
+        # Quantity ahead of us at our price (the queue position approximation).
+        self.queue_ahead = 0
+        # The stop trigger while untriggered; None once it acts as a LIMIT.
+        self.trigger_price = (
+            order.trigger_price if order.order_type is OrderType.STOP_LIMIT else None
+        )
+
+
+class PaperVenue:
+    """A `Venue` that fills against live books (see the module docstring for the rules)."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        config: PaperVenueConfig | None = None,
+        books: Mapping[InstrumentId, BookView] | None = None,
+    ) -> None:
+        self._clock = clock
+        self.config = config or PaperVenueConfig()
+        self.name = self.config.name
+        self._books: dict[InstrumentId, BookView] = dict(books or {})
+        self._handler: VenueEventHandler | None = None
+        # Working orders per instrument, by client order id, in arrival order.
+        self._resting: dict[InstrumentId, dict[ClientOrderId, _Resting]] = {}
+        # Requests waiting for their latency: (due monotonic ns, sequence, action).
+        self._due: list[tuple[int, int, Callable[[], None]]] = []
+        self._seq = 0
+        self._latency_ns = self.config.latency_us * 1_000
+        self._ids = 0
+        self._maker_ppm = self.config.maker_fee_ppm
+        self._taker_ppm = self.config.taker_fee_ppm
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def set_event_handler(self, handler: VenueEventHandler) -> None:
+        self._handler = handler
+
+    def add_book(self, instrument_id: InstrumentId, book: BookView) -> None:
+        self._books[instrument_id] = book
+
+    def resting(self, instrument_id: InstrumentId | None = None) -> int:
+        """How many orders are working here (of one instrument)."""
+        if instrument_id is not None:
+            return len(self._resting.get(instrument_id, ()))
+        return sum(len(v) for v in self._resting.values())
+
+    # -- Venue protocol -------------------------------------------------------------------
+
+    def submit(self, order: OrderSubmitted) -> None:
+        self._later(lambda: self._new(order))
+
+    def cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> None:
+        self._later(lambda: self._cancel(client_order_id, instrument_id))
+
+    def replace(
+        self,
+        client_order_id: ClientOrderId,
+        instrument_id: InstrumentId,
+        qty: int,
+        price: int | None,
+    ) -> None:
+        self._later(lambda: self._replace(client_order_id, instrument_id, qty, price))
+
+    # -- time -----------------------------------------------------------------------------
+
+    def _later(self, action: Callable[[], None]) -> None:
+        if not self._latency_ns:
+            action()
+            return
+        self._seq += 1
+        due = self._clock.monotonic_ns() + self._latency_ns
+        heapq.heappush(self._due, (due, self._seq, action))
+
+    def next_due_ns(self) -> int | None:
+        """Monotonic time of the next delayed request, None when none waits."""
+        return self._due[0][0] if self._due else None
+
+    def process_due(self) -> int:
+        """Run every delayed request whose time has come (in request order); returns how many."""
+        now = self._clock.monotonic_ns()
+        due = self._due
+        n = 0
+        while due and due[0][0] <= now:
+            heapq.heappop(due)[2]()
+            n += 1
+        return n
+
+    # -- market data ----------------------------------------------------------------------
+
+    def on_trade(self, tick: TradeTick) -> None:
+        """A public trade: trigger stops, and fill resting orders it traded at or through."""
+        by_id = self._resting.get(tick.instrument_id)
+        if not by_id:
+            return
+        price = tick.price
+        for rest in list(by_id.values()):
+            trigger = rest.trigger_price
+            if trigger is not None:
+                if (price >= trigger) if rest.side is Side.BUY else (price <= trigger):
+                    rest.trigger_price = None
+                    del by_id[rest.client_order_id]  # _take rests it again if it does not fill
+                    self._take(
+                        tick.instrument_id, rest, TimeInForce.GTC, rest.price, None, tick.ts_event
+                    )
+                continue
+            limit = rest.price
+            through = price < limit if rest.side is Side.BUY else price > limit
+            at = price == limit and tick.aggressor is not rest.side
+            if through:
+                self._fill(
+                    tick.instrument_id, rest, rest.qty - rest.filled, limit, True, tick.ts_event
+                )
+            elif at:
+                left = rest.queue_ahead - tick.qty
+                rest.queue_ahead = max(left, 0)
+                if left < 0:
+                    take = min(-left, rest.qty - rest.filled)
+                    self._fill(tick.instrument_id, rest, take, limit, True, tick.ts_event)
+
+    def on_book(self, instrument_id: InstrumentId, ts_event: int = 0) -> None:
+        """The book changed: resting orders it now crosses fill at their price, as maker."""
+        by_id = self._resting.get(instrument_id)
+        if not by_id:
+            return
+        book = self._books[instrument_id]
+        bid, ask = book.best_bid(), book.best_ask()
+        for rest in list(by_id.values()):
+            limit = rest.price
+            if rest.trigger_price is not None:
+                continue
+            if rest.side is Side.BUY and ask is not None and ask[0] <= limit:
+                avail = sum(q for p, q in book.asks(self.config.queue_scan_depth) if p <= limit)
+            elif rest.side is Side.SELL and bid is not None and bid[0] >= limit:
+                avail = sum(q for p, q in book.bids(self.config.queue_scan_depth) if p >= limit)
+            else:
+                continue
+            self._fill(
+                instrument_id, rest, min(avail, rest.qty - rest.filled), limit, True, ts_event
+            )
+
+    # -- matching -------------------------------------------------------------------------
+
+    def _emit(self, event: VenueEvent) -> None:
+        handler = self._handler
+        if handler is None:
+            raise VenueError(f"venue {self.name}: no event handler set")
+        handler(event)
+
+    def _new(self, order: OrderSubmitted) -> None:
+        now = self._clock.time_ns()
+        coid = order.client_order_id
+        book = self._books.get(order.instrument_id)
+        if book is None:
+            self._emit(OrderRejected(client_order_id=coid, reason="NO_BOOK", ts_event=now))
+            return
+        if order.order_type is not OrderType.MARKET and order.price is None:
+            self._emit(OrderRejected(client_order_id=coid, reason="NO_PRICE", ts_event=now))
+            return
+        if order.time_in_force is TimeInForce.POST_ONLY and self._marketable(
+            book, order.side, order.price
+        ):
+            self._emit(
+                OrderRejected(client_order_id=coid, reason="POST_ONLY_WOULD_TAKE", ts_event=now)
+            )
+            return
+        self._ids += 1
+        rest = _Resting(order, f"P{self._ids}")
+        self._emit(
+            OrderAccepted(client_order_id=coid, venue_order_id=rest.venue_order_id, ts_event=now)
+        )
+        if rest.trigger_price is not None:
+            self._rest(order.instrument_id, rest, book)
+            return
+        tif = TimeInForce.IOC if order.order_type is OrderType.MARKET else order.time_in_force
+        self._take(order.instrument_id, rest, tif, order.price, book, now)
+
+    @staticmethod
+    def _marketable(book: BookView, side: Side, limit: int | None) -> bool:
+        top = book.best_ask() if side is Side.BUY else book.best_bid()
+        if top is None:
+            return False
+        return limit is None or (top[0] <= limit if side is Side.BUY else top[0] >= limit)
+
+    def _levels(self, book: BookView, side: Side, limit: int | None) -> Iterator[tuple[int, int]]:
+        """Opposite-side levels a `side` order with `limit` may take, best first."""
+        get = book.asks if side is Side.BUY else book.bids
+        first = get(16)  # nearly every order stops within the top levels: avoid copying the book
+        levels = first if len(first) < 16 else get(None)
+        for price, qty in levels:
+            if limit is not None and (price > limit if side is Side.BUY else price < limit):
+                return
+            yield price, qty
+
+    def _take(
+        self,
+        iid: InstrumentId,
+        rest: _Resting,
+        tif: TimeInForce,
+        limit: int | None,
+        book: BookView | None,
+        ts_event: int,
+    ) -> None:
+        """Take what the book offers within the limit, then rest, expire or cancel the rest."""
+        if book is None:
+            book = self._books[iid]
+        want = rest.qty - rest.filled
+        if tif is TimeInForce.FOK:
+            avail = 0
+            for _, qty in self._levels(book, rest.side, limit):
+                avail += qty
+                if avail >= want:
+                    break
+            if avail < want:
+                self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
+                return
+        for price, qty in self._levels(book, rest.side, limit):
+            take = min(qty, want)
+            self._fill(iid, rest, take, price, False, ts_event, track=False)
+            want -= take
+            if not want:
+                return
+        if tif is TimeInForce.GTC or tif is TimeInForce.POST_ONLY:
+            self._rest(iid, rest, book)
+        else:
+            self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
+
+    def _rest(self, iid: InstrumentId, rest: _Resting, book: BookView) -> None:
+        rest.queue_ahead = self._queue_at(book, rest.side, rest.price)
+        by_id = self._resting.get(iid)
+        if by_id is None:
+            by_id = self._resting[iid] = {}
+        by_id[rest.client_order_id] = rest
+
+    def _queue_at(self, book: BookView, side: Side, price: int) -> int:
+        levels = book.bids if side is Side.BUY else book.asks
+        for p, q in levels(self.config.queue_scan_depth):
+            if p == price:
+                return q
+        return 0
+
+    def _fill(
+        self,
+        iid: InstrumentId,
+        rest: _Resting,
+        qty: int,
+        price: int,
+        maker: bool,
+        ts_event: int,
+        *,
+        track: bool = True,
+    ) -> None:
+        if qty <= 0:
+            return
+        rest.filled += qty
+        notional = price * qty
+        ppm = self._maker_ppm if maker else self._taker_ppm
+        self._emit(
+            OrderFilled(
+                client_order_id=rest.client_order_id,
+                instrument_id=iid,
+                venue_order_id=rest.venue_order_id,
+                fill_id=f"{rest.venue_order_id}-{rest.filled}",
+                side=rest.side,
+                last_qty=qty,
+                last_price=price,
+                fee=-((-notional * ppm) // _PPM),
+                liquidity=LiquiditySide.MAKER if maker else LiquiditySide.TAKER,
+                ts_event=ts_event,
+            )
+        )
+        if track and rest.filled == rest.qty:
+            del self._resting[iid][rest.client_order_id]
+
+    def _cancel(self, coid: ClientOrderId, iid: InstrumentId) -> None:
+        now = self._clock.time_ns()
+        if self._resting.get(iid, {}).pop(coid, None) is None:
+            self._emit(
+                OrderCancelRejected(client_order_id=coid, reason="UNKNOWN_ORDER", ts_event=now)
+            )
+            return
+        self._emit(OrderCanceled(client_order_id=coid, ts_event=now))
+
+    def _replace(self, coid: ClientOrderId, iid: InstrumentId, qty: int, price: int | None) -> None:
+        now = self._clock.time_ns()
+        rest = self._resting.get(iid, {}).get(coid)
+        if rest is None or qty <= rest.filled or price is None:
+            reason = (
+                "UNKNOWN_ORDER"
+                if rest is None
+                else "NO_PRICE"
+                if price is None
+                else "QTY_NOT_ABOVE_FILLED"
+            )
+            self._emit(OrderReplaceRejected(client_order_id=coid, reason=reason, ts_event=now))
+            return
+        keeps_place = price == rest.price and qty <= rest.qty
+        rest.qty = qty
+        rest.price = price
+        self._emit(OrderReplaced(client_order_id=coid, qty=qty, price=price, ts_event=now))
+        if keeps_place or rest.trigger_price is not None:
+            return
+        # A new price (or more qty) loses the queue place, and may now cross the book.
+        del self._resting[iid][coid]
+        self._take(iid, rest, TimeInForce.GTC, price, None, now)
