@@ -1,0 +1,132 @@
+"""Cut PostgreSQL off (resets, a stall, refusals) in the middle of a 200,000-row write.
+
+A loopback proxy sits between the writer and the real server. Every row must arrive exactly
+once, in order per instrument, and the breaker must have opened and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from _pg_proxy import PgProxy
+from _storage_support import fresh_database
+from bot4.clock import LiveClock
+from bot4.model import InstrumentId, Side, TradeTick
+from bot4.resilience import CircuitBreaker, CircuitConfig, CircuitEvent, CircuitState
+from bot4.storage import BatchWriter, PostgresBackend, StorageConfig
+
+pytestmark = pytest.mark.postgres
+
+ROWS = 200_000
+INSTRUMENTS = [InstrumentId(f"BINANCE:SYM{i}") for i in range(4)]
+
+
+def via(proxy: PgProxy, dsn: str) -> str:
+    parts = urlsplit(dsn)
+    netloc = f"{parts.username}@{proxy.dsn_host}" if parts.username else proxy.dsn_host
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def wait_for_state(breaker: CircuitBreaker, state: CircuitState, timeout_s: float) -> None:
+    async with asyncio.timeout(timeout_s):
+        while breaker.state is not state:
+            await asyncio.sleep(0.01)
+
+
+async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
+    clock = LiveClock()
+    async with fresh_database() as dsn:
+        proxy = PgProxy(urlsplit(dsn).port or 5432)
+        await proxy.start()
+        cfg = StorageConfig(
+            dsn=via(proxy, dsn),
+            data_dir=str(tmp_path),
+            connect_timeout_s=1.0,
+            write_timeout_s=1.0,
+            max_queue_rows=40_000,
+            close_timeout_s=30.0,
+        )
+        backend = await PostgresBackend.open(cfg, clock)
+        events: list[CircuitEvent] = []
+        breaker = CircuitBreaker(
+            "postgres",
+            CircuitConfig(consecutive_failures=2, open_s=0.2, half_open_successes=1),
+            clock=clock,
+            on_event=events.append,
+        )
+        writer = BatchWriter(backend, breaker, clock, cfg)
+        await writer.start()
+        outages = {40_000: proxy.reset, 80_000: proxy.stall, 120_000: proxy.refuse}
+        n = 0
+
+        def produce(count: int) -> None:
+            nonlocal n
+            for _ in range(min(count, ROWS - n)):
+                writer.put(
+                    TradeTick(
+                        instrument_id=INSTRUMENTS[n % 4],
+                        price=n,
+                        qty=1,
+                        aggressor=Side.SELL,
+                        trade_id=str(n),
+                        ts_event=1_700_000_000_000_000_000 + n,
+                        ts_init=n,
+                    )
+                )
+                n += 1
+
+        try:
+            while n < ROWS:
+                produce(5_000)
+                await asyncio.sleep(0.01)  # a feed's pace, and the proxy shares this loop
+                cut = outages.pop(n, None)
+                if cut is None:
+                    continue
+                # Cut while the writer is busy: wait until it has written since the last outage.
+                written = writer.stats.rows_written
+                async with asyncio.timeout(15):
+                    while writer.stats.rows_written == written:
+                        await asyncio.sleep(0.005)
+                await cut()
+                # Keep producing while the database is away: rows queue, then spill.
+                for _ in range(4):
+                    produce(5_000)
+                    await asyncio.sleep(0.01)
+                await wait_for_state(breaker, CircuitState.OPEN, 15)
+                await proxy.restore()
+                await wait_for_state(breaker, CircuitState.CLOSED, 15)
+            await writer.close()
+        finally:
+            await proxy.close()
+            await backend.close()
+        check = await PostgresBackend.open(StorageConfig(dsn=dsn, data_dir=str(tmp_path)), clock)
+        try:
+            rows = await check.fetch_market("trades")
+            conn = await asyncpg.connect(dsn)
+            landed = [
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT batch_id FROM bot4_batches ORDER BY landed_at, batch_id"
+                )
+            ]
+            await conn.close()
+        finally:
+            await check.close()
+    assert writer.stats.write_failures > 0
+    opened = [e for e in events if e.to_state is CircuitState.OPEN]
+    closed = [e for e in events if e.to_state is CircuitState.CLOSED]
+    assert len(opened) >= 3 and len(closed) >= 3
+    assert writer.stats.rows_spilled > 0
+    assert landed == sorted(landed), "batches must land in the order they were sealed"
+    ids = [r[7] for r in rows]
+    assert len(ids) == ROWS
+    assert len(ids) == len(set(ids))
+    for iid in INSTRUMENTS:
+        mine = [r for r in rows if r[0] == iid]
+        assert [r[1] for r in mine] == list(range(mine[0][1], mine[0][1] + len(mine)))
+        assert [int(r[7]) for r in mine] == sorted(int(r[7]) for r in mine)
