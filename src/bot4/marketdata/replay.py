@@ -1,0 +1,234 @@
+"""Serve a recorded (or synthetic) session over a real local WebSocket, for tests and benchmarks.
+
+`ReplayServer` plays the exchange: every client that connects receives the session's frames from
+a cursor shared by all connections, as fast as the socket takes them or at the recorded pace
+(scaled by `pace`). It can cut a connection after chosen frames and skip some frames before the
+next connection (what a client misses while it reconnects), which is how the end-to-end tests
+force a resync. `SnapshotServer` (in `_snapshot_server.py`) answers the REST snapshot URLs.
+
+Only 127.0.0.1 is meant here; the servers are test and benchmark infrastructure, not a product.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest, ws_create_server
+
+from bot4.clock import Clock, LiveClock
+from bot4.marketdata._snapshot_server import SnapshotServer
+from bot4.marketdata.recording import read_records
+from bot4.marketdata.synth import Session
+
+__all__ = ["RecordedSession", "ReplayServer", "ReplayStats", "SnapshotServer", "load_session"]
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 512  # frames sent between yields to the loop (keeps the server fair to the client)
+_MAX_RECEIVED = 1000  # client frames kept for inspection (bounded)
+
+
+@dataclass(slots=True)
+class RecordedSession:
+    """What a replay serves: received frames with their times, and the REST snapshots."""
+
+    frames: list[tuple[int, str]]  # (ts_ns, text), in recorded order
+    snapshots: list[tuple[str, int, str]] = field(default_factory=list)  # (url, ts_ns, body)
+    ws_url: str = ""  # the URL the recorded client connected to
+    sent: list[str] = field(default_factory=list)  # what the recorded client sent
+
+
+def load_session(ws_file: Path, http_file: Path | None = None) -> RecordedSession:
+    """Read a `.ws.N.0` file (and optionally its `.http.0.0`); bad lines are skipped, not fatal."""
+    session = RecordedSession(frames=[])
+    for rec in read_records(ws_file):
+        if rec.kind == "recv":
+            session.frames.append((rec.ts_ns, rec.body))
+        elif rec.kind == "connect" and not session.ws_url:
+            session.ws_url = rec.url
+        elif rec.kind == "sent":
+            session.sent.append(rec.body)
+    if http_file is not None:
+        session.snapshots = [
+            (r.url, r.ts_ns, r.body) for r in read_records(http_file) if r.kind == "http"
+        ]
+    return session
+
+
+def from_synthetic(session: Session) -> RecordedSession:
+    """A generated session as a replay serves it."""
+    return RecordedSession(
+        frames=list(session.frames),
+        snapshots=list(session.snapshots),
+        ws_url=session.ws_url,
+        sent=list(session.sent),
+    )
+
+
+@dataclass(slots=True)
+class ReplayStats:
+    """Counters of a replay server."""
+
+    connections: int = 0  # clients accepted
+    frames_sent: int = 0  # frames written to clients
+    forced_disconnects: int = 0  # connections cut on purpose (`disconnect_after`)
+    frames_skipped: int = 0  # frames no client received because of a forced disconnect
+    received: list[str] = field(default_factory=list)  # client text frames (first 1000)
+
+
+class _Listener(WSListener):
+    def __init__(self, server: ReplayServer) -> None:
+        self.server = server
+        self.transport: WSTransport | None = None
+        self.writable = asyncio.Event()  # cleared while the socket's write buffer is full
+        self.writable.set()
+        self.task: asyncio.Task[None] | None = None
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+        self.task = asyncio.get_running_loop().create_task(self.server._serve(self))
+        self.server._tasks.add(self.task)
+        self.task.add_done_callback(self.server._tasks.discard)
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type == WSMsgType.TEXT:
+            received = self.server.stats.received
+            if len(received) < _MAX_RECEIVED:
+                received.append(frame.get_payload_as_utf8_text())
+        elif frame.msg_type == WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code(), frame.get_close_message())
+            transport.disconnect()
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.writable.set()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+
+
+class ReplayServer:
+    """A WebSocket server on 127.0.0.1 that plays frames to whoever connects.
+
+    `pace=None` sends as fast as the client reads (back-pressure from the socket's write buffer);
+    `pace=1.0` keeps the recorded gaps between frames, `2.0` twice as fast. After frame index `i`
+    in `disconnect_after` is sent, the connection is cut (no close handshake, like a dropped
+    link) and the next `skip_on_reconnect` frames are lost. With `close_at_end` the server sends
+    a normal close after the last frame; otherwise it stays connected and silent.
+    """
+
+    def __init__(
+        self,
+        frames: Sequence[tuple[int, str]] | Sequence[str],
+        *,
+        pace: float | None = None,
+        disconnect_after: Sequence[int] = (),
+        skip_on_reconnect: int = 0,
+        close_at_end: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        if pace is not None and pace <= 0:
+            raise ValueError(f"pace must be > 0 or None, got {pace}")
+        self._payloads: list[bytes] = []  # frames, encoded once
+        self._times: list[int] = []  # recorded ts_ns of each frame (0 when unknown)
+        for item in frames:
+            ts, text = item if isinstance(item, tuple) else (0, item)
+            self._payloads.append(text.encode())
+            self._times.append(ts)
+        self.pace = pace
+        self.disconnect_after = sorted(set(disconnect_after))  # frame indices to cut after
+        self.skip_on_reconnect = skip_on_reconnect
+        self.close_at_end = close_at_end
+        self.host = host
+        self.port = port  # 0 = any free port; the bound one after start()
+        self.clock = clock or LiveClock()
+        self.stats = ReplayStats()
+        self.cursor = 0  # next frame to send, shared by all connections
+        self.done = asyncio.Event()  # set when the last frame has been sent
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.host}:{self.port}/stream"
+
+    async def start(self) -> None:
+        def factory(request: WSUpgradeRequest) -> _Listener:
+            return _Listener(self)
+
+        self._server = await ws_create_server(factory, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop listening and end every connection; safe to call twice or before start()."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if server is not None:
+            await server.wait_closed()
+
+    async def __aenter__(self) -> ReplayServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _serve(self, listener: _Listener) -> None:
+        transport = listener.transport
+        assert transport is not None, "on_ws_connected sets the transport before serving"
+        self.stats.connections += 1
+        payloads, n = self._payloads, len(self._payloads)
+        send, text = transport.send, WSMsgType.TEXT
+        start_mono = self.clock.monotonic_ns()
+        start_ts = self._times[self.cursor] if self.cursor < n else 0
+        while self.cursor < n:
+            i = self.cursor
+            stop = min(n, i + _CHUNK)
+            if self.disconnect_after and self.disconnect_after[0] < stop:
+                stop = self.disconnect_after[0] + 1
+            if self.pace is not None:
+                stop = i + 1
+                wait_ns = (self._times[i] - start_ts) / self.pace - (
+                    self.clock.monotonic_ns() - start_mono
+                )
+                if wait_ns > 0:
+                    await asyncio.sleep(wait_ns / 1e9)
+            for j in range(i, stop):
+                send(text, payloads[j])
+            self.stats.frames_sent += stop - i
+            self.cursor = stop
+            if self.disconnect_after and self.disconnect_after[0] == stop - 1:
+                self.disconnect_after.pop(0)
+                skipped = min(self.skip_on_reconnect, n - stop)
+                self.cursor += skipped
+                self.stats.frames_skipped += skipped
+                self.stats.forced_disconnects += 1
+                # End the stream without a close frame, like a dropped link, but by a
+                # half-close (FIN after the buffered frames): closing the socket outright
+                # while the client's frames sit unread in it makes the kernel send RST, and
+                # the client would lose frames we already counted as sent.
+                transport.underlying_transport.write_eof()
+                return
+            await listener.writable.wait()
+            await asyncio.sleep(0)
+        self.done.set()
+        if self.close_at_end:
+            transport.send_close()
+            transport.disconnect()

@@ -1,0 +1,65 @@
+"""End to end over a real loopback WebSocket: replay server -> FeedConnection -> books."""
+
+from __future__ import annotations
+
+import asyncio
+
+from _io_helpers import book_state, replay_offline, wait_until
+
+from bot4.clock import LiveClock
+from bot4.marketdata._ws_config import ConnectionConfig
+from bot4.marketdata.feeds.binance import BinanceFuturesFeed, BinanceSpotFeed
+from bot4.marketdata.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.synth import binance_session
+from bot4.marketdata.ws import FeedConnection
+
+FAST = ConnectionConfig(backoff_initial_s=0.005, backoff_max_s=0.02, connect_timeout_s=5)
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+
+
+async def _e2e(futures: bool) -> None:
+    session = from_synthetic(
+        binance_session(messages=6000, seed=11, futures=futures, depth=200, duration_s=1)
+    )
+    feed_cls = BinanceFuturesFeed if futures else BinanceSpotFeed
+    offline = feed_cls(SYMBOLS)
+    replay_offline(offline, session.frames, session.snapshots)
+    expected = book_state(offline.books)
+    assert all(synced for synced, _, _ in expected.values())
+
+    # Cut the link after frame 2000 and lose 40 frames while reconnecting: the client must
+    # notice nothing is wrong only through on_disconnect, fetch fresh snapshots and resync.
+    async with (
+        ReplayServer(session.frames, disconnect_after=[2000], skip_on_reconnect=40) as ws,
+        SnapshotServer(session.snapshots) as http,
+    ):
+        handler = feed_cls(SYMBOLS)
+        events: list[object] = []
+        conn = FeedConnection(
+            handler, ws.url, sink=events.extend, clock=LiveClock(), rest_base=http.base, config=FAST
+        )
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == ws.stats.frames_sent)
+        live = book_state(handler.books)
+        await conn.close()
+        await task
+
+    assert ws.stats.connections == 2
+    assert ws.stats.frames_skipped == 40
+    assert conn.stats.connects == 2 and conn.stats.disconnects == 2
+    # Each symbol synced on each connection; a snapshot that came back after its connection
+    # ended is discarded (its connection's books were reset), never applied to the new one.
+    assert conn.stats.snapshots_applied + conn.stats.snapshots_discarded == 6
+    assert conn.stats.snapshots_applied >= 3
+    assert len(http.requests) == 6
+    assert handler.stats.errors == 0
+    assert live == expected
+    assert events, "the sink received the normalised events"
+
+
+async def test_forced_disconnect_resyncs_spot_books_equal_offline_replay() -> None:
+    await _e2e(futures=False)
+
+
+async def test_forced_disconnect_resyncs_futures_books_equal_offline_replay() -> None:
+    await _e2e(futures=True)
