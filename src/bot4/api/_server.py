@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -59,13 +59,11 @@ class ApiServer:
         port: int = DEFAULT_PORT,
         *,
         shutdown_timeout_s: float = 2.0,
-        startup_timeout_s: float = 10.0,
     ) -> None:
         self._app = app
         self.host = host
         self.port = port  # the real port once started (differs when 0 was asked)
         self._shutdown_timeout_s = shutdown_timeout_s
-        self._startup_timeout_s = startup_timeout_s
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -74,13 +72,18 @@ class ApiServer:
         shown = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{shown}:{self.port}"
 
-    async def start(self) -> None:
-        """Bind and serve; raises OSError when the address is taken."""
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Bind and serve; raises OSError when the address is taken.
+
+        `sock` is an already bound TCP socket to serve on instead (the node may bind early,
+        e.g. to fail fast before connecting to exchanges); host and port are then its own.
+        """
         if self._task is not None:
             raise RuntimeError("ApiServer.start() called twice")
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.create_server((self.host, self.port), family=family)
-        self.port = sock.getsockname()[1]
+        if sock is None:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.create_server((self.host, self.port), family=family)
+        self.host, self.port = sock.getsockname()[:2]
         config = uvicorn.Config(
             self._app,
             log_config=None,
@@ -94,14 +97,11 @@ class ApiServer:
         self._task = asyncio.create_task(server.serve(sockets=[sock]), name="bot4-api")
         listening = asyncio.create_task(server.listening.wait())
         try:
-            async with asyncio.timeout(self._startup_timeout_s):
-                await asyncio.wait({self._task, listening}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({self._task, listening}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             listening.cancel()
         if self._task.done():
-            # uvicorn gave up during startup; surface its error (or say it stopped).
-            self._task.result()
-            raise RuntimeError("the API server stopped during startup")
+            raise RuntimeError("the API server stopped during startup") from self._task.exception()
 
     async def wait_closed(self) -> None:
         """Wait until the server stops (after `close()`, or if it fails)."""
@@ -128,11 +128,22 @@ class ApiServer:
         await self.close()
 
 
-async def serve(app: ASGIApp, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve `app` until cancelled, then stop cleanly (for `TaskGroup.create_task(serve(...))`)."""
+async def serve(
+    app: ASGIApp,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    on_listening: Callable[[ApiServer], object] | None = None,
+) -> None:
+    """Serve `app` until cancelled, then stop cleanly (for `TaskGroup.create_task(serve(...))`).
+
+    `on_listening(server)` runs once the port accepts connections (e.g. to print the URL).
+    """
     server = ApiServer(app, host, port)
     try:
         await server.start()
+        if on_listening is not None:
+            on_listening(server)
         await server.wait_closed()
     finally:
         await server.close()
