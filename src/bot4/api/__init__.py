@@ -51,37 +51,44 @@ if TYPE_CHECKING:
     from bot4.api._token import resolve_token as resolve_token
     from bot4.api._token import write_token_file as write_token_file
 
-# public name -> the module that defines it
-_LAZY = {
-    "ApiServer": "bot4.api._server",
-    "ApiToken": "bot4.api._token",
-    "BreakerView": "bot4.api._control",
-    "DEFAULT_HOST": "bot4.api._token",
-    "DEFAULT_PORT": "bot4.api._token",
-    "ENV_TOKEN": "bot4.api._token",
-    "KillSwitchView": "bot4.api._control",
-    "MemoryNode": "bot4.api._memory_node",
-    "NodeControl": "bot4.api._control",
-    "NodeMetrics": "bot4.api._metrics",
-    "OrderView": "bot4.api._control",
-    "PnlPoint": "bot4.api._control",
-    "PnlView": "bot4.api._control",
-    "PositionView": "bot4.api._control",
-    "RejectionView": "bot4.api._control",
-    "ReloadResult": "bot4.api._control",
-    "StatusView": "bot4.api._control",
-    "TOKEN_FILE_NAME": "bot4.api._token",
-    "TradingStateName": "bot4.api._control",
-    "WhyView": "bot4.api._control",
-    "create_app": "bot4.api._app",
-    "dashboard_url": "bot4.api._token",
-    "find_token_file": "bot4.api._token",
-    "generate_token": "bot4.api._token",
-    "read_token_file": "bot4.api._token",
-    "resolve_token": "bot4.api._token",
-    "serve": "bot4.api._server",
-    "write_token_file": "bot4.api._token",
+# module -> the public names it defines
+_MODULES: dict[str, tuple[str, ...]] = {
+    "bot4.api._app": ("create_app",),
+    "bot4.api._control": (
+        "BreakerView",
+        "KillSwitchView",
+        "NodeControl",
+        "OrderView",
+        "PnlPoint",
+        "PnlView",
+        "PositionView",
+        "RejectionView",
+        "ReloadResult",
+        "StatusView",
+        "TradingStateName",
+        "WhyView",
+    ),
+    "bot4.api._memory_node": ("MemoryNode",),
+    "bot4.api._metrics": ("NodeMetrics",),
+    "bot4.api._server": (
+        "ApiServer",
+        "serve",
+    ),
+    "bot4.api._token": (
+        "ApiToken",
+        "DEFAULT_HOST",
+        "DEFAULT_PORT",
+        "ENV_TOKEN",
+        "TOKEN_FILE_NAME",
+        "dashboard_url",
+        "find_token_file",
+        "generate_token",
+        "read_token_file",
+        "resolve_token",
+        "write_token_file",
+    ),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "DEFAULT_HOST",
