@@ -37,6 +37,29 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable: {reason}")
 
 
+async def create_database() -> str:
+    """A new empty database's DSN (drop it with `drop_database`); skips/fails when unreachable."""
+    try:
+        admin = await asyncpg.connect(ADMIN_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        _unavailable(str(exc))
+    name = f"bot4_test_{uuid.uuid4().hex[:12]}"
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return dsn_for(name)
+
+
+async def drop_database(dsn: str) -> None:
+    name = urlsplit(dsn).path.lstrip("/")
+    admin = await asyncpg.connect(ADMIN_DSN, timeout=3)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 @asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
     """A new empty database; yields its DSN and drops it afterwards."""
