@@ -32,11 +32,11 @@ class LiveClock:
 
     __slots__ = ()
 
-    def monotonic_ns(self) -> int:
-        return time.monotonic_ns()
-
-    def time_ns(self) -> int:
-        return time.time_ns()
+    # The builtins themselves, not Python wrappers: `clock.monotonic_ns()` then costs what
+    # `time.monotonic_ns()` does (measured: ~0.13 µs less per read, which is most of a
+    # breaker's budget per protected call).
+    monotonic_ns = staticmethod(time.monotonic_ns)
+    time_ns = staticmethod(time.time_ns)
 
     def perf_ns(self) -> int:
         """The highest-resolution counter, for latency measurement only."""

@@ -45,14 +45,32 @@ class ConfigError(Bot4Error):
 class CircuitOpenError(Bot4Error):
     """Raised when a circuit breaker rejects a call because its circuit is open.
 
-    `name` is the breaker; `remaining_s` how long until it will try a half-open call (0 when the
-    rejection is not about time, e.g. a forced-open breaker).
+    Built as `CircuitOpenError(name, remaining_s[, message])`. `name` is the breaker;
+    `remaining_s` how long until it will try a half-open call (0 when the rejection is not
+    about time, e.g. a forced-open breaker).
     """
 
-    def __init__(self, name: str, remaining_s: float, message: str | None = None) -> None:
-        self.name = name
-        self.remaining_s = remaining_s
-        super().__init__(message or f"circuit {name!r} is open; retry in {remaining_s:.3f}s")
+    # No __init__ and no formatting at construction: a rejection must be cheap (a Python
+    # __init__ tripled the cost of building one). BaseException stores the arguments in
+    # `args`; the fields below read them and the message is formatted only when read.
+
+    @property
+    def name(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def remaining_s(self) -> float:
+        return float(self.args[1])
+
+    @property
+    def message(self) -> str | None:
+        return str(self.args[2]) if len(self.args) > 2 and self.args[2] is not None else None
+
+    def __str__(self) -> str:
+        message = self.message
+        if message is not None:
+            return message
+        return f"circuit {self.name!r} is open; retry in {self.remaining_s:.3f}s"
 
 
 class HalfOpenExhaustedError(CircuitOpenError):
