@@ -39,6 +39,7 @@ from bot4.oms._events import (
 from bot4.oms._order import OPEN_STATUSES, EventKind, Order, OrderStatus
 from bot4.oms._position import Portfolio
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
+from bot4.risk import KillSwitchEvent, KillSwitchReset
 
 if TYPE_CHECKING:
     from bot4.venues import Venue
@@ -51,13 +52,38 @@ OrderListener = Callable[[Order, OrderEvent], None]
 
 
 class RiskGate(Protocol):
-    """What the OMS needs of the risk engine: a verdict per request.
+    """What the OMS needs of the risk engine (`bot4.risk.RiskEngine` implements it).
 
-    A verdict with a `reason` attribute (the risk engine's `Denied`) is a denial; any other
-    verdict (`Accepted`) lets the order through.
+    `check` returns a verdict that is falsy when denied (`Denied`, with `reason` and `detail`)
+    and truthy when accepted; an accepted order counts as open in the engine at once. The hooks
+    keep the engine's own incremental view in step with the OMS.
     """
 
-    def check(self, request: OrderRequest) -> object: ...
+    def check(self, req: OrderRequest) -> object: ...
+
+    def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> object:
+        """Truthy when the cancel may go out (only a cancel throttle can say no)."""
+        ...
+
+    def on_order_opened(self, req: OrderRequest) -> None:
+        """An order open without passing `check` (rebuilt from the journal)."""
+        ...
+
+    def on_order_closed(self, client_order_id: ClientOrderId) -> None: ...
+
+    def on_fill(self, client_order_id: ClientOrderId, qty: int, price: int) -> None: ...
+
+    def set_position(self, instrument_id: InstrumentId, qty: int, price: int) -> None:
+        """Set a position outright (a late fill on a closed order, a rebuild)."""
+        ...
+
+    def on_price(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
+        """A reference/mark price for the collar and the exposure checks."""
+        ...
+
+    def on_equity(self, equity: int) -> None:
+        """Account equity (account units): daily loss and drawdown; a breach trips the stop."""
+        ...
 
 
 class ClientOrderIds:
@@ -134,6 +160,8 @@ class OrderManager:
         # The latest refused events, newest last (bounded: a storm cannot eat memory).
         self.errors: deque[str] = deque(maxlen=max_errors)
         self._listeners: list[OrderListener] = []
+        # True inside replay(): no journaling, no risk hooks (the engine is synced after).
+        self._replaying = False
         venue.set_event_handler(self.on_venue_event)
 
     # -- queries --------------------------------------------------------------------------
@@ -167,12 +195,12 @@ class OrderManager:
         coid = request.client_order_id
         if coid in self.orders:
             raise OrderStateError(f"duplicate client order id {coid}")
-        if self.halted:
+        if self.halted and not request.reduce_only:
             return self._deny(request, "TRADING_HALTED", "the kill switch tripped")
         verdict = self._risk.check(request)
-        reason = getattr(verdict, "reason", None)
-        if reason is not None:
-            return self._deny(request, _reason_name(reason), str(getattr(verdict, "detail", "")))
+        if not verdict:
+            reason = _reason_name(getattr(verdict, "reason", "DENIED"))
+            return self._deny(request, reason, str(getattr(verdict, "detail", "")))
         event = OrderSubmitted(
             client_order_id=coid,
             instrument_id=request.instrument_id,
@@ -195,6 +223,8 @@ class OrderManager:
         """Ask the venue to cancel an open order; False when it is not open or already pending."""
         order = self.orders.get(client_order_id)
         if order is None or not order.can_apply(EventKind.PENDING_CANCEL):
+            return False
+        if not self._risk.check_cancel(client_order_id, order.instrument_id):
             return False
         event = OrderPendingCancel(client_order_id=client_order_id, ts_event=self._clock.time_ns())
         self._append(event)
@@ -245,9 +275,16 @@ class OrderManager:
         log.warning("trading halted by %s: %s", source, reason)
         return self.cancel_all()
 
-    def on_kill_switch(self, event: object) -> None:
-        """KillSwitch subscriber: halt with the trip's source and reason."""
-        self.halt(str(getattr(event, "source", "kill_switch")), str(getattr(event, "reason", "")))
+    def on_kill_switch(self, event: KillSwitchEvent) -> None:
+        """`KillSwitch.subscribe` target: a trip halts (cancel all, then the flatten orders it
+        carries, which are reduce-only exits); a reset resumes."""
+        if isinstance(event, KillSwitchReset):
+            self.resume(event.by)
+            return
+        trigger = event.trigger
+        self.halt(trigger.source, f"{trigger.reason} (by {trigger.by})")
+        for request in event.flatten_orders:
+            self.submit(request)
 
     def resume(self, source: str) -> None:
         """The kill switch was reset: accept new orders again."""
@@ -281,11 +318,24 @@ class OrderManager:
         order.apply_checked(event)
         if isinstance(event, OrderFilled):
             self.counters.fills += 1
-            self.portfolio.apply_fill(
-                order.instrument_id, order.side, event.last_qty, event.last_price, event.fee
-            )
+            iid = order.instrument_id
+            portfolio = self.portfolio
+            portfolio.apply_fill(iid, order.side, event.last_qty, event.last_price, event.fee)
+            if not self._replaying:  # (a replay brings the risk engine in step once, after)
+                risk = self._risk
+                if was_open:
+                    risk.on_fill(order.client_order_id, event.last_qty, event.last_price)
+                else:  # a late fill: the engine closed this order; set its position outright
+                    risk.set_position(iid, portfolio.position_qty(iid), event.last_price)
+                risk.on_equity(portfolio.equity())
         self._track_open(order, was_open, remaining_before)
         self._notify(order, event)
+
+    def on_mark(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
+        """A mark/reference price (book mid or last trade): positions, equity, risk."""
+        self.portfolio.set_mark(instrument_id, price)
+        self._risk.on_price(instrument_id, price, ts_ns)
+        self._risk.on_equity(self.portfolio.equity())
 
     # -- internals ------------------------------------------------------------------------
 
@@ -340,6 +390,8 @@ class OrderManager:
             self._open_qty[key] += after - before
         if was_open and not is_open:
             del self._open[order.instrument_id][order.client_order_id]
+            if not self._replaying:
+                self._risk.on_order_closed(order.client_order_id)
 
     def _notify(self, order: Order, event: OrderEvent) -> None:
         for listener in self._listeners:
@@ -357,6 +409,7 @@ class OrderManager:
         Used by `rebuild`; returns the number of records applied.
         """
         append, self._append = self._append, _no_append
+        self._replaying = True
         n = 0
         try:
             for record in records:
@@ -364,7 +417,33 @@ class OrderManager:
                 self._replay_one(record)
         finally:
             self._append = append
+            self._replaying = False
+        self._sync_risk()
         return n
+
+    def _sync_risk(self) -> None:
+        """Tell the risk engine what the replay rebuilt: open orders, positions, equity."""
+        risk = self._risk
+        for order in self.open_orders():
+            risk.on_order_opened(
+                OrderRequest(
+                    client_order_id=order.client_order_id,
+                    instrument_id=order.instrument_id,
+                    side=order.side,
+                    order_type=order.order_type,
+                    qty=order.remaining,
+                    price=order.price,
+                    time_in_force=order.time_in_force,
+                    reduce_only=order.reduce_only,
+                    strategy_id=order.strategy_id,
+                    ts_init=order.ts_init,
+                    trigger_price=order.trigger_price,
+                )
+            )
+        for iid, pos in self.portfolio.positions.items():
+            if pos.qty:
+                risk.set_position(iid, pos.qty, pos.mark_price or pos.avg_entry_price or 0)
+        risk.on_equity(self.portfolio.equity())
 
     def _replay_one(self, record: JournalRecord) -> None:
         if isinstance(record, OrderSubmitted):

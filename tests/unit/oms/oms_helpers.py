@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
-
 from bot4.clock import TestClock
 from bot4.marketdata import OrderBook
 from bot4.model import (
@@ -16,7 +14,7 @@ from bot4.model import (
     OrderType,
     Side,
     TimeInForce,
-    instrument_id,
+    bundled_instruments,
 )
 from bot4.oms import (
     InMemoryJournal,
@@ -26,23 +24,22 @@ from bot4.oms import (
     OrderManager,
     OrderSubmitted,
     Portfolio,
+    rebuild,
 )
+from bot4.risk import RiskConfig, RiskEngine
 from bot4.venues import PaperVenue, PaperVenueConfig
+
+INSTRUMENTS = bundled_instruments()
+IID = InstrumentId("BINANCE:BTCUSDT")
+
+
+def px(inst: Instrument, quote_cents: int) -> int:
+    """A price given in hundredths of the quote currency, in the instrument's price units."""
+    return quote_cents * 10**inst.price_precision // 100
 
 
 def make_instrument(symbol: str = "BTCUSDT") -> Instrument:
-    return Instrument(
-        id=instrument_id("BINANCE", symbol),
-        exchange="BINANCE",
-        symbol=symbol,
-        base=symbol[:-4],
-        quote="USDT",
-        price_precision=2,
-        size_precision=3,
-    )
-
-
-IID = make_instrument().id
+    return INSTRUMENTS[InstrumentId(f"BINANCE:{symbol}")]
 
 
 def make_book(
@@ -50,34 +47,29 @@ def make_book(
     bids: list[tuple[int, int]] | None = None,
     asks: list[tuple[int, int]] | None = None,
 ) -> OrderBook:
+    """A real OrderBook around 100.00: bids 99.90/99.80/99.70, asks 100.10/100.20/100.30,
+    sizes 10/20/50 base units (unless given, in price/size units)."""
     book = OrderBook(instrument)
-    for p, q in bids if bids is not None else [(9_990, 1_000), (9_980, 2_000), (9_970, 5_000)]:
+    one = 10**instrument.size_precision
+    default_bids = [
+        (px(instrument, c), n * one) for c, n in ((9_990, 10), (9_980, 20), (9_970, 50))
+    ]
+    default_asks = [
+        (px(instrument, c), n * one) for c, n in ((10_010, 10), (10_020, 20), (10_030, 50))
+    ]
+    for p, q in bids if bids is not None else default_bids:
         book.apply(Side.BUY, p, q)
-    for p, q in asks if asks is not None else [(10_010, 1_000), (10_020, 2_000), (10_030, 5_000)]:
+    for p, q in asks if asks is not None else default_asks:
         book.apply(Side.SELL, p, q)
     book.synced = True
     return book
 
 
-class Verdict(msgspec.Struct, frozen=True):
-    """A risk verdict as the OMS reads it: a `reason` means Denied."""
-
-    reason: str | None = None
-    detail: str = ""
-
-
-class QtyLimitRisk:
-    """A real (tiny) RiskGate: denies requests above `max_qty`, records what it saw."""
-
-    def __init__(self, max_qty: int = 10**12) -> None:
-        self.max_qty = max_qty
-        self.seen: list[OrderRequest] = []
-
-    def check(self, request: OrderRequest) -> object:
-        self.seen.append(request)
-        if request.qty > self.max_qty:
-            return Verdict("MAX_QTY", f"{request.qty} > {self.max_qty}")
-        return Verdict()
+def risk_config(**kw: Any) -> RiskConfig:
+    """The engine's defaults, minus the identical-order window (tests send identical orders)."""
+    fields: dict[str, Any] = {"duplicate_window_ms": 0}
+    fields.update(kw)
+    return RiskConfig(**fields)
 
 
 def request(
@@ -85,8 +77,8 @@ def request(
     *,
     iid: InstrumentId = IID,
     side: Side = Side.BUY,
-    qty: int = 100,
-    price: int | None = 9_900,
+    qty: int = 100_000,
+    price: int | None = 990_000,
     order_type: OrderType = OrderType.LIMIT,
     tif: TimeInForce = TimeInForce.GTC,
     **kw: Any,
@@ -112,7 +104,7 @@ def submitted(coid: str = "O-1", qty: int = 100, **kw: Any) -> OrderSubmitted:
         "order_type": OrderType.LIMIT,
         "time_in_force": TimeInForce.GTC,
         "qty": qty,
-        "price": 10_000,
+        "price": 1_000_000,
         "ts_event": 1,
     }
     fields.update(kw)
@@ -126,7 +118,7 @@ def accepted(coid: str = "O-1") -> OrderAccepted:
 def filled(
     coid: str = "O-1",
     qty: int = 10,
-    price: int = 10_000,
+    price: int = 1_000_000,
     fill_id: str = "T-1",
     side: Side = Side.BUY,
     fee: int = 0,
@@ -146,15 +138,15 @@ def filled(
 
 
 class Rig:
-    """A wired OMS: TestClock, paper venue over real OrderBooks, in-memory journal."""
+    """A wired OMS: TestClock, the real RiskEngine over the bundled instruments (reference
+    prices at the books' mids), the paper venue over real OrderBooks, an in-memory journal."""
 
     def __init__(
         self,
         symbols: tuple[str, ...] = ("BTCUSDT",),
         *,
         latency_us: int = 0,
-        risk: QtyLimitRisk | None = None,
-        books: bool = True,
+        config: RiskConfig | None = None,
     ) -> None:
         self.clock = TestClock()
         self.instruments = {i.id: i for i in (make_instrument(s) for s in symbols)}
@@ -162,11 +154,12 @@ class Rig:
         self.venue = PaperVenue(
             self.clock,
             PaperVenueConfig(latency_us=latency_us, maker_fee_ppm=100, taker_fee_ppm=500),
-            self.books if books else {},
+            self.books,
         )
         self.journal = InMemoryJournal()
-        self.risk = risk or QtyLimitRisk()
-        self.portfolio = Portfolio(self.instruments, clock=self.clock, starting_equity=10**12)
+        self.config = config or risk_config()
+        self.risk = RiskEngine(self.instruments, self.config, self.clock)
+        self.portfolio = Portfolio(self.instruments, clock=self.clock, starting_equity=10**14)
         self.oms = OrderManager(
             clock=self.clock,
             risk=self.risk,
@@ -174,3 +167,25 @@ class Rig:
             journal=self.journal,
             portfolio=self.portfolio,
         )
+        self.risk.kill_switch.subscribe(self.oms.on_kill_switch)
+        for iid, book in self.books.items():
+            mid = book.mid()
+            assert mid is not None
+            self.oms.on_mark(iid, mid)
+
+    def fresh_rebuild(self) -> tuple[OrderManager, RiskEngine]:
+        """A new risk engine and portfolio, and an OMS rebuilt from this rig's journal."""
+        risk = RiskEngine(self.instruments, self.config, self.clock)
+        portfolio = Portfolio(self.instruments, clock=self.clock, starting_equity=10**14)
+        for iid, book in self.books.items():
+            mid = book.mid()
+            assert mid is not None
+            risk.on_price(iid, mid)
+        oms = rebuild(
+            self.journal, clock=self.clock, risk=risk, venue=self.venue, portfolio=portfolio
+        )
+        for iid, book in self.books.items():  # marks are market data: the next book update
+            mid = book.mid()
+            assert mid is not None
+            oms.on_mark(iid, mid)
+        return oms, risk

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from oms_helpers import IID, make_instrument
+from oms_helpers import IID
 
 from bot4.clock import TestClock
 from bot4.model import Instrument, Side, instrument_id
@@ -69,23 +69,23 @@ def test_position_agrees_with_the_sum_of_its_fills(
         assert (pos.cost > 0) == (pos.qty > 0)
 
 
-def _coarse() -> Instrument:
+def _inst(exchange: str, symbol: str, pp: int, sp: int) -> Instrument:
     return Instrument(
-        id=instrument_id("KRAKEN", "XBT/USD"),
-        exchange="KRAKEN",
-        symbol="XBT/USD",
-        base="XBT",
+        id=instrument_id(exchange, symbol),
+        exchange=exchange,
+        symbol=symbol,
+        base=symbol[:3],
         quote="USD",
-        price_precision=5,
-        size_precision=8,
+        price_precision=pp,
+        size_precision=sp,
     )
 
 
 def test_portfolio_equity_exposure_drawdown_and_daily_pnl() -> None:
     clock = TestClock()
-    btc = make_instrument()
-    eth = make_instrument("ETHUSDT")
-    kraken = _coarse()
+    btc = _inst("BINANCE", "BTCUSDT", 2, 3)
+    eth = _inst("BINANCE", "ETHUSDT", 2, 3)
+    kraken = _inst("KRAKEN", "XBT/USD", 5, 8)
     pf = Portfolio(
         {btc.id: btc, eth.id: eth, kraken.id: kraken},
         clock=clock,
