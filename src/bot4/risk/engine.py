@@ -145,7 +145,8 @@ class RiskEngine(EngineState):
         self._max_gross = scaled_limit(config.max_gross_exposure, e)
         self._max_net = scaled_limit(config.max_net_exposure, e)
         mce = config.max_correlated_exposure
-        self._max_corr_sq = math.inf if mce is None else float(mce) ** 2
+        # floats (analytics): a 1e-9 relative tolerance keeps "exactly at the limit" accepted
+        self._max_corr_sq = math.inf if mce is None else float(mce) ** 2 * (1 + 1e-9)
         p = config.account_precision
         self._max_loss = (
             None if config.max_daily_loss is None else int(config.max_daily_loss.scaleb(p))
