@@ -43,6 +43,7 @@ _UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or wrong bearer token; nothing was done."}
 }
 _NO_BREAKER: dict[int | str, dict[str, Any]] = {404: {"description": "No breaker of that name."}}
+_BAD_JSON: dict[int | str, dict[str, Any]] = {400: {"description": "The body is not JSON."}}
 
 
 class KillRequest(BaseModel):
@@ -97,18 +98,18 @@ def create_app(control: NodeControl, token: ApiToken, *, poll_interval_ms: int =
         """Open orders."""
         return control.open_orders()
 
-    @app.post("/kill", dependencies=bearer, responses=_UNAUTHORIZED)
+    @app.post("/kill", dependencies=bearer, responses=_UNAUTHORIZED | _BAD_JSON)
     async def kill(request: KillRequest) -> KillSwitchView:
         """Trip the kill switch: HALTED, all open orders cancelled; answered once journaled."""
         who = request.who or "api"
-        log.warning("kill switch requested by %s: %s", who, request.reason)
+        log.warning("kill switch requested by %r: %r", who, request.reason)
         return await control.kill(request.reason, who)
 
-    @app.post("/reset-kill", dependencies=bearer, responses=_UNAUTHORIZED)
+    @app.post("/reset-kill", dependencies=bearer, responses=_UNAUTHORIZED | _BAD_JSON)
     async def reset_kill(request: ResetKillRequest | None = None) -> KillSwitchView:
         """Reset the kill switch; trading resumes."""
         who = (request.who if request else None) or "api"
-        log.warning("kill switch reset requested by %s", who)
+        log.warning("kill switch reset requested by %r", who)
         return await control.reset_kill(who)
 
     @app.post(
@@ -121,7 +122,7 @@ def create_app(control: NodeControl, token: ApiToken, *, poll_interval_ms: int =
         view = await control.force_open_breaker(name)
         if view is None:
             raise HTTPException(404, f"no breaker named {name!r}")
-        log.warning("breaker %s forced open by the API", name)
+        log.warning("breaker %r forced open by the API", name)
         return view
 
     @app.post("/breakers/{name}/reset", dependencies=bearer, responses=_UNAUTHORIZED | _NO_BREAKER)
@@ -130,13 +131,14 @@ def create_app(control: NodeControl, token: ApiToken, *, poll_interval_ms: int =
         view = await control.reset_breaker(name)
         if view is None:
             raise HTTPException(404, f"no breaker named {name!r}")
-        log.warning("breaker %s reset by the API", name)
+        log.warning("breaker %r reset by the API", name)
         return view
 
     @app.post(
         "/risk/reload",
         dependencies=bearer,
-        responses=_UNAUTHORIZED | {400: {"description": "Invalid limits; none applied."}},
+        responses=_UNAUTHORIZED
+        | {400: {"description": "Invalid limits (none applied) or no JSON."}},
     )
     async def reload_risk(
         response: Response,
