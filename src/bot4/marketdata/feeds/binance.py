@@ -11,7 +11,8 @@
 3. Then every diff must follow the previous one (spot: `U == prev u + 1`; futures:
    `pu == prev u`). Anything else is a gap: the book is cleared and unsynced, the diff buffered,
    and a new snapshot asked for (a resync). A diff whose `u` is not past the book's (a duplicate
-   or a replay) is ignored: quantities are absolute, so skipping it loses nothing.
+   or a replay) is ignored: quantities are absolute, so skipping it loses nothing. A run of
+   MAX_STALE_RUN such diffs means our update id is ahead of the stream (a corrupt `u`): a gap.
 4. Quantities are absolute; 0 deletes the level, and a delete of an absent level is normal.
 
 A book publishes events only while synced; until the bridging diff applies it is not trusted, so
@@ -42,7 +43,11 @@ from bot4.marketdata.feeds._binance_schema import (
 )
 from bot4.model import BookDeltas, Candle, Instrument, Side, TopOfBook, TradeTick
 
-__all__ = ["MAX_BUFFER", "BinanceFuturesFeed", "BinanceSpotFeed"]
+__all__ = ["MAX_BUFFER", "MAX_STALE_RUN", "BinanceFuturesFeed", "BinanceSpotFeed"]
+
+# Diffs in a row that may be ignored as already applied before the book is distrusted: one
+# duplicate is normal, a run means our update id ran ahead of the stream (a corrupt `u`).
+MAX_STALE_RUN = 5
 
 # Diffs buffered per symbol while waiting for a snapshot; the oldest go first (if one of them was
 # needed, the bridge check fails and another snapshot is fetched: safe, just slower).
@@ -60,15 +65,19 @@ _book_ticker = msgspec.json.Decoder(BookTicker)
 _kline = msgspec.json.Decoder(Kline)
 
 
+def _no_parser(text: str) -> int:
+    raise ValueError(f"no instrument yet to parse {text!r}")
+
+
 @dataclass(slots=True)
 class _DepthState:
     """Sync state of one symbol's diff book."""
 
     # The book once its instrument is known (None until the first snapshot when inferring).
     book: OrderBook | None = None
-    # Fixed-point parsers of the book's instrument (set with `book`).
-    price: Callable[[str], int] | None = None
-    qty: Callable[[str], int] | None = None
+    # Fixed-point parsers of the book's instrument (set with `book`; refuse everything before).
+    price: Callable[[str], int] = _no_parser
+    qty: Callable[[str], int] = _no_parser
     # Update id the book is at; -1 while no snapshot is loaded.
     last_u: int = -1
     # Diffs held while no snapshot is loaded, oldest first.
@@ -77,6 +86,8 @@ class _DepthState:
     want: bool = False
     # A snapshot was handed out and is not answered yet.
     asked: bool = False
+    # Diffs ignored in a row as already applied (see MAX_STALE_RUN).
+    stale_run: int = 0
 
 
 class _BinanceFeed(BaseFeed):
@@ -135,12 +146,12 @@ class _BinanceFeed(BaseFeed):
             return []
         st = self._state(request.symbol)
         st.asked = False
-        if st.book is None:
+        book = st.book
+        if book is None:
             prices = [p for p, _ in snap.bids[:50]] + [p for p, _ in snap.asks[:50]]
             qtys = [q for _, q in snap.bids[:50]] + [q for _, q in snap.asks[:50]]
-            self._attach_book(st, request.symbol, prices, qtys)
-        book, price, qty = st.book, st.price, st.qty
-        assert book is not None and price is not None and qty is not None, "book attached above"
+            book = self._attach_book(st, request.symbol, prices, qtys)
+        price, qty = st.price, st.qty
         book.clear()
         try:
             for p, q in snap.bids:
@@ -222,6 +233,9 @@ class _BinanceFeed(BaseFeed):
                 return []
         elif u <= last:  # a duplicate or an old diff: already in the book
             stats.ignored += 1
+            st.stale_run += 1
+            if st.stale_run >= MAX_STALE_RUN and self.verify:
+                self._resync(st, ev, gap=True)
             return []
         elif self.verify and (ev.pu != last if self.futures else first > last + 1):
             # Spot allows U <= last < u (an overlap): quantities are absolute, so it is safe.
@@ -229,7 +243,6 @@ class _BinanceFeed(BaseFeed):
             return []
         price = st.price
         qty = st.qty
-        assert price is not None and qty is not None, "parsers are set with the book"
         deltas: list[tuple[Side, int, int]] = []
         append = deltas.append
         apply_bid = book.apply_bid
@@ -245,6 +258,7 @@ class _BinanceFeed(BaseFeed):
             apply_ask(px, qx)
             append((_SELL, px, qx))
         st.last_u = u
+        st.stale_run = 0
         ts_event = ev.E * 1_000_000
         book.ts_event = ts_event
         if not book.synced:
@@ -272,6 +286,7 @@ class _BinanceFeed(BaseFeed):
         if st.book is not None:
             st.book.clear()
         st.last_u = -1
+        st.stale_run = 0
         st.buffer.clear()
         st.buffer.append(ev)
         if not st.asked:
@@ -293,10 +308,11 @@ class _BinanceFeed(BaseFeed):
         symbol: str,
         prices: list[str] | tuple[()],
         qtys: list[str] | tuple[()],
-    ) -> None:
+    ) -> OrderBook:
         book = self.book(symbol, prices, qtys)
         st.book = book
         st.price, st.qty = self.parsers(book.instrument)
+        return book
 
     def _log_bad_snapshot(self, body: bytes, exc: Exception) -> None:
         log_sample(self.stats, self.exchange, "malformed snapshot", body, exc)

@@ -97,6 +97,8 @@ class CoinbaseFeed(BaseFeed):
 
     exchange = "coinbase"
     ws_url = "wss://ws-feed.exchange.coinbase.com"
+    # Coinbase trims trailing zeros unevenly ("335.0", "0.04"): count them, more is safer.
+    _padded_inference = True
 
     def __init__(
         self,
