@@ -34,7 +34,7 @@ from bot4.oms._events import (
     OrderSubmitted,
 )
 
-__all__ = ["OPEN_STATUSES", "TRANSITIONS", "EventKind", "Order", "OrderStatus", "event_kind"]
+__all__ = ["OPEN_STATUSES", "TRANSITIONS", "EventKind", "Order", "OrderStatus"]
 
 
 class OrderStatus(Enum):
@@ -80,10 +80,6 @@ _KIND_OF: Final[dict[type, EventKind]] = {
     OrderReplaced: EventKind.REPLACE,
     OrderReplaceRejected: EventKind.REPLACE_REJECT,
 }
-
-
-def event_kind(event: OrderEvent) -> EventKind:
-    return _KIND_OF[type(event)]
 
 
 S = OrderStatus

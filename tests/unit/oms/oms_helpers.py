@@ -189,3 +189,21 @@ class Rig:
             assert mid is not None
             oms.on_mark(iid, mid)
         return oms, risk
+
+
+def snapshot(oms: OrderManager) -> dict[str, object]:
+    """Every field of every order and position, and the account and open-order numbers."""
+    pf = oms.portfolio
+    return {
+        "orders": {
+            coid: {name: getattr(o, name) for name in type(o).__slots__}
+            for coid, o in oms.orders.items()
+        },
+        "positions": {
+            iid: {name: getattr(p, name) for name in type(p).__slots__}
+            for iid, p in pf.positions.items()
+        },
+        "account": (pf.realized_pnl(), pf.fees(), pf.unrealized_pnl(), pf.equity()),
+        "open": (oms.open_order_count(), {k: oms.open_qty(*k) for k in oms._open_qty}),
+        "halted": oms.halted,
+    }

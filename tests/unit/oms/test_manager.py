@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 
 import pytest
-from oms_helpers import IID, INSTRUMENTS, Rig, filled, px, request, risk_config
+from oms_helpers import IID, INSTRUMENTS, Rig, filled, px, request, risk_config, snapshot
 
 from bot4.errors import OrderStateError
 from bot4.model import ClientOrderId, Instrument, OrderType, Side, TimeInForce
@@ -21,7 +21,6 @@ from bot4.oms import (
     OrderCanceled,
     OrderDenied,
     OrderFilled,
-    OrderManager,
     OrderPendingCancel,
     OrderStatus,
     OrderSubmitted,
@@ -290,24 +289,6 @@ async def test_10000_orders_across_50_instruments_in_flight_on_one_loop() -> Non
     assert sum(isinstance(r, OrderSubmitted) for r in rig.journal.records()) == 10_000
 
 
-def snapshot(oms: OrderManager) -> dict[str, object]:
-    """Every field of every order and position, and the account and open-order numbers."""
-    pf = oms.portfolio
-    return {
-        "orders": {
-            coid: {name: getattr(o, name) for name in type(o).__slots__}
-            for coid, o in oms.orders.items()
-        },
-        "positions": {
-            iid: {name: getattr(p, name) for name in type(p).__slots__}
-            for iid, p in pf.positions.items()
-        },
-        "account": (pf.realized_pnl(), pf.fees(), pf.unrealized_pnl(), pf.equity()),
-        "open": (oms.open_order_count(), {k: oms.open_qty(*k) for k in oms._open_qty}),
-        "halted": oms.halted,
-    }
-
-
 def test_rebuild_from_the_journal_gives_the_same_orders_and_positions() -> None:
     limits = InstrumentLimits(max_order_qty=Decimal("50"))
     rig = Rig(("BTCUSDT", "ETHUSDT"), config=risk_config(defaults=limits))
@@ -372,7 +353,10 @@ def test_replay_counts_pending_requests() -> None:
     rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
     rig.oms.replace(ClientOrderId("A"), 2 * BTC, 9_600)
     rig.oms.cancel(ClientOrderId("A"))
+    rig.oms.halt("operator", "test")
+    rig.oms.resume("operator")
     rebuilt, _ = rig.fresh_rebuild()
+    assert not rebuilt.halted
     assert rebuilt.counters.cancels_sent == rebuilt.counters.replaces_sent == 1
     assert rebuilt.orders[ClientOrderId("A")].status is OrderStatus.CANCELED
 
