@@ -12,7 +12,8 @@ a silent feed shows a growing age even though nothing calls the node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -20,6 +21,8 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from bot4.clock import Clock
 
 __all__ = ["BREAKER_STATES", "LATENCY_BUCKETS_S", "TRADING_STATES", "NodeMetrics"]
+
+log = logging.getLogger(__name__)
 
 _NS_PER_S = 1_000_000_000
 
@@ -72,6 +75,21 @@ class _FeedAge:
         return [family]
 
 
+class _ScrapeHooks:
+    """A collector that yields nothing: it runs the node's scrape hooks."""
+
+    def __init__(self) -> None:
+        self.hooks: list[Callable[[], object]] = []
+
+    def collect(self) -> Iterable[Metric]:
+        for hook in self.hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("a metrics scrape hook failed")
+        return []
+
+
 class NodeMetrics:
     """Everything a node reports to Prometheus; the node calls one method per observation."""
 
@@ -79,6 +97,10 @@ class NodeMetrics:
         self._clock = clock
         self.registry = CollectorRegistry()
         r = self.registry
+        # Registered first: a registry collects in registration order, so hooks run before
+        # every other metric is read.
+        self._hooks = _ScrapeHooks()
+        r.register(self._hooks)
         self._messages = Counter(
             "bot4_feed_messages", "Messages received per feed.", ["feed"], registry=r
         )
@@ -88,7 +110,7 @@ class NodeMetrics:
         self._resyncs = Counter(
             "bot4_book_resyncs",
             "Order book resyncs (gap, checksum failure, reconnect).",
-            ["feed", "instrument"],
+            ["feed"],
             registry=r,
         )
         self._orders = Gauge("bot4_orders", "Orders in the OMS by state.", ["state"], registry=r)
@@ -130,6 +152,11 @@ class NodeMetrics:
         self._spilled = Counter(
             "bot4_storage_spilled_records", "Records spilled to disk.", registry=r
         )
+        self._spill_pending = Gauge(
+            "bot4_storage_spill_pending_records",
+            "Records in the spill file not yet written to the database.",
+            registry=r,
+        )
         self._watchdog = Counter(
             "bot4_watchdog_alerts",
             "A feed or strategy went quiet for longer than configured.",
@@ -142,6 +169,9 @@ class NodeMetrics:
         self._message_child: dict[str, Counter] = {}
         # Order states ever reported, so a state that empties drops to 0 instead of going stale.
         self._order_states: set[str] = set()
+        # Totals already reported through sync_feed / sync_storage, to turn totals into deltas.
+        self._feed_totals: dict[str, list[int]] = {}  # feed -> [messages, reconnects, resyncs]
+        self._storage_totals = [0, 0]  # [spill episodes, rows spilled]
         self._latency_child: dict[str, Histogram] = {}
         self.set_trading_state("ACTIVE")
 
@@ -163,8 +193,31 @@ class NodeMetrics:
     def on_reconnect(self, feed: str) -> None:
         self._reconnects.labels(feed).inc()
 
-    def on_book_resync(self, feed: str, instrument: str) -> None:
-        self._resyncs.labels(feed, instrument).inc()
+    def on_book_resync(self, feed: str) -> None:
+        self._resyncs.labels(feed).inc()
+
+    def sync_feed(
+        self,
+        feed: str,
+        *,
+        messages: int,
+        reconnects: int,
+        resyncs: int,
+        last_message_mono_ns: int | None = None,
+    ) -> None:
+        """Report a feed's running totals (e.g. from FeedStats / ConnectionStats in a scrape
+        hook) instead of calling the `on_*` methods per event; totals never go backwards."""
+        seen = self._feed_totals.setdefault(feed, [0, 0, 0])
+        for i, (counter, total) in enumerate(
+            ((self._messages, messages), (self._reconnects, reconnects), (self._resyncs, resyncs))
+        ):
+            if total > seen[i]:
+                counter.labels(feed).inc(total - seen[i])
+                seen[i] = total
+        if last_message_mono_ns is not None:
+            self._feed_age.last_ns[feed] = last_message_mono_ns
+        else:
+            self._feed_age.last_ns.setdefault(feed, self._clock.monotonic_ns())
 
     # -- orders and risk ---------------------------------------------------------------------
 
@@ -207,9 +260,29 @@ class NodeMetrics:
         self._queue_depth.labels(queue).set(depth)
 
     def on_storage_spill(self, records: int) -> None:
-        """One batch of `records` went to the disk spill instead of the database."""
+        """A spill episode began (the queue filled up) and `records` went to the disk spill."""
         self._spills.inc()
         self._spilled.inc(records)
+
+    def sync_storage(
+        self, *, queue_depth: int, spill_episodes: int, rows_spilled: int, spill_pending: int
+    ) -> None:
+        """Report the storage writer's totals and gauges (e.g. from WriterStats in a scrape
+        hook); totals never go backwards."""
+        self.set_storage_queue_depth(queue_depth)
+        self._spill_pending.set(spill_pending)
+        if spill_episodes > self._storage_totals[0]:
+            self._spills.inc(spill_episodes - self._storage_totals[0])
+            self._storage_totals[0] = spill_episodes
+        if rows_spilled > self._storage_totals[1]:
+            self._spilled.inc(rows_spilled - self._storage_totals[1])
+            self._storage_totals[1] = rows_spilled
+
+    def add_scrape_hook(self, hook: Callable[[], object]) -> None:
+        """Run `hook` at the start of every scrape, before any metric is read: the place to
+        copy running totals in with `sync_feed` / `sync_storage` / `set_*`. A hook that raises
+        is logged and skipped; the scrape goes on."""
+        self._hooks.hooks.append(hook)
 
     def on_watchdog_alert(self, component: str) -> None:
         self._watchdog.labels(component).inc()

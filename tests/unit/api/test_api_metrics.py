@@ -27,7 +27,7 @@ def test_feeds_messages_age_reconnects_resyncs() -> None:
     m.on_feed_message("binance", 4)
     clock.advance(1.5)
     m.on_reconnect("binance")
-    m.on_book_resync("binance", "BTCUSDT")
+    m.on_book_resync("binance")
     s = samples(m)
     assert s[("bot4_feed_messages_total", (("feed", "binance"),))] == 5
     assert s[("bot4_feed_messages_total", (("feed", "kraken"),))] == 0
@@ -35,8 +35,7 @@ def test_feeds_messages_age_reconnects_resyncs() -> None:
     assert s[(age, (("feed", "binance"),))] == 1.5
     assert s[(age, (("feed", "kraken"),))] == 3.5  # silent since it was registered
     assert s[("bot4_feed_reconnects_total", (("feed", "binance"),))] == 1
-    key = ("bot4_book_resyncs_total", (("feed", "binance"), ("instrument", "BTCUSDT")))
-    assert s[key] == 1
+    assert s[("bot4_book_resyncs_total", (("feed", "binance"),))] == 1
 
 
 def test_orders_by_state_drop_to_zero_when_gone() -> None:
@@ -93,3 +92,48 @@ def test_each_node_has_its_own_registry() -> None:
     assert a.registry is not b.registry
     assert ("bot4_feed_messages_total", (("feed", "binance"),)) not in samples(b)
     assert REGISTRY.get_sample_value("bot4_feed_messages_total", {"feed": "binance"}) is None
+
+
+def test_scrape_hooks_sync_running_totals() -> None:
+    """The node can report totals it already keeps (FeedStats, WriterStats) at scrape time."""
+    clock = TestClock()
+    m = NodeMetrics(clock)
+    totals = {"messages": 10, "reconnects": 1, "resyncs": 2, "rows_spilled": 0}
+
+    def hook() -> None:
+        m.sync_feed(
+            "coinbase",
+            messages=totals["messages"],
+            reconnects=totals["reconnects"],
+            resyncs=totals["resyncs"],
+        )
+        m.sync_feed("kraken", messages=0, reconnects=0, resyncs=0, last_message_mono_ns=0)
+        m.sync_storage(
+            queue_depth=5,
+            spill_episodes=1 if totals["rows_spilled"] else 0,
+            rows_spilled=totals["rows_spilled"],
+            spill_pending=totals["rows_spilled"],
+        )
+
+    def broken() -> None:
+        raise RuntimeError("a hook bug must not break the scrape")
+
+    m.add_scrape_hook(broken)
+    m.add_scrape_hook(hook)
+    clock.advance(4)
+    s = samples(m)
+    assert s[("bot4_feed_messages_total", (("feed", "coinbase"),))] == 10
+    assert s[("bot4_feed_seconds_since_last_message", (("feed", "kraken"),))] == 4
+    assert s[("bot4_feed_seconds_since_last_message", (("feed", "coinbase"),))] == 0
+    assert s[("bot4_storage_queue_depth", (("queue", "writer"),))] == 5
+    assert s[("bot4_storage_spills_total", ())] == 0
+    totals.update(messages=25, reconnects=1, resyncs=3, rows_spilled=700)
+    s = samples(m)
+    assert s[("bot4_feed_messages_total", (("feed", "coinbase"),))] == 25
+    assert s[("bot4_feed_reconnects_total", (("feed", "coinbase"),))] == 1
+    assert s[("bot4_book_resyncs_total", (("feed", "coinbase"),))] == 3
+    assert s[("bot4_storage_spills_total", ())] == 1
+    assert s[("bot4_storage_spilled_records_total", ())] == 700
+    assert s[("bot4_storage_spill_pending_records", ())] == 700
+    totals.update(rows_spilled=700)
+    assert samples(m)[("bot4_storage_spills_total", ())] == 1  # totals never double count
