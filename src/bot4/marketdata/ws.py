@@ -70,6 +70,7 @@ class ConnectionStats:
     stale_timeouts: int = 0  # connections dropped by the watchdog (no data for stale_after_s)
     requested_reconnects: int = 0  # connections dropped because the handler wanted a resync
     frames: int = 0  # data frames handed to the handler
+    frames_after_drop: int = 0  # frames still buffered when we dropped a connection (ignored)
     events: int = 0  # events handed to the sink
     snapshot_requests: int = 0  # REST snapshot GETs started
     snapshot_failures: int = 0  # REST snapshot attempts that failed (status, timeout, breaker)
@@ -84,6 +85,11 @@ class _Listener(WSListener):
     def __init__(self, conn: FeedConnection) -> None:
         self.conn = conn
         self.ended = asyncio.Event()  # set when the transport is gone
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        # Attach here, not after ws_connect() returns: frames can arrive in the same loop turn
+        # as the handshake, before the awaiting coroutine resumes.
+        self.conn._attach(transport)
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         msg_type = frame.msg_type
@@ -140,6 +146,7 @@ class FeedConnection:
         self._transport: WSTransport | None = None
         self._last_data_ns = 0  # clock.monotonic_ns() at the last data batch
         self._got_data = False  # this connection has delivered data (then backoff resets)
+        self._dropping = False  # we are dropping this connection: ignore its remaining frames
         self._closing = asyncio.Event()
         self._in_flight: set[str] = set()  # symbols with a snapshot request running
         self._snapshot_tasks: set[asyncio.Task[None]] = set()
@@ -147,6 +154,11 @@ class FeedConnection:
 
     # ---- the hot path -------------------------------------------------------------------
     def _on_data(self, payload: bytes, last_in_buffer: bool) -> None:
+        if self._dropping:
+            # picows still hands over the rest of the read buffer after an abort; the handler
+            # is about to be reset (on_disconnect), so these frames would only be discarded.
+            self.stats.frames_after_drop += 1
+            return
         ts = self.clock.time_ns()
         self.stats.frames += 1
         if self.recorder is not None:
@@ -227,12 +239,13 @@ class FeedConnection:
         assert isinstance(listener, _Listener), "ws_connect returns our listener"
         return transport, listener
 
-    async def _connected(self, transport: WSTransport, listener: _Listener) -> None:
-        """Run one established connection until it ends."""
+    def _attach(self, transport: WSTransport) -> None:
+        """A handshake completed: this is now the connection; subscribe on it."""
         self.state = ConnectionState.CONNECTED
         self.stats.connects += 1
         self._transport = transport
         self._got_data = False
+        self._dropping = False
         self._last_data_ns = self.clock.monotonic_ns()
         ts = self.clock.time_ns()
         if self.recorder is not None:
@@ -241,9 +254,17 @@ class FeedConnection:
             transport.send(WSMsgType.TEXT, text.encode())
             if self.recorder is not None:
                 self.recorder.ws_sent(self.url, ts, text)
+
+    async def _connected(self, transport: WSTransport, listener: _Listener) -> None:
+        """Run one established connection until it ends."""
+        assert self._transport is transport, "on_ws_connected attached this transport"
         watchdog = asyncio.get_running_loop().create_task(self._watchdog(listener))
         try:
-            await listener.ended.wait()
+            try:
+                await transport.wait_disconnected()
+            except WSError as exc:
+                # A protocol violation (oversized frame, bad opcode): picows closed the link.
+                logger.warning("%s: connection error: %r", self.handler.exchange, exc)
         finally:
             watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -271,7 +292,8 @@ class FeedConnection:
 
     def _drop(self, reason: str) -> None:
         transport = self._transport
-        if transport is not None:
+        if transport is not None and not self._dropping:
+            self._dropping = True
             logger.info("%s: dropping the connection: %s", self.handler.exchange, reason)
             transport.disconnect(graceful=False)
 

@@ -35,13 +35,15 @@ class SynthSymbol(msgspec.Struct, frozen=True, kw_only=True):
     max_lots: int = 50_000  # largest level quantity, in lots
 
 
+# Tick and lot as Binance lists them (PRICE_FILTER tickSize, LOT_SIZE stepSize), matching the
+# bundled bot4/data/instruments.json.
 DEFAULT_SYMBOLS: tuple[SynthSymbol, ...] = (
     SynthSymbol(symbol="BTCUSDT", base="BTC", quote="USDT", mid="43250.00",
                 price_precision=2, size_precision=5),
     SynthSymbol(symbol="ETHUSDT", base="ETH", quote="USDT", mid="2250.00",
                 price_precision=2, size_precision=4),
     SynthSymbol(symbol="SOLUSDT", base="SOL", quote="USDT", mid="95.00",
-                price_precision=2, size_precision=3),
+                price_precision=2, size_precision=2),
 )  # fmt: skip
 
 

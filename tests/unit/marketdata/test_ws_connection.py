@@ -1,0 +1,295 @@
+"""FeedConnection over real loopback sockets: breaker, backoff, watchdog, snapshots, bounds."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+
+import pytest
+from _io_helpers import wait_until
+
+from bot4.clock import LiveClock, TestClock
+from bot4.errors import FeedError
+from bot4.marketdata._backoff import Backoff
+from bot4.marketdata._ws_config import ConnectionConfig
+from bot4.marketdata.feeds.binance import BinanceSpotFeed
+from bot4.marketdata.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.synth import binance_session
+from bot4.marketdata.ws import ConnectionState, FeedConnection
+from bot4.resilience import CircuitBreaker, CircuitConfig, CircuitState
+
+FAST = ConnectionConfig(
+    backoff_initial_s=0.002, backoff_max_s=0.01, connect_timeout_s=2, snapshot_timeout_s=2
+)
+SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+
+
+def _free_port() -> int:
+    """A port nothing listens on (bound then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _session(messages: int = 600) -> object:
+    return from_synthetic(binance_session(messages=messages, seed=5, depth=50, duration_s=1))
+
+
+# ---- backoff ---------------------------------------------------------------------------------
+
+
+def test_backoff_grows_caps_jitters_and_resets() -> None:
+    b = Backoff(0.5, 4.0, 2.0, random.Random(1))
+    delays = [b.next_delay_s() for _ in range(6)]
+    caps = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    for d, cap in zip(delays, caps, strict=True):
+        assert cap / 2 <= d <= cap
+    assert len(set(delays)) == len(delays)  # jittered, not a fixed ladder
+    b.reset()
+    assert b.attempts == 0
+    assert 0.25 <= b.next_delay_s() <= 0.5
+
+
+def test_backoff_same_seed_same_delays_and_rejects_nonsense() -> None:
+    a = Backoff(0.1, 1.0, 3.0, random.Random(7))
+    b = Backoff(0.1, 1.0, 3.0, random.Random(7))
+    assert [a.next_delay_s() for _ in range(5)] == [b.next_delay_s() for _ in range(5)]
+    with pytest.raises(ValueError, match="bad backoff"):
+        Backoff(2.0, 1.0, 2.0)
+    with pytest.raises(ValueError, match="bad backoff"):
+        Backoff(0.1, 1.0, 0.5)
+
+
+# ---- connect failures, breaker, max attempts ---------------------------------------------------
+
+
+async def test_repeated_connect_failures_open_the_breaker() -> None:
+    clock = TestClock()
+    breaker = CircuitBreaker(
+        "binance-ws",
+        CircuitConfig(consecutive_failures=3, min_calls=100, open_s=60.0),
+        clock=clock,
+    )
+    handler = BinanceSpotFeed(SYMBOLS)
+    conn = FeedConnection(
+        handler,
+        f"ws://127.0.0.1:{_free_port()}/stream",
+        sink=lambda events: None,
+        clock=clock,
+        config=FAST,
+        breaker=breaker,
+    )
+    task = asyncio.create_task(conn.run())
+    await wait_until(lambda: conn.stats.breaker_rejections >= 1)
+    # Refused three times, then the open breaker refuses without touching the network and the
+    # connection waits out the breaker's remaining open time (60 s here) instead of hammering.
+    assert conn.stats.connect_failures == 3
+    assert breaker.state is CircuitState.OPEN
+    assert conn.state is ConnectionState.BACKING_OFF
+    assert conn.stats.last_delay_s >= 59.0
+    await conn.close()
+    await asyncio.wait_for(task, 5)
+    assert conn.state is ConnectionState.CLOSED
+
+
+async def test_gives_up_after_max_attempts() -> None:
+    conn = FeedConnection(
+        BinanceSpotFeed(SYMBOLS),
+        f"ws://127.0.0.1:{_free_port()}/stream",
+        sink=lambda events: None,
+        clock=LiveClock(),
+        config=ConnectionConfig(backoff_initial_s=0.001, backoff_max_s=0.002, max_attempts=3),
+    )
+    with pytest.raises(FeedError, match="gave up after 3 failed connects"):
+        await asyncio.wait_for(conn.run(), 10)
+    assert conn.stats.connect_failures == 3
+    assert conn.state is ConnectionState.CLOSED
+
+
+async def test_backoff_resets_after_a_connection_delivers_data() -> None:
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=LiveClock(),
+            config=FAST, rest_base=http.base,
+        )  # fmt: skip
+        conn.backoff.attempts = 5  # as if five attempts had failed before this one
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.frames > 0)
+        assert conn.backoff.attempts == 0
+        await conn.close()
+        await task
+
+
+# ---- watchdog and handler-requested reconnects ------------------------------------------------
+
+
+async def test_watchdog_drops_a_silent_stream_and_reconnects() -> None:
+    clock = TestClock()
+    # A server that accepts and answers pings but sends no data: only the watchdog notices.
+    async with ReplayServer([]) as ws:
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS),
+            ws.url,
+            sink=lambda e: None,
+            clock=clock,
+            config=ConnectionConfig(
+                stale_after_s=5.0, watchdog_interval_s=0.002, backoff_initial_s=0.001,
+                backoff_max_s=0.002,
+            ),
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects == 1)
+        assert not conn.is_stale()
+        clock.advance(4.9)
+        assert not conn.is_stale()
+        clock.advance(0.2)  # 5.1 s without data, on the test clock
+        await wait_until(lambda: conn.stats.connects == 2)
+        assert conn.stats.stale_timeouts == 1
+        assert ws.stats.connections == 2
+        await conn.close()
+        await task
+    # After the drop the handler was told: its books are unsynced until a resync.
+    assert conn.stats.disconnects == 2
+
+
+class _ResyncAfter(BinanceSpotFeed):
+    """The Binance handler, asking once for a reconnect after `n` frames (as Kraken does on a
+    checksum mismatch); its on_disconnect clears the flag."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(SYMBOLS)
+        self.n = n
+
+    def on_message(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        events = super().on_message(data, ts_recv_ns)
+        if self.stats.messages == self.n:
+            self.wants_reconnect = True
+        return events
+
+
+async def test_wants_reconnect_is_honoured_and_subscriptions_are_resent() -> None:
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        handler = _ResyncAfter(100)
+        conn = FeedConnection(
+            handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST,
+            rest_base=http.base,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects == 2 and len(ws.stats.received) == 2)
+        await conn.close()
+        await task
+    assert conn.stats.requested_reconnects == 1
+    # The flag is checked once per read batch: the frames after the drop are not parsed.
+    assert 100 <= conn.stats.frames < 600
+    assert ws.stats.connections == 2
+    subscribe = handler.subscribe_messages()[0]
+    assert ws.stats.received.count(subscribe) == 2  # resubscribed after the reconnect
+    assert not handler.wants_reconnect
+
+
+# ---- snapshots ---------------------------------------------------------------------------------
+
+
+async def test_snapshot_failures_are_retried_then_the_book_syncs() -> None:
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        http.fail_next = 2
+        handler = BinanceSpotFeed(SYMBOLS)
+        conn = FeedConnection(
+            handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST,
+            rest_base=http.base,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: all(b.synced for b in handler.books.values()) and
+                         len(handler.books) == 3)  # fmt: skip
+        await conn.close()
+        await task
+    assert conn.stats.snapshot_failures == 2
+    assert conn.stats.snapshot_requests == 5  # 3 symbols + 2 retries
+    assert conn.stats.connects == 1
+
+
+async def test_snapshot_that_never_comes_forces_a_reconnect() -> None:
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        http.fail_next = 10**6
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=LiveClock(),
+            config=ConnectionConfig(backoff_initial_s=0.001, backoff_max_s=0.002,
+                                    snapshot_retries=2),
+            rest_base=http.base,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects >= 2)
+        await conn.close()
+        await task
+    assert conn.stats.snapshot_failures >= 2
+    assert conn.stats.snapshots_applied == 0
+
+
+async def test_snapshot_breaker_refusals_count_as_failures() -> None:
+    clock = TestClock()
+    rest = CircuitBreaker(
+        "binance-rest",
+        CircuitConfig(consecutive_failures=1, min_calls=100, open_s=60.0),
+        clock=clock,
+    )
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        http.fail_next = 1  # trips the breaker; later attempts are refused without a request
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=clock,
+            config=ConnectionConfig(backoff_initial_s=0.001, backoff_max_s=0.002,
+                                    snapshot_retries=2, max_concurrent_snapshots=1),
+            rest_breaker=rest, rest_base=http.base,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.snapshot_failures >= 3)
+        await conn.close()
+        await task
+    assert rest.state is CircuitState.OPEN
+    assert len(http.requests) == 1  # only the first attempt reached the server
+
+
+def test_rest_url_points_snapshots_at_the_local_server() -> None:
+    conn = FeedConnection(
+        BinanceSpotFeed(SYMBOLS), "ws://x", sink=lambda e: None, clock=TestClock(),
+        rest_base="http://127.0.0.1:9999/",
+    )  # fmt: skip
+    url = "https://api.binance.com/api/v3/depth?symbol=BTCUSDT&limit=1000"
+    assert conn.rest_url(url) == "http://127.0.0.1:9999/api/v3/depth?symbol=BTCUSDT&limit=1000"
+    assert conn.rest_url("https://h/x") == "http://127.0.0.1:9999/x"
+    plain = FeedConnection(
+        BinanceSpotFeed(SYMBOLS), "ws://x", sink=lambda e: None, clock=TestClock()
+    )
+    assert plain.rest_url(url) == url
+    assert plain.state is ConnectionState.IDLE
+
+
+async def test_close_is_idempotent_and_works_before_run() -> None:
+    conn = FeedConnection(
+        BinanceSpotFeed(SYMBOLS), "ws://127.0.0.1:1/", sink=lambda e: None, clock=TestClock()
+    )
+    await conn.close()
+    await conn.close()
+    await asyncio.wait_for(conn.run(), 5)  # returns at once: already closing
+    assert conn.state is ConnectionState.CLOSED
+    assert conn.stats.connects == 0
