@@ -280,7 +280,7 @@ def test_malformed_and_unknown_frames_are_counted_never_raised(
     assert feed.stats.errors == 3 and feed.stats.unknown == 2
     assert feed.stats.messages == feed.stats.parsed + 5
     assert "malformed" in caplog.text
-    # The half-applied diff left the chain at 11: the next diff (13) is a gap, caught.
+    # The refused diff (12) never applied: the next diff (13) is a gap, caught.
     feed.on_message(depth(13, 13), 2)
     assert feed.stats.gaps == 1 and not feed.books["BTCUSDT"].synced
 

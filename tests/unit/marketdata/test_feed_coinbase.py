@@ -98,11 +98,17 @@ def test_trades_ticker_and_errors() -> None:
     assert feed.on_message('{"type": "error", "message": "bad"}', 3) == []
     assert feed.stats.unknown == 1
     feed.on_message(snap(), 4)
+    assert not feed.books[PID].synced  # "3.25" does not fit the inferred size precision
+    feed.instruments.clear()
+    feed.books.clear()
+    feed._parsers.clear()
+    feed.on_message(snap(), 4)
+    assert feed.books[PID].synced
     assert feed.on_message(l2(("up", "1", "1")), 5) == []
     assert not feed.books[PID].synced  # a bad update leaves the book untrusted
     assert feed.on_message('{"type": "l2update"}', 5) == []
     assert feed.on_message('{"type": "nope"}', 5) == []
-    assert feed.stats.errors == 3
+    assert feed.stats.errors == 4
     bad = json.loads(snap())
     bad["bids"][0][0] = "100.001"
     bad["asks"] = [["1e5", "1"]]

@@ -13,6 +13,7 @@ import msgspec
 __all__ = [
     "AggTrade",
     "BookTicker",
+    "DepthFrame",
     "DepthSnapshot",
     "DepthUpdate",
     "Envelope",
@@ -40,6 +41,13 @@ class DepthUpdate(msgspec.Struct, gc=False):
     a: list[tuple[str, str]]  # asks
     E: int = 0  # event time, ms
     pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+
+
+class DepthFrame(msgspec.Struct, gc=False):
+    """A combined-stream frame known (from its head) to carry a diff-depth event."""
+
+    stream: str  # "<symbol>@depth@100ms"
+    data: DepthUpdate
 
 
 class DepthSnapshot(msgspec.Struct, gc=False):

@@ -23,17 +23,18 @@ MEMO_SIZE = 1 << 16
 
 def parse_fixed(text: str, precision: int) -> int:
     """`text` ("0.35130000", "12", ".5") as an int scaled by 10**precision; ValueError if it is
-    not a plain decimal or needs more than `precision` decimals (non-zero digits would be lost)."""
+    not a plain decimal or needs more than `precision` decimals (non-zero digits would be lost).
+
+    Fast path: drop the one dot and `int()` the digits. `isdigit()` first, because `int()` would
+    also take signs, spaces and underscores (and a trailing space would shift the scale); every
+    such string goes to the strict `to_fixed`, which parses signs and words the error.
+    """
     i = text.find(".")
-    if i < 0:
-        if text.isascii() and text.isdigit():
-            return int(text) * _POW10[precision]
-        return to_fixed(text, precision)  # signs, and the precise error message
-    digits = text[:i] + text[i + 1 :]
-    if not (digits.isascii() and digits.isdigit()):
+    digits = text.replace(".", "", 1) if i >= 0 else text
+    if not digits.isdigit():
         return to_fixed(text, precision)
-    value = int(digits)
-    decimals = len(text) - i - 1
+    value = int(digits)  # a non-ASCII digit isdigit() accepts but int() refuses: ValueError
+    decimals = len(text) - i - 1 if i >= 0 else 0
     if decimals == precision:
         return value
     if decimals < precision:
@@ -45,14 +46,27 @@ def parse_fixed(text: str, precision: int) -> int:
 
 
 def make_parser(precision: int, memo_size: int = MEMO_SIZE) -> Callable[[str], int]:
-    """A `parse_fixed(text, precision)` with a bounded memo of the strings already seen."""
+    """A `parse_fixed(text, precision)` with a bounded memo of the strings already seen.
+
+    A miss written with exactly `precision` decimals (the usual wire form) is parsed inline,
+    saving a call; anything else goes through `parse_fixed`.
+    """
     memo: dict[str, int] = {}
     get = memo.get  # bound once: the memo is cleared in place, never replaced
+    scale = _POW10[precision]
 
     def parse(text: str) -> int:
         value = get(text)
         if value is None:
-            value = parse_fixed(text, precision)
+            i = text.find(".")
+            if i < 0:
+                value = int(text) * scale if text.isdigit() else parse_fixed(text, precision)
+            else:
+                digits = text.replace(".", "", 1)
+                if len(digits) - i == precision and digits.isdigit():
+                    value = int(digits)
+                else:
+                    value = parse_fixed(text, precision)
             if len(memo) >= memo_size:
                 memo.clear()
             memo[text] = value

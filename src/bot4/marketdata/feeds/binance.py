@@ -35,6 +35,7 @@ from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
 from bot4.marketdata.feeds._binance_schema import (
     AggTrade,
     BookTicker,
+    DepthFrame,
     DepthSnapshot,
     DepthUpdate,
     Envelope,
@@ -57,6 +58,7 @@ _BUY = Side.BUY
 _SELL = Side.SELL
 
 _envelope = msgspec.json.Decoder(Envelope)
+_depth_frame = msgspec.json.Decoder(DepthFrame)
 _depth = msgspec.json.Decoder(DepthUpdate)
 _snapshot = msgspec.json.Decoder(DepthSnapshot)
 _agg_trade = msgspec.json.Decoder(AggTrade)
@@ -154,10 +156,10 @@ class _BinanceFeed(BaseFeed):
         price, qty = st.price, st.qty
         book.clear()
         try:
-            for p, q in snap.bids:
-                book.apply_bid(price(p), qty(q))
-            for p, q in snap.asks:
-                book.apply_ask(price(p), qty(q))
+            book.load(
+                [(price(p), qty(q)) for p, q in snap.bids],
+                [(price(p), qty(q)) for p, q in snap.asks],
+            )
         except ValueError as exc:
             book.clear()
             self.stats.errors += 1
@@ -178,6 +180,15 @@ class _BinanceFeed(BaseFeed):
     # --- frames --------------------------------------------------------------------------------
 
     def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        # The hot path: a combined-stream depth frame starts `{"stream":"<symbol>@depth`, so a
+        # look at its head lets it be decoded in one pass, straight into DepthUpdate.
+        head = data[:48]
+        if (
+            (b"@depth@" in head or b'@depth"' in head)
+            if isinstance(head, bytes)
+            else ("@depth@" in head or '@depth"' in head)
+        ):
+            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
         env = _envelope.decode(data)
         stream = env.stream
         if stream:
@@ -243,20 +254,12 @@ class _BinanceFeed(BaseFeed):
             return []
         price = st.price
         qty = st.qty
-        deltas: list[tuple[Side, int, int]] = []
-        append = deltas.append
-        apply_bid = book.apply_bid
-        for p, q in ev.b:
-            px = price(p)
-            qx = qty(q)
-            apply_bid(px, qx)
-            append((_BUY, px, qx))
-        apply_ask = book.apply_ask
-        for p, q in ev.a:
-            px = price(p)
-            qx = qty(q)
-            apply_ask(px, qx)
-            append((_SELL, px, qx))
+        # Parse every level first, then apply them in one call (OrderBook.apply_deltas): a
+        # malformed level raises before the book changes, and the loop stays tight.
+        deltas = [(_BUY, price(p), qty(q)) for p, q in ev.b]
+        if ev.a:
+            deltas += [(_SELL, price(p), qty(q)) for p, q in ev.a]
+        book.apply_deltas(deltas)
         st.last_u = u
         st.stale_run = 0
         ts_event = ev.E * 1_000_000

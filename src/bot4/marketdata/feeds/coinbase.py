@@ -28,6 +28,7 @@ __all__ = ["CoinbaseFeed", "parse_time"]
 _BUY = Side.BUY
 _SELL = Side.SELL
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SIDES = {"buy": _BUY, "sell": _SELL}  # l2update side -> book side
 
 
 class _Snapshot(msgspec.Struct, tag_field="type", tag="snapshot", gc=False):
@@ -148,14 +149,10 @@ class CoinbaseFeed(BaseFeed):
         book = self.book(msg.product_id, [p for p, _ in sample], [q for _, q in sample])
         price, qty = self.parsers(book.instrument)
         book.clear()
-        try:
-            for p, q in msg.bids:
-                book.apply_bid(price(p), qty(q))
-            for p, q in msg.asks:
-                book.apply_ask(price(p), qty(q))
-        except ValueError:
-            book.clear()
-            raise
+        book.load(
+            [(price(p), qty(q)) for p, q in msg.bids],
+            [(price(p), qty(q)) for p, q in msg.asks],
+        )
         book.synced = True
         book.ts_event = 0
         self.stats.snapshots += 1
@@ -168,22 +165,15 @@ class CoinbaseFeed(BaseFeed):
             self.stats.ignored += 1  # before the snapshot (or after a drop): never applied
             return []
         price, qty = self.parsers(book.instrument)
-        deltas: list[tuple[Side, int, int]] = []
+        sides = _SIDES
         try:
-            for side, p, q in msg.changes:
-                px = price(p)
-                qx = qty(q)
-                if side == "buy":
-                    book.apply_bid(px, qx)
-                    deltas.append((_BUY, px, qx))
-                elif side == "sell":
-                    book.apply_ask(px, qx)
-                    deltas.append((_SELL, px, qx))
-                else:
-                    raise self.decode_error(f"side {side!r}")
-        except ValueError:
-            self._drop(book)  # half an update is in the book: it cannot be trusted
-            raise
+            deltas = [(sides[side], price(p), qty(q)) for side, p, q in msg.changes]
+        except (KeyError, ValueError) as exc:
+            # The venue's book moved and ours cannot follow: no sequence numbers to resync by,
+            # so drop it and take a fresh snapshot.
+            self._drop(book)
+            raise self.decode_error(f"bad change: {exc}") from None
+        book.apply_deltas(deltas)
         ts_event = parse_time(msg.time)
         book.ts_event = ts_event
         if book.is_crossed():

@@ -41,34 +41,35 @@ _POW10 = [10**i for i in range(40)]
 _decode = msgspec.json.Decoder()
 
 
-def _digits(value: int, shift: int) -> str:
-    """The digits Kraken checksums for a fixed-point int whose wire form has `shift` more
-    decimals than its precision (negative: fewer)."""
-    if shift >= 0:
-        return str(value * _POW10[shift])
-    return str(value // _POW10[-shift])
-
-
 def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -> int:
-    """Kraken's CRC32 of the top 10 levels of `book` (see the module docstring)."""
-    parts: list[str] = []
-    for levels in (book.asks(CHECKSUM_LEVELS), book.bids(CHECKSUM_LEVELS)):
-        for p, q in levels:
-            parts.append(_digits(p, price_shift))
-            parts.append(_digits(q, qty_shift))
-    return crc32("".join(parts).encode("ascii"))
+    """Kraken's CRC32 of the top 10 levels of `book` (see the module docstring).
+
+    `price_shift`/`qty_shift`: how many more decimals Kraken writes than the instrument's
+    precision (negative: fewer), so the digits are Kraken's, whatever the precision.
+    """
+    levels = book.asks(CHECKSUM_LEVELS) + book.bids(CHECKSUM_LEVELS)
+    if price_shift >= 0 and qty_shift >= 0:
+        pm, qm = _POW10[price_shift], _POW10[qty_shift]
+        text = "".join([f"{p * pm}{q * qm}" for p, q in levels])
+    else:
+        pd, qd = _POW10[max(0, -price_shift)], _POW10[max(0, -qty_shift)]
+        pm, qm = _POW10[max(0, price_shift)], _POW10[max(0, qty_shift)]
+        text = "".join([f"{p * pm // pd}{q * qm // qd}" for p, q in levels])
+    return crc32(text.encode("ascii"))
 
 
 class _Pair:
     """Per-pair state: the book and how to rebuild Kraken's digits for its checksum."""
 
-    __slots__ = ("book", "depth", "price_shift", "qty_shift")
+    __slots__ = ("book", "depth", "price_shift", "qty_shift", "top_crc")
 
     def __init__(self, book: OrderBook, depth: int) -> None:
         self.book = book  # the pair's book
         self.depth = depth  # subscribed depth: the book is truncated to it after each update
         self.price_shift = 0  # wire decimals of prices minus the instrument's price precision
         self.qty_shift = 0  # the same for volumes
+        # The checksum of the current top 10, or -1 when it must be recomputed.
+        self.top_crc = -1
 
 
 class KrakenFeed(BaseFeed):
@@ -152,18 +153,18 @@ class KrakenFeed(BaseFeed):
             state.price_shift = wire_decimals(sample[0][0]) - inst.price_precision
             state.qty_shift = wire_decimals(sample[0][1]) - inst.size_precision
         book.clear()
-        pp, sp = inst.price_precision, inst.size_precision
+        price, qty = self.parsers(inst)
         ts_event = 0
-        for lv in asks:
-            book.apply_ask(parse_fixed(lv[0], pp), parse_fixed(lv[1], sp))
-        for lv in bids:
-            book.apply_bid(parse_fixed(lv[0], pp), parse_fixed(lv[1], sp))
+        book.load(
+            [(price(lv[0]), qty(lv[1])) for lv in bids], [(price(lv[0]), qty(lv[1])) for lv in asks]
+        )
         for lv in sample:
             ts_event = max(ts_event, parse_fixed(lv[2], 9))
         book.truncate(depth)
         book.synced = True
         book.ts_event = ts_event
         self._pairs[pair] = state
+        state.top_crc = -1
         self.stats.snapshots += 1
         return [snapshot_event(book, 0, ts_event, ts_recv_ns)]
 
@@ -174,29 +175,31 @@ class KrakenFeed(BaseFeed):
             return []
         book = state.book
         inst = book.instrument
-        pp, sp = inst.price_precision, inst.size_precision
+        price, qty = self.parsers(inst)
         deltas: list[tuple[Side, int, int]] = []
         checksum: str | None = None
         ts_event = 0
         try:
             for payload in payloads:
-                for key, side, apply in (("a", _SELL, book.apply_ask), ("b", _BUY, book.apply_bid)):
-                    levels = payload.get(key)
-                    if levels:
-                        for lv in levels:
-                            px = parse_fixed(lv[0], pp)
-                            qx = parse_fixed(lv[1], sp)
-                            apply(px, qx)
-                            deltas.append((side, px, qx))
-                        ts_event = parse_fixed(levels[-1][2], 9)
+                levels = payload.get("a")
+                if levels:
+                    deltas += [(_SELL, price(lv[0]), qty(lv[1])) for lv in levels]
+                    ts_event = parse_fixed(levels[-1][2], 9)
+                levels = payload.get("b")
+                if levels:
+                    deltas += [(_BUY, price(lv[0]), qty(lv[1])) for lv in levels]
+                    ts_event = parse_fixed(levels[-1][2], 9)
                 checksum = payload.get("c", checksum)
         except (ValueError, TypeError, IndexError, AttributeError):
-            self._desync(book)  # half an update is in the book: it cannot be trusted
+            self._desync(book)  # the venue's book moved and ours cannot follow
             raise
+        book.apply_deltas(deltas)
         book.truncate(state.depth)
         book.ts_event = ts_event
         if self.verify and checksum is not None:
-            if kraken_checksum(book, state.price_shift, state.qty_shift) != int(checksum):
+            if state.top_crc < 0 or self._touches_top(book, deltas):
+                state.top_crc = kraken_checksum(book, state.price_shift, state.qty_shift)
+            if state.top_crc != int(checksum):
                 self.stats.checksum_failed += 1
                 self._desync(book)
                 return []
@@ -211,6 +214,26 @@ class KrakenFeed(BaseFeed):
                 ts_init=ts_recv_ns,
             )
         ]
+
+    @staticmethod
+    def _touches_top(book: OrderBook, deltas: list[tuple[Side, int, int]]) -> bool:
+        """Whether the checksummed top 10 may have changed.
+
+        It has not when every changed price is strictly worse than the 10th-best price of its
+        side *after* the update: an insert there lands below the top, an update or delete there
+        was below it already (a delete inside the top pulls a worse level in, so the new 10th
+        is worse than the deleted price, and that is caught). Most updates of a deep book are
+        such, and their checksum is compared with the cached one: the same check, exactly.
+        """
+        bid10 = book.nth_price(_BUY, CHECKSUM_LEVELS)
+        ask10 = book.nth_price(_SELL, CHECKSUM_LEVELS)
+        for side, price, _ in deltas:
+            if side is _BUY:
+                if bid10 is None or price >= bid10:
+                    return True
+            elif ask10 is None or price <= ask10:
+                return True
+        return False
 
     def _desync(self, book: OrderBook) -> None:
         book.clear()
