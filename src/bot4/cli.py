@@ -87,6 +87,7 @@ from bot4.api import _client_cli  # noqa: E402 - registered after the app is def
 app.command("status")(_client_cli.status_command)
 app.command("kill")(_client_cli.kill_command)
 app.command("reset-kill")(_client_cli.reset_kill_command)
+app.command("dashboard-demo")(_client_cli.dashboard_demo_command)
 
 # Offline replay of a recorded feed session (body in bot4/marketdata/_replay_cli.py).
 from bot4.marketdata import _replay_cli  # noqa: E402 - registered after the app is defined

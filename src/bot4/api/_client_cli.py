@@ -32,7 +32,13 @@ from bot4.api._token import (
 )
 from bot4.errors import ApiError
 
-__all__ = ["ApiClient", "kill_command", "reset_kill_command", "status_command"]
+__all__ = [
+    "ApiClient",
+    "dashboard_demo_command",
+    "kill_command",
+    "reset_kill_command",
+    "status_command",
+]
 
 ENV_API_URL = "BOT4_API_URL"
 DEFAULT_API_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -182,6 +188,22 @@ def reset_kill_command(
     body: dict[str, object] = {"who": who or _default_who()}
     _run(_client(api, token, token_file), "POST", "/reset-kill", body)
     typer.echo("kill switch reset: trading resumes")
+
+
+def dashboard_demo_command(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = DEFAULT_PORT,
+    duration: Annotated[float, typer.Option("--duration", help="Seconds to run.")] = 600.0,
+    run_dir: Annotated[
+        Path, typer.Option("--run-dir", help="Where a generated token's api-token file goes.")
+    ] = Path("runs/demo"),
+) -> None:
+    """Serve the dashboard over an in-memory node trading a random walk (no market, no config)."""
+    import asyncio
+
+    from bot4.api._demo import run_demo  # FastAPI and uvicorn load only for this command
+    from bot4.api._token import resolve_token
+
+    asyncio.run(run_demo(resolve_token(None, run_dir), port=port, duration_s=duration))
 
 
 def _print_status(status: dict[str, Any], *, why: bool) -> None:
