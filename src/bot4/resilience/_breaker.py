@@ -101,6 +101,7 @@ class CircuitBreaker:
         "_open_ns",
         "_open_until",
         "_opened_ns",
+        "_plain",
         "_record_exc",
         "_record_result",
         "_reject",
@@ -159,6 +160,8 @@ class CircuitBreaker:
         self._sr = (sr.numerator, sr.denominator)
         self._ho_max = cfg.half_open_max_concurrent
         self._ho_needed = cfg.half_open_successes
+        # No slow-call timing and no result predicate: call()'s inlined CLOSED path applies.
+        self._plain = not self._slow_ns and record_result is None
         now = self._now()
         self._w = RollingWindow(cfg.buckets, cfg.bucket_ns, now)
         self._consec = 0  # failures in a row in CLOSED/METRICS_ONLY; 0 after any success
@@ -252,31 +255,25 @@ class CircuitBreaker:
         """
         gen = self._gen
         state = self._state
-        if state is _CLOSED:
-            # The hot path, inlined: no permit object, one clock read without slow tracking.
-            slow_ns = self._slow_ns
-            t0 = self._now() if slow_ns else -1
+        if state is _CLOSED and self._plain:
+            # The hot path, inlined: no permit object, no lock, one clock read. A success
+            # inside the current bucket of the same generation is one lock-free count (see
+            # RollingWindow.hit); anything else (a failure, a new bucket, a stale generation,
+            # a coroutine to await) takes the general path with a permit made after the fact.
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:
-                self._report(CircuitPermit(self, gen, _CLOSED, t0), exc, False)
+                self._report(CircuitPermit(self, gen, _CLOSED, -1), exc, False)
                 raise
-            if result.__class__ is CoroutineType:
-                permit = CircuitPermit(self, gen, _CLOSED, t0)
-                return cast(R, self._await_outcome(permit, cast(Coroutine[Any, Any, Any], result)))
-            pred = self._record_result
-            bad = pred is not None and pred(result)
-            if slow_ns or bad:
-                self._report(CircuitPermit(self, gen, _CLOSED, t0), None, bad)
-                return result
-            # A success inside the current bucket of the same generation: one lock-free count
-            # (see RollingWindow.hit). Anything else takes the locked path.
             w = self._w
-            if self._now() < w.bucket_end and gen == self._gen:
+            if (
+                self._now() < w.bucket_end
+                and gen == self._gen
+                and result.__class__ is not CoroutineType
+            ):
                 w.hit()
                 return result
-            self._report(CircuitPermit(self, gen, _CLOSED, t0), None, False)
-            return result
+            return self._finish(CircuitPermit(self, gen, _CLOSED, -1), result)
         if state is _OPEN:
             now = self._now()
             until = self._open_until
@@ -293,6 +290,10 @@ class CircuitBreaker:
         except BaseException as exc:
             self._report(permit, exc, False)
             raise
+        return self._finish(permit, result)
+
+    def _finish(self, permit: CircuitPermit, result: R) -> R:
+        """Record a returned value (awaiting it first if it is a coroutine); returns it."""
         if result.__class__ is CoroutineType:
             return cast(R, self._await_outcome(permit, cast(Coroutine[Any, Any, Any], result)))
         pred = self._record_result

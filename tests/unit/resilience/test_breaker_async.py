@@ -118,3 +118,16 @@ async def test_async_failure_in_half_open_via_call() -> None:
     with pytest.raises(BoomError):
         await b.call(bad)
     assert b.state is CircuitState.OPEN
+
+
+async def test_call_of_a_coroutine_function_on_a_plain_closed_breaker() -> None:
+    b = CircuitBreaker("dep", CircuitConfig(consecutive_failures=1), clock=TestClock())
+
+    async def value() -> int:
+        await asyncio.sleep(0)
+        return 3
+
+    pending = b.call(value)
+    assert b.metrics().calls == 0  # recorded when awaited, not when called
+    assert await pending == 3
+    assert b.metrics().successes == 1
