@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, Dialog, Page, Request, async_playwright, expect
 
 from bot4.api import ApiServer, ApiToken, MemoryNode, create_app, dashboard_url
@@ -23,10 +24,15 @@ HAVE_CHROMIUM = CHROMIUM.exists()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TOKEN = "test-token-0123456789"
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+# One Chromium for the module (a launch costs ~2 s), so everything runs on the module's loop.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(120),
+    pytest.mark.asyncio(loop_scope="module"),
+]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     if not HAVE_CHROMIUM:
         if IN_CI:
@@ -56,14 +62,14 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def server(node: MemoryNode, token: ApiToken) -> AsyncIterator[ApiServer]:
     async with ApiServer(create_app(node, token, poll_interval_ms=200), "127.0.0.1", 0) as s:
         yield s
 
 
 async def open_dashboard(browser: Browser, server: ApiServer) -> Page:
-    page = await browser.new_page()
+    page = await (await browser.new_context()).new_page()  # fresh cookies per test
     page.set_default_timeout(15_000)
     await page.goto(dashboard_url(server.host, server.port, TOKEN))
     return page
@@ -79,7 +85,7 @@ async def test_screenshot_shows_the_dashboard(
     target = Path(os.environ.get("BOT4_SCREENSHOT", tmp_path / "dashboard.png"))
     png = await page.screenshot(path=str(target), full_page=True)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    await page.close()
+    await page.context.close()
 
 
 async def test_live_positions_and_kill_switch(
@@ -142,20 +148,20 @@ async def test_live_positions_and_kill_switch(
     await page.locator("#reset-button").click()
     await expect(page.locator("#trading-state")).to_have_text("ACTIVE")
     assert node.trading_state == "ACTIVE"
-    await page.close()
+    await page.context.close()
 
 
 async def test_without_the_token_the_page_asks_for_it(
     browser: Browser, server: ApiServer, node: MemoryNode
 ) -> None:
-    page = await browser.new_page()
+    page = await (await browser.new_context()).new_page()
     response = await page.goto(f"{server.url}/dashboard")
     assert response is not None
     assert response.status == 401
     await expect(page.locator("body")).to_contain_text("needs the node's API token")
     await page.goto(f"{server.url}/dashboard?token=wrong")
     assert await page.context.cookies() == []
-    await page.close()
+    await page.context.close()
 
 
 def _record_post(request: Request, posts: list[str]) -> None:
