@@ -26,7 +26,7 @@ def run_family(name: str, *, quick: bool, json_path: Path | None) -> int:
     results, peers, extra = module.run(quick=quick)
     print_cases(name, results, peers)
     if json_path is not None:
-        write_json(json_path, name, results, peers, extra)
+        write_json(json_path, name, results, peers, **extra)
         print(f"wrote {json_path}")
     return 0
 

@@ -152,8 +152,10 @@ class OrderManager:
         self.orders: dict[ClientOrderId, Order] = {}
         # Orders in OPEN_STATUSES, per instrument, for cancel-all and the risk engine's limits.
         self._open: dict[InstrumentId, dict[ClientOrderId, Order]] = {}
-        # Remaining qty of open orders per (instrument, side), kept incrementally.
-        self._open_qty: dict[tuple[InstrumentId, Side], int] = {}
+        # Remaining qty of open BUY / SELL orders per instrument, kept incrementally (two dicts
+        # rather than an (instrument, side) key: Side's Enum hash is a slow Python call).
+        self._open_buy: dict[InstrumentId, int] = {}
+        self._open_sell: dict[InstrumentId, int] = {}
         # True after a kill-switch trip until resume(): every new order is denied.
         self.halted = False
         self.counters = OmsCounters()
@@ -178,7 +180,8 @@ class OrderManager:
 
     def open_qty(self, instrument_id: InstrumentId, side: Side) -> int:
         """Unfilled quantity of the open orders on one side of one instrument."""
-        return self._open_qty.get((instrument_id, side), 0)
+        by_side = self._open_buy if side is Side.BUY else self._open_sell
+        return by_side.get(instrument_id, 0)
 
     def subscribe(self, listener: OrderListener) -> None:
         """Call `listener(order, event)` after every applied event (strategies, metrics)."""
@@ -375,8 +378,9 @@ class OrderManager:
         if by_id is None:
             by_id = self._open[event.instrument_id] = {}
         by_id[coid] = order
-        key = (event.instrument_id, event.side)
-        self._open_qty[key] = self._open_qty.get(key, 0) + event.qty
+        iid = event.instrument_id
+        by_side = self._open_buy if event.side is Side.BUY else self._open_sell
+        by_side[iid] = by_side.get(iid, 0) + event.qty
         self.counters.submitted += 1
         self._notify(order, event)
         return order
@@ -386,8 +390,8 @@ class OrderManager:
         before = remaining_before if was_open else 0
         after = order.qty - order.filled_qty if is_open else 0
         if before != after:
-            key = (order.instrument_id, order.side)
-            self._open_qty[key] += after - before
+            by_side = self._open_buy if order.side is Side.BUY else self._open_sell
+            by_side[order.instrument_id] += after - before
         if was_open and not is_open:
             del self._open[order.instrument_id][order.client_order_id]
             if not self._replaying:

@@ -50,6 +50,11 @@ class OrderStatus(Enum):
     PENDING_REPLACE = "PENDING_REPLACE"  # we asked the venue to change qty/price
     EXPIRED = "EXPIRED"  # ended by its time in force (IOC/FOK/market remainder)
 
+    # Enum's own __hash__ is a Python function (hash of the name); members are singletons
+    # compared by identity, so the C identity hash is equivalent and keeps the table lookups
+    # on the hot path cheap (measured: ~15 % of the OMS stage was Enum.__hash__).
+    __hash__ = object.__hash__
+
 
 class EventKind(Enum):
     SUBMIT = "SUBMIT"  # OrderSubmitted
@@ -64,6 +69,8 @@ class EventKind(Enum):
     PENDING_REPLACE = "PENDING_REPLACE"  # OrderPendingReplace
     REPLACE = "REPLACE"  # OrderReplaced
     REPLACE_REJECT = "REPLACE_REJECT"  # OrderReplaceRejected
+
+    __hash__ = object.__hash__  # identity hash, as for OrderStatus
 
 
 _KIND_OF: Final[dict[type, EventKind]] = {

@@ -156,40 +156,44 @@ class Portfolio:
 
     def apply_fill(self, iid: InstrumentId, side: Side, qty: int, price: int, fee: int) -> None:
         """Net a fill into its position and update the account numbers."""
-        pos = self.position(iid)
+        # Hot path (one call per fill): locals, one conversion per sum, no helper calls but
+        # Position.apply_fill; set_mark shares _account_update.
+        pos = self.positions.get(iid)
+        if pos is None:
+            pos = self.position(iid)
         if pos.mark_price is None:
             pos.mark_price = price
-        before = self.equity()
+        before = self.starting_equity + self._realized - self._fees + self._unrealized
         realized = pos.apply_fill(side, qty, price, fee)
-        self._realized += self.to_account(iid, realized)
-        self._fees += self.to_account(iid, fee)
-        self._refresh_unrealized(pos)
-        self._after_change(before)
+        mul, div = self._scale[iid]
+        if realized:
+            self._realized += realized * mul // div
+        self._fees += fee * mul // div
+        self._account_update(pos, mul, div, before)
 
     def set_mark(self, iid: InstrumentId, price: int) -> None:
         """A new mark price (from the book's mid or last trade) for unrealized PnL."""
         pos = self.position(iid)
         before = self.equity()
         pos.mark_price = price
-        self._refresh_unrealized(pos)
-        self._after_change(before)
+        mul, div = self._scale[iid]
+        self._account_update(pos, mul, div, before)
 
-    def _refresh_unrealized(self, pos: Position) -> None:
+    def _account_update(self, pos: Position, mul: int, div: int, equity_before: int) -> None:
+        """Refresh the position's unrealized PnL in the sums, the day and the peak."""
         iid = pos.instrument_id
-        new = self.to_account(iid, pos.unrealized_pnl)
+        new = pos.unrealized_pnl * mul // div
         self._unrealized += new - self._unrealized_of.get(iid, 0)
         self._unrealized_of[iid] = new
+        self._roll_day(equity_before)
+        equity = self.starting_equity + self._realized - self._fees + self._unrealized
+        self.peak_equity = max(self.peak_equity, equity)
 
     def _roll_day(self, equity_before: int) -> None:
         day = self._clock.time_ns() // _NS_PER_DAY
         if day != self._day:  # a new UTC day starts from the equity before this change
             self._day = day
             self.day_start_equity = equity_before
-
-    def _after_change(self, equity_before: int) -> None:
-        self._roll_day(equity_before)
-        equity = self.equity()
-        self.peak_equity = max(self.peak_equity, equity)
 
     def realized_pnl(self) -> int:
         return self._realized

@@ -137,10 +137,16 @@ class PaperVenue:
     # -- Venue protocol -------------------------------------------------------------------
 
     def submit(self, order: OrderSubmitted) -> None:
-        self._later(lambda: self._new(order))
+        if self._latency_ns:
+            self._later(lambda: self._new(order))
+        else:
+            self._new(order)
 
     def cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> None:
-        self._later(lambda: self._cancel(client_order_id, instrument_id))
+        if self._latency_ns:
+            self._later(lambda: self._cancel(client_order_id, instrument_id))
+        else:
+            self._cancel(client_order_id, instrument_id)
 
     def replace(
         self,
@@ -149,14 +155,14 @@ class PaperVenue:
         qty: int,
         price: int | None,
     ) -> None:
-        self._later(lambda: self._replace(client_order_id, instrument_id, qty, price))
+        if self._latency_ns:
+            self._later(lambda: self._replace(client_order_id, instrument_id, qty, price))
+        else:
+            self._replace(client_order_id, instrument_id, qty, price)
 
     # -- time -----------------------------------------------------------------------------
 
     def _later(self, action: Callable[[], None]) -> None:
-        if not self._latency_ns:
-            action()
-            return
         self._seq += 1
         due = self._clock.monotonic_ns() + self._latency_ns
         heapq.heappush(self._due, (due, self._seq, action))
@@ -294,6 +300,15 @@ class PaperVenue:
         if book is None:
             book = self._books[iid]
         want = rest.qty - rest.filled
+        # Fast path: the touch alone fills the order (most orders; no level list is built).
+        top = book.best_ask() if rest.side is Side.BUY else book.best_bid()
+        if (
+            top is not None
+            and top[1] >= want
+            and (limit is None or (top[0] <= limit if rest.side is Side.BUY else top[0] >= limit))
+        ):
+            self._fill(iid, rest, want, top[0], False, ts_event, track=False)
+            return
         if tif is TimeInForce.FOK:
             avail = 0
             for _, qty in self._levels(book, rest.side, limit):

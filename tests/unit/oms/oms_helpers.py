@@ -204,6 +204,6 @@ def snapshot(oms: OrderManager) -> dict[str, object]:
             for iid, p in pf.positions.items()
         },
         "account": (pf.realized_pnl(), pf.fees(), pf.unrealized_pnl(), pf.equity()),
-        "open": (oms.open_order_count(), {k: oms.open_qty(*k) for k in oms._open_qty}),
+        "open": (oms.open_order_count(), dict(oms._open_buy), dict(oms._open_sell)),
         "halted": oms.halted,
     }
