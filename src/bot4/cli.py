@@ -93,3 +93,8 @@ app.command("dashboard-demo")(_client_cli.dashboard_demo_command)
 from bot4.marketdata import _replay_cli  # noqa: E402 - registered after the app is defined
 
 app.command("replay")(_replay_cli.replay_command)
+
+# Storage: open, migrate and describe the configured database (body in bot4/storage/_cli.py).
+from bot4.storage import _cli as _storage_cli  # noqa: E402 - registered after the app is defined
+
+app.command("storage-check")(_storage_cli.storage_check_command)

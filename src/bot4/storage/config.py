@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 __all__ = ["StorageConfig"]
+
+# A writer id goes into SQL as a literal (see postgres.write_batch): letters, digits, _ . - only.
+_WRITER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class StorageConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -45,6 +50,10 @@ class StorageConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     compress_after_s: int = 7 * 86_400
 
     def __post_init__(self) -> None:
+        if not _WRITER_ID.match(self.writer_id):
+            raise ValueError(
+                f"storage.writer_id must be 1-64 of A-Z a-z 0-9 _ . -, got {self.writer_id!r}"
+            )
         if self.batch_rows < 1:
             raise ValueError(f"storage.batch_rows must be >= 1, got {self.batch_rows}")
         if self.max_queue_rows < self.batch_rows:

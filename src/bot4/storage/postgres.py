@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 # Errors that mean "this connection or statement failed"; anything else is a bug and propagates.
 _DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
-_INSERT_BATCH = (
-    "INSERT INTO bot4_batches (writer_id, batch_id, table_name, n_rows) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT DO NOTHING"
-)
 _INSERT_JOURNAL = (
     "INSERT INTO journal (seq, ts_ns, kind, payload)"
     " SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bytea[])"
@@ -144,16 +140,24 @@ class PostgresBackend:
                 # Explicit BEGIN/COMMIT rather than conn.transaction(): on a timeout we drop the
                 # connection instead of awaiting a ROLLBACK on a socket that may be stalled.
                 await conn.execute("BEGIN")
-                status = await conn.execute(
-                    _INSERT_BATCH, writer_id, batch.batch_id, batch.table, len(rows)
-                )
-                if status == "INSERT 0 0":
-                    await conn.execute("ROLLBACK")
-                    return False
                 await conn.copy_records_to_table(
                     batch.table, records=rows, columns=MARKET_TABLES[batch.table].columns
                 )
-                await conn.execute("COMMIT")
+                # The batch id and COMMIT in one round trip (the same count as a bare COPY
+                # transaction): a duplicate id fails the INSERT, which skips the COMMIT and
+                # leaves the transaction aborted, so the rows just copied are rolled back.
+                # Literals, not parameters (one simple query holds two statements): the writer
+                # id is checked by StorageConfig, the table comes from MARKET_TABLES, the rest
+                # are ints.
+                try:
+                    await conn.execute(
+                        "INSERT INTO bot4_batches (writer_id, batch_id, table_name, n_rows)"  # noqa: S608  # nosec B608 - see above
+                        f" VALUES ('{writer_id}', {int(batch.batch_id)}, '{batch.table}',"
+                        f" {len(rows)}); COMMIT"
+                    )
+                except asyncpg.UniqueViolationError:
+                    await conn.execute("ROLLBACK")
+                    return False
         except _DB_ERRORS as exc:
             self._md = None
             conn.terminate()

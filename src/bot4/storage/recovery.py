@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
 from bot4.errors import StorageError
-from bot4.oms import OrderFilled, TradingHalted, TradingResumed
+from bot4.oms import OrderFilled, TradingHalted, TradingResumed, rebuild
 from bot4.oms.journal import JournalRecord
 from bot4.risk.kill_switch import KillSwitch, KillSwitchEvent
 from bot4.storage._backend import Backend
 
 if TYPE_CHECKING:
-    from bot4.oms._manager import OrderManager, RiskGate
-    from bot4.oms._position import Portfolio
+    from bot4.oms import OrderManager, Portfolio, RiskGate
     from bot4.storage.journal import DurableJournal
     from bot4.venues import Venue
 
@@ -119,6 +118,4 @@ def rebuild_orders(
     portfolio: Portfolio,
 ) -> OrderManager:
     """A fresh OrderManager with exactly the journal's orders and positions (bot4.oms rebuild)."""
-    from bot4.oms._recovery import rebuild
-
     return rebuild(journal, clock=clock, risk=risk, venue=venue, portfolio=portfolio)

@@ -52,8 +52,7 @@ _MAINTAIN_EVERY_NS = 3600 * _NS  # partitions ahead / retention, once an hour
 class WriterStats:
     """Counters for metrics (all only grow, except the gauges marked so)."""
 
-    events_in: int = 0  # events given to put()
-    rows_in: int = 0  # rows those events became
+    rows_in: int = 0  # rows sealed into batches
     rows_written: int = 0  # rows that landed in the database
     batches_written: int = 0  # batches that landed
     batches_already_landed: int = 0  # retries the database answered "already there"
@@ -62,6 +61,7 @@ class WriterStats:
     backpressure_episodes: int = 0  # times the queue filled up and spilling began
     rows_spilled: int = 0  # rows that went through the spill file
     queued_rows: int = 0  # gauge: rows in memory (buffers + ready batches)
+    buffered_rows: int = 0  # gauge: rows put but not yet sealed into a batch
     spilled_pending_rows: int = 0  # gauge: rows in the spill file not yet written
 
 
@@ -90,13 +90,14 @@ class BatchWriter:
         # Rows not yet sealed, per table, and when each buffer's first row came (monotonic ns).
         self._buffers: dict[str, list[Row]] = {t: [] for t in MARKET_TABLES}
         self._first_ns: dict[str, int] = {}
+        # Last seq per instrument, per table.
+        self._seqs: dict[str, Seqs] = {t: {} for t in MARKET_TABLES}
         self._ready: deque[Batch] = deque()  # sealed batches in memory, oldest first
         self._ready_rows = 0  # rows in _ready
         self._spilling = self._spill.pending > 0  # True while new batches must go to the spill
         self._next_id = 0  # set by start(): after the highest id in the database and the spill
-        self._seqs: Seqs = {}  # last seq per (table, instrument)
         self._seq_base = clock.time_ns()  # first seq of a new key is this + 1 (see _rows.py)
-        self._converters: dict[type, Converter] = {}
+        self._routes: dict[type, tuple[str, Converter, Seqs]] = {}  # event type -> where to
         self._wake = asyncio.Event()  # set when a batch is sealed or close() begins
         self._idle = asyncio.Event()  # set when nothing is buffered, ready or spilled
         self._task: asyncio.Task[None] | None = None
@@ -112,17 +113,15 @@ class BatchWriter:
         """
         if self._closed:
             raise StorageError("BatchWriter.put() after close()")
-        conv = self._converters.get(type(event))
-        if conv is None:
-            conv = self._converters[type(event)] = converter_for(type(event))
-        table, rows = conv(event, self._seqs, self._seq_base)
+        route = self._routes.get(type(event))
+        if route is None:
+            table, conv = converter_for(type(event))
+            route = self._routes[type(event)] = (table, conv, self._seqs[table])
+        table, conv, seqs = route
         buf = self._buffers[table]
         if not buf:
             self._first_ns[table] = self._clock.monotonic_ns()
-        buf.extend(rows)
-        stats = self.stats
-        stats.events_in += 1
-        stats.rows_in += len(rows)
+        conv(event, seqs, self._seq_base, buf)
         if len(buf) >= self._batch_rows:
             self._seal(table)
         return not self._spilling
@@ -143,6 +142,7 @@ class BatchWriter:
         self._next_id += 1
         batch = Batch(self._next_id, table, rows)
         n = len(rows)
+        self.stats.rows_in += n
         if not self._spilling and self._ready_rows + n > self._max_queue_rows:
             self._spilling = True
             self.stats.backpressure_episodes += 1
@@ -295,6 +295,8 @@ class BatchWriter:
 
     def snapshot_stats(self) -> WriterStats:
         """The counters, with the gauges filled in now."""
-        self.stats.queued_rows = self._ready_rows + sum(len(b) for b in self._buffers.values())
+        buffered = sum(len(b) for b in self._buffers.values())
+        self.stats.queued_rows = self._ready_rows + buffered
+        self.stats.buffered_rows = buffered
         self.stats.spilled_pending_rows = self._spill.pending_rows
         return self.stats
