@@ -7,14 +7,19 @@ rare path) costs one frame, never the feed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import msgspec
 
 from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats, SnapshotRequest, log_sample
 from bot4.marketdata._instruments import infer_instrument
-from bot4.marketdata.feeds._parse import make_parser
+from bot4.marketdata.feeds._parse import (
+    FixedParser,
+    LevelsParser,
+    make_levels_parser,
+    make_snapshot_parser,
+)
 from bot4.model import BookDeltas, Instrument, Side
 
 __all__ = ["BaseFeed", "UnknownMessage", "snapshot_event"]
@@ -69,8 +74,8 @@ class BaseFeed:
         # True when only a reconnect/resubscribe can resync a book; the connection resets it
         # through `on_disconnect`.
         self.wants_reconnect = False
-        # Fixed-point parsers by (symbol, is_price), each with its own memo.
-        self._parsers: dict[tuple[str, bool], Callable[[str], int]] = {}
+        # Fixed-point parsers by symbol: (price, qty, levels), each number parser with its memo.
+        self._parsers: dict[str, tuple[FixedParser, FixedParser, LevelsParser]] = {}
 
     # --- the FeedHandler protocol (the exchange-specific parts are in subclasses) -------------
 
@@ -124,15 +129,29 @@ class BaseFeed:
             book = self.books[symbol] = OrderBook(self.instrument(symbol, prices, qtys))
         return book
 
+    def _parser_set(self, inst: Instrument) -> tuple[FixedParser, FixedParser, LevelsParser]:
+        found = self._parsers.get(inst.symbol)
+        if found is None:
+            price = FixedParser(inst.price_precision)
+            qty = FixedParser(inst.size_precision)
+            found = self._parsers[inst.symbol] = (price, qty, make_levels_parser(price, qty))
+        return found
+
     def parsers(self, inst: Instrument) -> tuple[Callable[[str], int], Callable[[str], int]]:
         """(price parser, qty parser) of an instrument, each memoised (see feeds._parse)."""
-        symbol = inst.symbol
-        price = self._parsers.get((symbol, True))
-        qty = self._parsers.get((symbol, False))
-        if price is None or qty is None:
-            price = self._parsers[(symbol, True)] = make_parser(inst.price_precision)
-            qty = self._parsers[(symbol, False)] = make_parser(inst.size_precision)
-        return price, qty
+        price, qty, _ = self._parser_set(inst)
+        return price.parse, qty.parse
+
+    def snapshot_parser(
+        self, inst: Instrument
+    ) -> Callable[[Sequence[Sequence[str]]], list[tuple[int, int]]]:
+        """The instrument's bulk snapshot-rows -> (price, qty) converter (feeds._parse)."""
+        price, qty, _ = self._parser_set(inst)
+        return make_snapshot_parser(price, qty)
+
+    def levels_parser(self, inst: Instrument) -> LevelsParser:
+        """The instrument's rows-of-strings -> (side, price, qty) converter (feeds._parse)."""
+        return self._parser_set(inst)[2]
 
     def decode_error(self, what: str) -> msgspec.ValidationError:
         """A validation error for a frame that decodes but makes no sense (counted as error)."""

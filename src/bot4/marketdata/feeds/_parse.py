@@ -9,11 +9,24 @@ parsing. The memo is bounded; when full it is cleared, which costs one refill, n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import eq, floordiv, itemgetter, mod, mul, sub
 
-from bot4.model import to_fixed
+from bot4.model import Side, to_fixed
 
-__all__ = ["MEMO_SIZE", "make_parser", "parse_fixed", "parse_ms", "wire_decimals"]
+__all__ = [
+    "MEMO_SIZE",
+    "FixedParser",
+    "LevelsParser",
+    "make_levels_parser",
+    "make_parser",
+    "make_snapshot_parser",
+    "parse_bulk",
+    "parse_fixed",
+    "parse_ms",
+    "wire_decimals",
+]
 
 _POW10: list[int] = [10**i for i in range(40)]
 
@@ -45,19 +58,23 @@ def parse_fixed(text: str, precision: int) -> int:
     return value
 
 
-def make_parser(precision: int, memo_size: int = MEMO_SIZE) -> Callable[[str], int]:
-    """A `parse_fixed(text, precision)` with a bounded memo of the strings already seen.
+class FixedParser:
+    """`parse_fixed(text, precision)` behind a bounded memo of the strings already seen.
 
-    A miss written with exactly `precision` decimals (the usual wire form) is parsed inline,
-    saving a call; anything else goes through `parse_fixed`.
+    `parse(text)` is the whole thing; `get` (the memo's lookup, None on a miss) and `miss(text)`
+    (parse and remember) are exposed so a loop over many levels can do the lookup inline and
+    call Python code only on a miss (see `make_levels_parser`). A miss written with exactly
+    `precision` decimals (the usual wire form) is parsed without calling `parse_fixed`.
     """
-    memo: dict[str, int] = {}
-    get = memo.get  # bound once: the memo is cleared in place, never replaced
-    scale = _POW10[precision]
 
-    def parse(text: str) -> int:
-        value = get(text)
-        if value is None:
+    __slots__ = ("get", "miss", "parse", "parse_many", "precision")
+
+    def __init__(self, precision: int, memo_size: int = MEMO_SIZE) -> None:
+        memo: dict[str, int] = {}
+        get = memo.get  # bound once: the memo is cleared in place, never replaced
+        scale = _POW10[precision]
+
+        def miss(text: str) -> int:
             i = text.find(".")
             if i < 0:
                 value = int(text) * scale if text.isdigit() else parse_fixed(text, precision)
@@ -70,9 +87,100 @@ def make_parser(precision: int, memo_size: int = MEMO_SIZE) -> Callable[[str], i
             if len(memo) >= memo_size:
                 memo.clear()
             memo[text] = value
-        return value
+            return value
 
-    return parse
+        def parse(text: str) -> int:
+            value = get(text)
+            return miss(text) if value is None else value
+
+        def parse_many(texts: list[str]) -> list[int]:
+            values = parse_bulk(texts, precision)
+            if len(memo) + len(texts) > memo_size:
+                memo.clear()
+            memo.update(zip(texts, values, strict=True))
+            return values
+
+        self.precision = precision  # decimals of the fixed-point result
+        self.get: Callable[[str], int | None] = get
+        self.miss = miss
+        self.parse = parse
+        self.parse_many = parse_many
+
+
+def parse_bulk(texts: list[str], precision: int) -> list[int]:
+    """`[parse_fixed(t, precision) for t in texts]`, for a snapshot's thousands of numbers.
+
+    When every string has a dot, only digits, and the same number of decimals (how venues write
+    a book), the work is a few passes of C-level `map`s, about five times faster than a Python
+    call per string; otherwise it falls back to `parse_fixed` one by one (strict, exact).
+    """
+    if not texts:
+        return []
+    dots = list(map(str.find, texts, repeat(".")))
+    digits = list(map(str.replace, texts, repeat("."), repeat(""), repeat(1)))
+    decimals = dots[0] if dots[0] < 0 else len(digits[0]) - dots[0]
+    if (
+        min(dots) >= 0
+        and all(map(eq, map(sub, map(len, digits), dots), repeat(decimals)))
+        and all(map(str.isdigit, digits))
+    ):
+        values = list(map(int, digits))
+        if decimals == precision:
+            return values
+        if decimals < precision:
+            return list(map(mul, values, repeat(_POW10[precision - decimals])))
+        factor = _POW10[decimals - precision]
+        if not any(map(mod, values, repeat(factor))):
+            return list(map(floordiv, values, repeat(factor)))
+    return [parse_fixed(t, precision) for t in texts]
+
+
+def make_parser(precision: int, memo_size: int = MEMO_SIZE) -> Callable[[str], int]:
+    """A memoised `parse_fixed(text, precision)` (see FixedParser)."""
+    return FixedParser(precision, memo_size).parse
+
+
+LevelsParser = Callable[[Iterable[Sequence[str]], Side], list[tuple[Side, int, int]]]
+
+
+def make_levels_parser(price: FixedParser, qty: FixedParser) -> LevelsParser:
+    """A function turning rows `[price, qty, ...]` of one side into `(side, price, qty)` ints.
+
+    The hot loop of every book update: the memo lookups are inline, so a level whose strings
+    were seen before costs two dict lookups and no Python call.
+    """
+    pget, pmiss, qget, qmiss = price.get, price.miss, qty.get, qty.miss
+
+    def levels(rows: Iterable[Sequence[str]], side: Side) -> list[tuple[Side, int, int]]:
+        return [
+            (
+                side,
+                px if (px := pget(row[0])) is not None else pmiss(row[0]),
+                qx if (qx := qget(row[1])) is not None else qmiss(row[1]),
+            )
+            for row in rows
+        ]
+
+    return levels
+
+
+_first = itemgetter(0)
+_second = itemgetter(1)
+
+
+def make_snapshot_parser(
+    price: FixedParser, qty: FixedParser
+) -> Callable[[Sequence[Sequence[str]]], list[tuple[int, int]]]:
+    """A function turning a snapshot side's rows `[price, qty, ...]` into (price, qty) ints in
+    bulk (see `parse_bulk`), remembering the strings for the updates that follow."""
+    pmany, qmany = price.parse_many, qty.parse_many
+
+    def snapshot_levels(rows: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+        return list(
+            zip(pmany(list(map(_first, rows))), qmany(list(map(_second, rows))), strict=True)
+        )
+
+    return snapshot_levels
 
 
 def wire_decimals(text: str) -> int:

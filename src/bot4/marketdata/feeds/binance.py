@@ -24,7 +24,7 @@ Trades, book tickers and klines do not depend on the diff book and flow regardle
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -42,6 +42,7 @@ from bot4.marketdata.feeds._binance_schema import (
     Kline,
     Trade,
 )
+from bot4.marketdata.feeds._parse import LevelsParser
 from bot4.model import BookDeltas, Candle, Instrument, Side, TopOfBook, TradeTick
 
 __all__ = ["MAX_BUFFER", "MAX_STALE_RUN", "BinanceFuturesFeed", "BinanceSpotFeed"]
@@ -67,8 +68,8 @@ _book_ticker = msgspec.json.Decoder(BookTicker)
 _kline = msgspec.json.Decoder(Kline)
 
 
-def _no_parser(text: str) -> int:
-    raise ValueError(f"no instrument yet to parse {text!r}")
+def _no_levels(rows: Iterable[Sequence[str]], side: Side) -> list[tuple[Side, int, int]]:
+    raise ValueError("no instrument yet to parse levels with")
 
 
 @dataclass(slots=True)
@@ -77,9 +78,8 @@ class _DepthState:
 
     # The book once its instrument is known (None until the first snapshot when inferring).
     book: OrderBook | None = None
-    # Fixed-point parsers of the book's instrument (set with `book`; refuse everything before).
-    price: Callable[[str], int] = _no_parser
-    qty: Callable[[str], int] = _no_parser
+    # Rows of strings -> (side, price, qty) for the book's instrument (set with `book`).
+    levels: LevelsParser = _no_levels
     # Update id the book is at; -1 while no snapshot is loaded.
     last_u: int = -1
     # Diffs held while no snapshot is loaded, oldest first.
@@ -153,13 +153,10 @@ class _BinanceFeed(BaseFeed):
             prices = [p for p, _ in snap.bids[:50]] + [p for p, _ in snap.asks[:50]]
             qtys = [q for _, q in snap.bids[:50]] + [q for _, q in snap.asks[:50]]
             book = self._attach_book(st, request.symbol, prices, qtys)
-        price, qty = st.price, st.qty
         book.clear()
         try:
-            book.load(
-                [(price(p), qty(q)) for p, q in snap.bids],
-                [(price(p), qty(q)) for p, q in snap.asks],
-            )
+            levels = self.snapshot_parser(book.instrument)
+            book.load(levels(snap.bids), levels(snap.asks))
         except ValueError as exc:
             book.clear()
             self.stats.errors += 1
@@ -252,13 +249,12 @@ class _BinanceFeed(BaseFeed):
             # Spot allows U <= last < u (an overlap): quantities are absolute, so it is safe.
             self._resync(st, ev, gap=True)
             return []
-        price = st.price
-        qty = st.qty
         # Parse every level first, then apply them in one call (OrderBook.apply_deltas): a
-        # malformed level raises before the book changes, and the loop stays tight.
-        deltas = [(_BUY, price(p), qty(q)) for p, q in ev.b]
+        # malformed level raises before the book changes, and the loops stay tight.
+        levels = st.levels
+        deltas = levels(ev.b, _BUY)
         if ev.a:
-            deltas += [(_SELL, price(p), qty(q)) for p, q in ev.a]
+            deltas += levels(ev.a, _SELL)
         book.apply_deltas(deltas)
         st.last_u = u
         st.stale_run = 0
@@ -314,7 +310,7 @@ class _BinanceFeed(BaseFeed):
     ) -> OrderBook:
         book = self.book(symbol, prices, qtys)
         st.book = book
-        st.price, st.qty = self.parsers(book.instrument)
+        st.levels = self.levels_parser(book.instrument)
         return book
 
     def _log_bad_snapshot(self, body: bytes, exc: Exception) -> None:

@@ -147,12 +147,9 @@ class CoinbaseFeed(BaseFeed):
     def _snapshot(self, msg: _Snapshot, ts_recv_ns: int) -> list[object]:
         sample = msg.bids[:50] + msg.asks[:50]
         book = self.book(msg.product_id, [p for p, _ in sample], [q for _, q in sample])
-        price, qty = self.parsers(book.instrument)
+        levels = self.snapshot_parser(book.instrument)
         book.clear()
-        book.load(
-            [(price(p), qty(q)) for p, q in msg.bids],
-            [(price(p), qty(q)) for p, q in msg.asks],
-        )
+        book.load(levels(msg.bids), levels(msg.asks))
         book.synced = True
         book.ts_event = 0
         self.stats.snapshots += 1

@@ -153,11 +153,9 @@ class KrakenFeed(BaseFeed):
             state.price_shift = wire_decimals(sample[0][0]) - inst.price_precision
             state.qty_shift = wire_decimals(sample[0][1]) - inst.size_precision
         book.clear()
-        price, qty = self.parsers(inst)
+        levels = self.snapshot_parser(inst)
         ts_event = 0
-        book.load(
-            [(price(lv[0]), qty(lv[1])) for lv in bids], [(price(lv[0]), qty(lv[1])) for lv in asks]
-        )
+        book.load(levels(bids), levels(asks))
         for lv in sample:
             ts_event = max(ts_event, parse_fixed(lv[2], 9))
         book.truncate(depth)
@@ -175,7 +173,7 @@ class KrakenFeed(BaseFeed):
             return []
         book = state.book
         inst = book.instrument
-        price, qty = self.parsers(inst)
+        parse_levels = self.levels_parser(inst)
         deltas: list[tuple[Side, int, int]] = []
         checksum: str | None = None
         ts_event = 0
@@ -183,11 +181,11 @@ class KrakenFeed(BaseFeed):
             for payload in payloads:
                 levels = payload.get("a")
                 if levels:
-                    deltas += [(_SELL, price(lv[0]), qty(lv[1])) for lv in levels]
+                    deltas += parse_levels(levels, _SELL)
                     ts_event = parse_fixed(levels[-1][2], 9)
                 levels = payload.get("b")
                 if levels:
-                    deltas += [(_BUY, price(lv[0]), qty(lv[1])) for lv in levels]
+                    deltas += parse_levels(levels, _BUY)
                     ts_event = parse_fixed(levels[-1][2], 9)
                 checksum = payload.get("c", checksum)
         except (ValueError, TypeError, IndexError, AttributeError):
