@@ -211,7 +211,10 @@ def _print_status(status: dict[str, Any], *, why: bool) -> None:
     kill = status["kill_switch"]
     console.print(f"trading state: [bold]{escape(status['trading_state'])}[/bold]")
     if kill["active"]:
-        console.print(f"kill switch: TRIPPED by {kill['who']}: {kill['reason']}", markup=False)
+        console.print(
+            f"kill switch: TRIPPED by {kill['who']} ({kill['source']}): {kill['reason']}",
+            markup=False,
+        )
     else:
         console.print("kill switch: not tripped")
     pnl = status["pnl"]

@@ -93,7 +93,10 @@ class KillSwitchView(TypedDict):
     active: bool
     reason: str | None
     who: str | None
-    ts_ns: int | None
+    source: (
+        str | None
+    )  # "operator", "daily_loss", "drawdown", "breaker:<name>" (KillTrigger.source)
+    ts_ns: int | None  # wall clock of the first trigger
 
 
 class BreakerView(TypedDict):

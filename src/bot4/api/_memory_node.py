@@ -38,6 +38,13 @@ from bot4.clock import Clock
 __all__ = ["DEFAULT_LIMITS", "MemoryNode"]
 
 _ZERO = Decimal(0)
+_ARMED: KillSwitchView = {
+    "active": False,
+    "reason": None,
+    "who": None,
+    "source": None,
+    "ts_ns": None,
+}
 # The limits a MemoryNode knows; values are non-negative decimal strings.
 DEFAULT_LIMITS: dict[str, str] = {
     "max_position": "10",
@@ -91,7 +98,7 @@ class MemoryNode:
         self._clock = clock
         self.metrics = NodeMetrics(clock)
         self.trading_state: TradingStateName = "ACTIVE"
-        self._kill: KillSwitchView = {"active": False, "reason": None, "who": None, "ts_ns": None}
+        self._kill: KillSwitchView = _ARMED.copy()
         self._positions: dict[str, _Position] = {}
         self._orders: dict[str, OrderView] = {}  # open orders only, by client order id
         self._breakers: dict[str, str] = {}
@@ -157,6 +164,7 @@ class MemoryNode:
                 "active": True,
                 "reason": reason,
                 "who": who,
+                "source": "operator",
                 "ts_ns": self._clock.time_ns(),
             }
             self.metrics.on_kill_switch_trip()
@@ -168,7 +176,7 @@ class MemoryNode:
 
     async def reset_kill(self, who: str) -> KillSwitchView:
         self.audit.append(f"reset-kill by {who}")
-        self._kill = {"active": False, "reason": None, "who": None, "ts_ns": None}
+        self._kill = _ARMED.copy()
         self._set_trading_state("ACTIVE")
         return self._kill.copy()
 

@@ -62,7 +62,13 @@ async def test_reset_kill_resumes(client: httpx.AsyncClient, node: MemoryNode) -
     await client.post("/kill", json={"reason": "test"}, headers=AUTH)
     reset = await client.post("/reset-kill", headers=AUTH)
     assert reset.status_code == 200
-    assert reset.json() == {"active": False, "reason": None, "who": None, "ts_ns": None}
+    assert reset.json() == {
+        "active": False,
+        "reason": None,
+        "who": None,
+        "source": None,
+        "ts_ns": None,
+    }
     assert node.trading_state == "ACTIVE"
     assert node.audit[-1] == "reset-kill by api"
     await client.post("/reset-kill", json={"who": "bob"}, headers=AUTH)

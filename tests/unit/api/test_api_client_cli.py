@@ -75,7 +75,7 @@ async def test_kill_and_reset_kill(server: ApiServer, node: MemoryNode) -> None:
     assert node.trading_state == "HALTED"
     assert node.open_orders() == []
     status = await bot4("status", env=env)
-    assert "kill switch: TRIPPED by carol: fat finger" in status.stdout
+    assert "kill switch: TRIPPED by carol (operator): fat finger" in status.stdout
     reset = await bot4("reset-kill", env=env)
     assert reset.exit_code == 0, reset.output
     assert node.trading_state == "ACTIVE"

@@ -76,7 +76,7 @@ function render(status, orders) {
   badge.dataset.state = status.trading_state;
   const kill = status.kill_switch;
   el("kill-state").textContent = kill.active
-    ? `TRIPPED by ${kill.who} at ${new Date(kill.ts_ns / 1e6).toISOString()}: ${kill.reason}`
+    ? `TRIPPED by ${kill.who} (${kill.source}) at ${new Date(kill.ts_ns / 1e6).toISOString()}: ${kill.reason}`
     : "not tripped";
   el("pnl-total").textContent = status.pnl.total;
   el("pnl-realized").textContent = status.pnl.realized;
