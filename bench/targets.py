@@ -60,7 +60,10 @@ def evaluate(
 def _measure(doc: dict[str, Any], t: dict[str, Any]) -> tuple[float | None, float | None]:
     kind, metric = t["kind"], t["metric"]
     if kind == "extra":
-        v = doc.get("extra", {}).get("metrics", {}).get(metric)
+        # bench.runner writes a family's extras at the top level (write_json(**extra)); an
+        # older layout nested them under "extra". Accept both.
+        extras = doc.get("extra", doc)
+        v = extras.get("metrics", {}).get(metric)
         return (None if v is None else float(v)), None
     ours = _case(doc.get("results", []), t["case"])
     ours_v = None if ours is None else ours.get(metric)
