@@ -303,8 +303,11 @@ class OrderManager:
             self.counters.unknown_order_events += 1
             self._error(f"{type(event).__name__} for unknown order {event.client_order_id}")
             return
+        was_open = order.status in OPEN_STATUSES
+        remaining_before = order.qty - order.filled_qty
         try:
-            if not order.check(event):
+            # Checks, journals (before any change), applies; refusals change nothing.
+            if not order.apply(event, self._append):
                 self.counters.duplicate_fills += 1
                 return
         except OverfillError as exc:
@@ -315,11 +318,7 @@ class OrderManager:
             self.counters.invalid_events += 1
             self._error(str(exc))
             return
-        self._append(event)
-        was_open = order.status in OPEN_STATUSES
-        remaining_before = order.qty - order.filled_qty
-        order.apply_checked(event)
-        if isinstance(event, OrderFilled):
+        if type(event) is OrderFilled:
             self.counters.fills += 1
             iid = order.instrument_id
             portfolio = self.portfolio

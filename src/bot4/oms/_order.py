@@ -13,6 +13,7 @@ force on us:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Final
 
@@ -244,14 +245,39 @@ class Order:
         Raises OrderStateError when the event is not allowed from the current status and
         OverfillError when a fill (or a replace) would take filled_qty past qty.
         """
-        if _KIND_OF[type(event)] not in TRANSITIONS[self.status]:
+        return self._target(event) is not _DUPLICATE
+
+    def apply(
+        self, event: OrderEvent, journal: Callable[[OrderEvent], object] | None = None
+    ) -> bool:
+        """Check, then (after `journal(event)` when given) apply; False for a duplicate fill.
+
+        Raises like `check`, before anything is journaled or changed. The OMS passes its
+        journal's append so one call checks, journals and applies (one table lookup).
+        """
+        target = self._target(event)
+        if target is _DUPLICATE:
+            return False
+        if journal is not None:
+            journal(event)
+        self._mutate(event, target)
+        return True
+
+    def apply_checked(self, event: OrderEvent) -> None:
+        """Apply an event known to be allowed (the OMS's own requests, journal replay)."""
+        self._mutate(event, TRANSITIONS[self.status][_KIND_OF[type(event)]])
+
+    def _target(self, event: OrderEvent) -> OrderStatus | object | None:
+        allowed = TRANSITIONS[self.status]
+        kind = _KIND_OF[type(event)]
+        if kind not in allowed:
             raise OrderStateError(
                 f"order {self.client_order_id}: {type(event).__name__} not allowed "
                 f"from {self.status.name}"
             )
         if isinstance(event, OrderFilled):
             if self.fill_ids is not None and event.fill_id in self.fill_ids:
-                return False
+                return _DUPLICATE
             if event.last_qty <= 0 or self.filled_qty + event.last_qty > self.qty:
                 raise OverfillError(
                     f"order {self.client_order_id}: fill {event.fill_id} of {event.last_qty} "
@@ -262,18 +288,9 @@ class Order:
                 f"order {self.client_order_id}: replace to {event.qty} below filled "
                 f"{self.filled_qty}"
             )
-        return True
+        return allowed[kind]
 
-    def apply(self, event: OrderEvent) -> bool:
-        """`check` then `apply_checked`: True when applied, False for an ignored duplicate fill."""
-        if not self.check(event):
-            return False
-        self.apply_checked(event)
-        return True
-
-    def apply_checked(self, event: OrderEvent) -> None:
-        """Apply an event that `check` passed (the OMS journals in between)."""
-        target = TRANSITIONS[self.status][_KIND_OF[type(event)]]
+    def _mutate(self, event: OrderEvent, target: OrderStatus | object | None) -> None:
         if isinstance(event, OrderFilled):
             if self.fill_ids is None:
                 self.fill_ids = {event.fill_id}
@@ -298,5 +315,9 @@ class Order:
             event, OrderDenied | OrderRejected | OrderCancelRejected | OrderReplaceRejected
         ):
             self.reason = event.reason
-        self.status = self._working() if target is None else target
+        self.status = target if isinstance(target, OrderStatus) else self._working()
         self.ts_last = event.ts_event
+
+
+# Returned by _target for a fill whose id was already applied.
+_DUPLICATE: Final = object()

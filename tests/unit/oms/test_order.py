@@ -198,7 +198,9 @@ def test_fills_accumulate_and_complete() -> None:
 
 def test_duplicate_fill_is_ignored() -> None:
     order = order_in(S.ACCEPTED)
+    assert order.check(filled(qty=10, fill_id="a"))
     assert order.apply(filled(qty=10, fill_id="a"))
+    assert order.check(filled(qty=10, fill_id="a")) is False
     assert order.apply(filled(qty=10, fill_id="a")) is False
     assert order.filled_qty == 10
 
