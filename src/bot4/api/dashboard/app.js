@@ -111,8 +111,13 @@ function render(status, orders) {
     { value: (w) => w.instrument_id },
     { value: (w) => w.last_decision },
     {
-      value: (w) =>
-        w.rejections.map((r) => `${r.source}: ${r.reason} (${r.client_order_id})`).join("; "),
+      // The newest three; the CLI's `bot4 status --why` lists them all.
+      value: (w) => {
+        const recent = w.rejections.slice(-3).reverse();
+        const text = recent.map((r) => `${r.source}: ${r.reason} (${r.client_order_id})`);
+        const more = w.rejections.length - recent.length;
+        return text.join("; ") + (more > 0 ? ` (+${more} earlier)` : "");
+      },
     },
   ]);
 }
