@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import zlib
 
+from bot4.marketdata import OrderBook
 from bot4.marketdata.feeds import KrakenFeed
 from bot4.marketdata.feeds.kraken import kraken_checksum
 from bot4.model import BookDeltas, Instrument, InstrumentId, Side, TopOfBook, TradeTick
@@ -160,3 +161,20 @@ def test_malformed_update_drops_the_book() -> None:
     frame = json.dumps([1, {"b": [["49995.1234567", "1.0", "1.0"]], "c": "0"}, "book-25", PAIR])
     assert feed.on_message(frame, 2) == []
     assert feed.stats.errors == 1 and not feed.books[PAIR].synced and feed.wants_reconnect
+
+
+def test_checksum_digits_when_precision_exceeds_the_wire() -> None:
+    inst = Instrument(
+        id=InstrumentId("KRAKEN:A/B"),
+        exchange="KRAKEN",
+        symbol="A/B",
+        base="A",
+        quote="B",
+        price_precision=4,
+        size_precision=2,
+    )
+    book = OrderBook(inst)
+    book.apply(Side.SELL, 12500, 150)  # wire "1.25" and "1.5": 2 and 1 decimals
+    book.apply(Side.BUY, 12000, 200)
+    expected = zlib.crc32(b"125" + b"15" + b"120" + b"20")
+    assert kraken_checksum(book, -2, -1) == expected

@@ -6,8 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot4.marketdata.feeds._parse import make_parser, parse_fixed, parse_ms, wire_decimals
-from bot4.model import to_fixed
+from bot4.marketdata.feeds._parse import (
+    FixedParser,
+    make_levels_parser,
+    make_parser,
+    make_snapshot_parser,
+    parse_bulk,
+    parse_fixed,
+    parse_ms,
+    wire_decimals,
+)
+from bot4.model import Side, to_fixed
 
 
 @pytest.mark.parametrize(
@@ -55,3 +64,30 @@ def test_wire_decimals_and_ms() -> None:
     assert wire_decimals("13.260800") == 6
     assert wire_decimals("13") == 0
     assert parse_ms(1633998512068) == 1633998512068000000
+
+
+def test_parse_bulk_fast_and_fallback_paths() -> None:
+    assert parse_bulk([], 2) == []
+    assert parse_bulk(["1.50", "2.25"], 2) == [150, 225]  # uniform, same precision
+    assert parse_bulk(["1.5", "2.2"], 3) == [1500, 2200]  # uniform, fewer decimals
+    assert parse_bulk(["1.500", "2.200"], 1) == [15, 22]  # uniform, zeros cut
+    assert parse_bulk(["1.5", "2.25"], 2) == [150, 225]  # mixed widths: one by one
+    assert parse_bulk(["3", "4"], 1) == [30, 40]  # no dots: one by one
+    with pytest.raises(ValueError):
+        parse_bulk(["1.55", "2.25"], 1)  # a non-zero digit would be cut
+    with pytest.raises(ValueError):
+        parse_bulk(["1.5_0", "2.250"], 3)
+
+
+def test_fixed_parser_many_and_levels() -> None:
+    price, qty = FixedParser(2), FixedParser(1, memo_size=3)
+    assert price.parse_many(["1.00", "2.50"]) == [100, 250]
+    assert price.get("2.50") == 250  # remembered
+    assert qty.parse_many(["1.0", "2.0", "3.0", "4.0"]) == [10, 20, 30, 40]  # memo overflow
+    levels = make_levels_parser(price, qty)
+    assert levels([("1.00", "0.5"), ("3", "7")], Side.BUY) == [
+        (Side.BUY, 100, 5),
+        (Side.BUY, 300, 70),
+    ]
+    snapshot = make_snapshot_parser(price, qty)
+    assert snapshot([["1.00", "0.5", "ts"], ["2.00", "1.5", "ts"]]) == [(100, 5), (200, 15)]

@@ -97,3 +97,16 @@ def test_clear_unsyncs() -> None:
     book.clear()
     assert not book.synced
     assert book.depth() == (0, 0)
+
+
+def test_nth_price_and_bulk_load() -> None:
+    book = _book()
+    assert book.nth_price(Side.BUY, 1) == 100 and book.nth_price(Side.BUY, 3) == 97
+    assert book.nth_price(Side.SELL, 2) == 102
+    assert book.nth_price(Side.SELL, 4) is None and book.nth_price(Side.BUY, 0) is None
+    book.load([(5, 1), (7, 2), (6, 0)], [(9, 3), (8, 1)])
+    assert book.bids() == [(7, 2), (5, 1)] and book.asks() == [(8, 1), (9, 3)]
+    book.apply_deltas([(Side.BUY, 6, 4), (Side.SELL, 8, 0), (Side.SELL, 10, 1), (Side.BUY, 5, 0)])
+    assert book.bids() == [(7, 2), (6, 4)] and book.asks() == [(9, 3), (10, 1)]
+    book.apply_deltas([(Side.BUY, 99, 0), (Side.SELL, 99, 0)])  # absent: no-op
+    assert book.depth() == (2, 2)
