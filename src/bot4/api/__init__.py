@@ -8,7 +8,9 @@
 #   _dashboard    the dashboard page (dashboard/*.html|js|css, no build step)
 #   _server       ApiServer / serve: uvicorn inside the node's event loop
 #   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
-#   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`
+#   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`, `bot4 dashboard-demo`
+#   _demo         the dashboard demo's random-walk market
+#   config        ApiConfig: the `[api]` table of the node's config
 """Control API, Prometheus metrics and dashboard of a running Bot4 node.
 
 The names below load lazily (PEP 562 `__getattr__`): `bot4 status` imports only the small
@@ -50,9 +52,11 @@ if TYPE_CHECKING:
     from bot4.api._token import read_token_file as read_token_file
     from bot4.api._token import resolve_token as resolve_token
     from bot4.api._token import write_token_file as write_token_file
+    from bot4.api.config import ApiConfig as ApiConfig
 
 # module -> the public names it defines
 _MODULES: dict[str, tuple[str, ...]] = {
+    "bot4.api.config": ("ApiConfig",),
     "bot4.api._app": ("create_app",),
     "bot4.api._control": (
         "BreakerView",
@@ -95,6 +99,7 @@ __all__ = [
     "DEFAULT_PORT",
     "ENV_TOKEN",
     "TOKEN_FILE_NAME",
+    "ApiConfig",
     "ApiServer",
     "ApiToken",
     "BreakerView",
