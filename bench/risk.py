@@ -212,8 +212,8 @@ def _kill_switch(samples: int) -> Case:
 
 
 def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
-    n_ours = 30_000 if quick else 120_000
-    n_peer = 5_000 if quick else 40_000
+    n_ours = 20_000 if quick else 120_000
+    n_peer = 3_000 if quick else 40_000
     full, deny_mix = _full_check(n_ours)
     peer = _nautilus(n_peer, bypass=False, name="full_check")
     bypass = _nautilus(n_peer // 2, bypass=True, name="full_check_bypass")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 
 from bot4.model import Instrument
-from bot4.model._filters import InstrumentFilters
+from bot4.model._filters import MULT_SCALE, InstrumentFilters
 from bot4.risk.config import InstrumentLimits, RiskConfig
 
 __all__ = ["INF", "TOKEN", "Slot", "bucket", "compile_limits", "merge_limits", "scaled_limit"]
@@ -56,7 +56,11 @@ class Slot:
 
     __slots__ = (
         "algo_n",
+        "ask_hi",
+        "ask_lo",
         "asks",
+        "bid_hi",
+        "bid_lo",
         "bids",
         "c_cap",
         "c_rate",
@@ -84,8 +88,11 @@ class Slot:
         "min_price",
         "mkt_max",
         "mkt_min",
+        "mkt_min_notional",
+        "mkt_notional_hi",
         "mkt_step",
         "mult",
+        "notional_hi",
         "o_cap",
         "o_rate",
         "o_tok",
@@ -100,9 +107,11 @@ class Slot:
         "pp_ask_up",
         "pp_bid_down",
         "pp_bid_up",
+        "qty_hi",
         "ref",
         "ref_age_ns",
         "ref_ts",
+        "ref_until",
         "tick",
         "tradable",
         "untradable_why",
@@ -125,6 +134,9 @@ class Slot:
         self.algo_n = 0  # open STOP_LIMIT orders
         self.ref = 0  # reference price (mid / last), price units; 0 = none yet
         self.ref_ts = 0  # monotonic ns of `ref`
+        # Derived by `set_ref` (off the order path) so `check` compares instead of multiplying:
+        self.ref_until = -1  # ref_ts + max age: a later `now` is stale; -1 = no reference
+        self.bid_lo = self.bid_hi = self.ask_lo = self.ask_hi = 0  # collar ∩ percent-price band
         self.expo = 0  # signed position exposure at `ref`, exposure units
         self.bids: dict[int, int] = {}  # our resting buy prices -> count
         self.asks: dict[int, int] = {}  # our resting sell prices -> count
@@ -193,6 +205,15 @@ class Slot:
         self.max_algo = (
             fl.max_num_algo_orders.max_num_algo_orders if fl.max_num_algo_orders else INF
         )
+        # merged bounds for the fast path; the deny path works out which limit it was
+        self.qty_hi = min(self.lot_max, self.max_qty)
+        self.notional_hi = min(self.max_notional_f, self.max_notional)
+        self.mkt_min_notional = self.min_notional if self.min_notional_mkt else 0
+        self.mkt_notional_hi = min(
+            self.max_notional_f if self.max_notional_mkt else INF, self.max_notional
+        )
+        if self.ref:
+            self.set_ref(self.ref, self.ref_ts)
         self.o_rate, self.o_cap = bucket(lim.orders_per_s, lim.order_burst)
         self.c_rate, self.c_cap = bucket(lim.cancels_per_s, lim.cancel_burst)
         if fresh:
@@ -201,6 +222,24 @@ class Slot:
         else:  # a reload keeps the tokens, clipped to the new capacity
             self.o_tok = min(self.o_tok, self.o_cap)
             self.c_tok = min(self.c_tok, self.c_cap)
+
+    def set_ref(self, price: int, ts_ns: int) -> None:
+        """A new reference price: derive its expiry and the per-side price bands, exactly.
+
+        Collar: |px - ref| * 10_000 <= bps * ref  <=>  ref - b <= px <= ref + b with
+        b = floor(bps * ref / 10_000). Percent price: px * M <= ref * up  <=>  px <=
+        floor(ref * up / M), and px * M >= ref * down  <=>  px >= ceil(ref * down / M).
+        """
+        self.ref = price
+        self.ref_ts = ts_ns
+        self.ref_until = ts_ns + self.ref_age_ns
+        b = self.collar_bps * price // 10_000
+        lo, hi = price - b, price + b
+        m = MULT_SCALE
+        self.bid_lo = max(lo, -(-price * self.pp_bid_down // m))
+        self.bid_hi = min(hi, price * self.pp_bid_up // m)
+        self.ask_lo = max(lo, -(-price * self.pp_ask_down // m))
+        self.ask_hi = min(hi, price * self.pp_ask_up // m)
 
 
 def _untradable(inst: Instrument, lim: InstrumentLimits, config: RiskConfig) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,24 +29,15 @@ log = logging.getLogger("bot4.risk.engine")
 _BUY = Side.BUY
 _LIMIT = OrderType.LIMIT
 _STOP = OrderType.STOP_LIMIT
-_NOT_RESTING = frozenset({TimeInForce.IOC, TimeInForce.FOK})
 _NS_PER_DAY = 86_400 * 1_000_000_000
 _R = DenyReason
 
 
-class _Open:
-    """One open order as the engine counts it."""
-
-    __slots__ = ("algo", "buy", "notional", "price", "remaining", "resting", "slot")
-
-    def __init__(self, slot: Slot, buy: bool, qty: int, price: int, algo: bool, rest: bool):
-        self.slot = slot
-        self.buy = buy  # side
-        self.remaining = qty  # size units still open
-        self.price = price  # limit price (or the reference for a market order), price units
-        self.notional = qty * price * slot.mult  # exposure units still open
-        self.algo = algo  # STOP_LIMIT
-        self.resting = rest  # in our resting book (self-trade prevention)
+# One open order as the engine counts it is a plain list, not an object: building a slotted
+# object costs ~6x a list on the accept path (measured: ~350 ns vs ~55 ns on this machine).
+#   [slot, buy, remaining qty (size units), price (limit, or the reference for a market
+#    order), open notional (exposure units), is STOP_LIMIT, rests in our book]
+O_SLOT, O_BUY, O_REM, O_PRICE, O_NOTIONAL, O_ALGO, O_REST = range(7)
 
 
 class EngineState:
@@ -55,9 +48,10 @@ class EngineState:
     correlation: RollingCorrelation
     _slots: dict[str, Slot]
     _by_idx: list[Slot]
-    _open: dict[str, _Open]
+    _open: dict[str, list[Any]]
     _ids: set[str]
     _recent: dict[tuple[object, ...], int]
+    _recent_q: deque[tuple[int, tuple[object, ...]]]
     _dup_window: int
     _open_total: int
     _open_buy_notional: int
@@ -83,22 +77,24 @@ class EngineState:
     def _register(
         self, s: Slot, cid: str, buy: bool, qty: int, px: int, ot: OrderType, req: OrderRequest
     ) -> None:
-        rest = ot is _LIMIT and req.time_in_force not in _NOT_RESTING
-        o = _Open(s, buy, qty, px, ot is _STOP, rest)
-        self._open[cid] = o
+        tif = req.time_in_force
+        rest = ot is _LIMIT and tif is not TimeInForce.IOC and tif is not TimeInForce.FOK
+        algo = ot is _STOP
+        notional = qty * px * s.mult
+        self._open[cid] = [s, buy, qty, px, notional, algo, rest]
         s.open_n += 1
         self._open_total += 1
-        if o.algo:
+        if algo:
             s.algo_n += 1
         if buy:
             s.open_buy += qty
-            self._open_buy_notional += o.notional
+            self._open_buy_notional += notional
             if rest:
                 s.bids[px] = s.bids.get(px, 0) + 1
                 s.our_bid = max(s.our_bid, px)
         else:
             s.open_sell += qty
-            self._open_sell_notional += o.notional
+            self._open_sell_notional += notional
             if rest:
                 s.asks[px] = s.asks.get(px, 0) + 1
                 s.our_ask = min(s.our_ask, px)
@@ -114,14 +110,14 @@ class EngineState:
         px = req.price if req.price is not None else s.ref
         self._register(s, req.client_order_id, req.side is _BUY, req.qty, px, req.order_type, req)
 
-    def _reduce_open(self, o: _Open, qty: int) -> None:
+    def _reduce_open(self, o: list[Any], qty: int) -> None:
         """Take `qty` off an open order's remaining (all of it closes the order)."""
-        s = o.slot
-        qty = min(qty, o.remaining)
-        part = o.notional if qty == o.remaining else qty * o.price * s.mult
-        o.remaining -= qty
-        o.notional -= part
-        if o.buy:
+        s: Slot = o[O_SLOT]
+        qty = min(qty, o[O_REM])
+        part = o[O_NOTIONAL] if qty == o[O_REM] else qty * o[O_PRICE] * s.mult
+        o[O_REM] -= qty
+        o[O_NOTIONAL] -= part
+        if o[O_BUY]:
             s.open_buy -= qty
             self._open_buy_notional -= part
         else:
@@ -133,20 +129,21 @@ class EngineState:
         o = self._open.pop(client_order_id, None)
         if o is None:
             return
-        self._reduce_open(o, o.remaining)
-        s = o.slot
+        self._reduce_open(o, o[O_REM])
+        s: Slot = o[O_SLOT]
         s.open_n -= 1
         self._open_total -= 1
-        if o.algo:
+        if o[O_ALGO]:
             s.algo_n -= 1
-        if o.resting:
-            book = s.bids if o.buy else s.asks
-            left = book[o.price] - 1
+        if o[O_REST]:
+            px = o[O_PRICE]
+            book = s.bids if o[O_BUY] else s.asks
+            left = book[px] - 1
             if left:
-                book[o.price] = left
+                book[px] = left
             else:
-                del book[o.price]
-                if o.buy:
+                del book[px]
+                if o[O_BUY]:
                     s.our_bid = max(book, default=-1)
                 else:
                     s.our_ask = min(book, default=INF)
@@ -158,8 +155,8 @@ class EngineState:
             log.warning("risk: fill for unknown order %s ignored", client_order_id)
             return
         self._reduce_open(o, qty)
-        self._move_position(o.slot, qty if o.buy else -qty, price)
-        if o.remaining <= 0:
+        self._move_position(o[O_SLOT], qty if o[O_BUY] else -qty, price)
+        if o[O_REM] <= 0:
             self.on_order_closed(client_order_id)
 
     def set_position(self, instrument_id: InstrumentId, qty: int, price: int) -> None:
@@ -193,8 +190,7 @@ class EngineState:
         s = self._slots.get(instrument_id)
         if s is None or price <= 0:
             return
-        s.ref = price
-        s.ref_ts = self._clock.monotonic_ns() if ts_ns is None else ts_ns
+        s.set_ref(price, self._clock.monotonic_ns() if ts_ns is None else ts_ns)
         if s.pos:
             self._set_expo(s, s.pos * price * s.mult)
 
@@ -267,6 +263,14 @@ class EngineState:
     def exposure_decimals(self) -> int:
         return self._exp_dec
 
-    def _prune_recent(self, now: int) -> None:
+    def _forget_recent(self, now: int) -> None:
+        """Drop identical-order keys older than the window (amortised O(1): one push, <= 2 pops
+        per accept, so the memory never needs a full rebuild that would spike the tail)."""
+        q = self._recent_q
         horizon = now - self._dup_window
-        self._recent = {k: t for k, t in self._recent.items() if t > horizon}
+        for _ in range(2):
+            if not q or q[0][0] > horizon:
+                return
+            t, key = q.popleft()
+            if self._recent.get(key) == t:
+                del self._recent[key]

@@ -60,7 +60,7 @@ def test_on_order_opened_counts_restored_orders(caplog: pytest.LogCaptureFixture
     assert eng.open_orders() == 1 and "ignored" in caplog.text
     assert eng.check(req(cid="restored")).reason is DenyReason.DUPLICATE_CLIENT_ORDER_ID  # type: ignore[union-attr]
     eng.on_order_opened(req(Side.BUY, price=None, cid="mkt", iid=IID2))
-    assert eng._open["mkt"].price == REF  # valued at the reference
+    assert eng._open["mkt"][3] == REF  # valued at the reference (O_PRICE)
 
 
 def test_market_and_stop_orders_do_not_rest() -> None:
