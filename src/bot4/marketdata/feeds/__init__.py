@@ -3,6 +3,7 @@
 """Exchange feed handlers: native frames in, synced books and normalised events out."""
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bot4.marketdata.feeds._base import BaseFeed as BaseFeed
 from bot4.marketdata.feeds.binance import BinanceFuturesFeed as BinanceFuturesFeed
@@ -42,3 +43,14 @@ def make_feed(
             f"unknown exchange {exchange!r}; expected one of {sorted(_FEEDS)}"
         ) from None
     return cls(symbols, instruments, verify)
+
+
+if TYPE_CHECKING:  # mypy proves every handler implements the FeedHandler protocol
+    from bot4.marketdata._handler import FeedHandler
+
+    _conforms: tuple[FeedHandler, ...] = (
+        BinanceSpotFeed(),
+        BinanceFuturesFeed(),
+        CoinbaseFeed(),
+        KrakenFeed(),
+    )
