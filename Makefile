@@ -10,17 +10,21 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: run test bench soak lint typecheck unit audit nofakes bandit env env-run clean
 
+# A private, pinned uv. First choice: a venv and pip. A fresh Debian 12 has python3 without
+# ensurepip (that is the python3-venv package), so venv fails there: then fall back to
+# scripts/bootstrap_uv.py (standard library only; the wheel's sha256 is checked against the index).
 $(UV):
-	$(PY) -m venv .tools
-	.tools/bin/pip install -q "uv==$(UV_VERSION)"
+	$(PY) -m venv .tools && .tools/bin/pip install -q "uv==$(UV_VERSION)" \
+		|| $(PY) scripts/bootstrap_uv.py $(UV_VERSION) $(UV)
 
 # The full environment (dev + bench groups) for tests and benchmarks.
 env: $(UV)
 	$(UV) sync --frozen --all-groups
 
-# Runtime only: `make run` does not install peers or test tools.
+# Runtime only: `make run` does not install peers or test tools. --inexact: nor does it
+# uninstall them from a .venv that `make test` set up (tests may be running from it).
 env-run: $(UV)
-	$(UV) sync --frozen --no-default-groups
+	$(UV) sync --frozen --no-default-groups --inexact
 
 run: env-run
 	$(BIN)/bot4 run
@@ -33,6 +37,26 @@ test: env
 	$(BIN)/bandit -q -c pyproject.toml -r src
 	$(BIN)/python scripts/audit.py
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+
+# The gates one by one (`make test` runs them all, in this order).
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: env
+	$(BIN)/mypy --strict src
+
+nofakes: env
+	$(BIN)/python scripts/no_fakes.py
+
+bandit: env
+	$(BIN)/bandit -q -c pyproject.toml -r src
+
+audit: env
+	$(BIN)/python scripts/audit.py
+
+unit: env
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: env
 	$(BIN)/bot4 bench all

@@ -5,7 +5,7 @@ Fails on:
 - `NotImplementedError`, and TODO / FIXME / XXX markers, anywhere in src/;
 - a function in src/ whose whole body is `pass`, `...` or a lone docstring, unless it sits in a
   Protocol, is an abstract method, or is a base-class hook named in ALLOWED_HOOKS with a reason;
-- a test function (tests/**/test_*.py, `test_*`) with no `assert`, `pytest.raises`,
+- a test function (tests/**/test_*.py or *_test.py, `test_*`) with no `assert`, `pytest.raises`,
   `pytest.warns` or call of a helper named `assert_*` / `check_*`;
 - `# pragma: no cover` without a reason on the same line (the count is printed).
 """
@@ -131,7 +131,9 @@ def _asserts(fn: ast.AST) -> bool:
 
 def check_tests(problems: list[str]) -> int:
     count = 0
-    for path in sorted(TESTS.rglob("test_*.py")):
+    # pytest's default python_files: test_*.py and *_test.py.
+    paths = {*TESTS.rglob("test_*.py"), *TESTS.rglob("*_test.py")}
+    for path in sorted(paths):
         rel = path.relative_to(ROOT)
         tree = ast.parse(path.read_text(), filename=str(rel))
         for n in ast.walk(tree):
