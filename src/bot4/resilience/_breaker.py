@@ -8,6 +8,11 @@ Concurrency design (DESIGN.md: safe from other threads, lock-free reads):
 - Counters and transitions take `_lock` for a few attribute updates. The lock is never held
   while the protected call runs or while event callbacks run (they are collected under the
   lock and delivered after it is released).
+- Two counts are atomic increments instead (`itertools.count`, one C call under the GIL):
+  rejections, and a CLOSED success inside the current bucket (`RollingWindow.hit`). Totals
+  stay exact. The price, for a success racing a transition between its generation check and
+  its increment, is that it lands in the next generation's window rather than in `stale`; a
+  success can only dilute a window, so it can still never open or close a circuit.
 """
 
 from __future__ import annotations
