@@ -10,7 +10,7 @@ from bot4.marketdata.feeds.binance import BinanceFuturesFeed as BinanceFuturesFe
 from bot4.marketdata.feeds.binance import BinanceSpotFeed as BinanceSpotFeed
 from bot4.marketdata.feeds.coinbase import CoinbaseFeed as CoinbaseFeed
 from bot4.marketdata.feeds.kraken import KrakenFeed as KrakenFeed
-from bot4.model import Instrument
+from bot4.model import Instrument as _Instrument
 
 __all__ = [
     "BaseFeed",
@@ -32,7 +32,7 @@ _FEEDS: dict[str, type[BaseFeed]] = {
 def make_feed(
     exchange: str,
     symbols: tuple[str, ...] | list[str] = (),
-    instruments: Mapping[str, Instrument] | None = None,
+    instruments: Mapping[str, _Instrument] | None = None,
     verify: bool = True,
 ) -> BaseFeed:
     """A new handler for `exchange` ("binance", "binance-futures", "coinbase", "kraken")."""
