@@ -34,7 +34,15 @@ import msgspec
 
 from bot4.clock import Clock
 from bot4.errors import VenueError
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce, TradeTick
+from bot4.model import (
+    BookDeltas,
+    ClientOrderId,
+    InstrumentId,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradeTick,
+)
 from bot4.oms._events import (
     LiquiditySide,
     OrderAccepted,
@@ -182,6 +190,14 @@ class PaperVenue:
         return n
 
     # -- market data ----------------------------------------------------------------------
+
+    def on_market_event(self, event: object) -> None:
+        """Route a feed handler's output: trades fill or trigger resting orders, book updates
+        re-check which resting orders the book now crosses; anything else is ignored."""
+        if isinstance(event, TradeTick):
+            self.on_trade(event)
+        elif isinstance(event, BookDeltas):
+            self.on_book(event.instrument_id, event.ts_event)
 
     def on_trade(self, tick: TradeTick) -> None:
         """A public trade: trigger stops, and fill resting orders it traded at or through."""
