@@ -179,12 +179,13 @@ class _BinanceFeed(BaseFeed):
     def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
         # The hot path: a combined-stream depth frame starts `{"stream":"<symbol>@depth`, so a
         # look at its head lets it be decoded in one pass, straight into DepthUpdate.
-        head = data[:48]
-        if (
-            (b"@depth@" in head or b'@depth"' in head)
-            if isinstance(head, bytes)
-            else ("@depth@" in head or '@depth"' in head)
-        ):
+        if isinstance(data, bytes):
+            at = data.find(b"@depth", 10, 48)
+            is_depth = at > 0 and data[at + 6 : at + 7] in (b"@", b'"')
+        else:
+            at = data.find("@depth", 10, 48)
+            is_depth = at > 0 and data[at + 6 : at + 7] in ("@", '"')
+        if is_depth:  # "@depth@100ms" or "@depth", not a partial "@depth5"
             return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
         env = _envelope.decode(data)
         stream = env.stream
@@ -218,6 +219,33 @@ class _BinanceFeed(BaseFeed):
     def _depth_event(self, ev: DepthUpdate, ts_recv_ns: int, emit: bool) -> list[object]:
         """Apply one diff under the sync rules (module docstring); events only when synced."""
         st = self._depth_states.get(ev.s)
+        # The hot path, first: a synced book and the diff that follows its last one.
+        if (
+            st is not None
+            and (book := st.book) is not None
+            and book.synced
+            and (u := ev.u) > (last := st.last_u)
+            and (ev.pu == last if self.futures else last + 1 >= ev.U)
+        ):
+            deltas = st.levels(ev.b, _BUY)
+            if ev.a:
+                deltas += st.levels(ev.a, _SELL)
+            book.apply_deltas(deltas)
+            st.last_u = u
+            st.stale_run = 0
+            book.ts_event = ts_event = ev.E * 1_000_000
+            if not emit:
+                return []
+            return [
+                BookDeltas(
+                    instrument_id=book.instrument.id,
+                    deltas=tuple(deltas),
+                    is_snapshot=False,
+                    sequence=u,
+                    ts_event=ts_event,
+                    ts_init=ts_recv_ns,
+                )
+            ]
         if st is None:
             st = self._state(ev.s)
         book = st.book
