@@ -7,6 +7,7 @@
 #   _app          create_app: the FastAPI routes
 #   _dashboard    the dashboard page (dashboard/*.html|js|css, no build step)
 #   _server       ApiServer / serve: uvicorn inside the node's event loop
+#   _launch       start_api: token, app, server and the printed dashboard URL in one call
 #   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
 #   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`, `bot4 dashboard-demo`
 #   _demo         the dashboard demo's random-walk market
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from bot4.api._control import StatusView as StatusView
     from bot4.api._control import TradingStateName as TradingStateName
     from bot4.api._control import WhyView as WhyView
+    from bot4.api._launch import ApiHandle as ApiHandle
+    from bot4.api._launch import start_api as start_api
     from bot4.api._memory_node import MemoryNode as MemoryNode
     from bot4.api._metrics import NodeMetrics as NodeMetrics
     from bot4.api._server import ApiServer as ApiServer
@@ -56,6 +59,7 @@ if TYPE_CHECKING:
 
 # module -> the public names it defines
 _MODULES: dict[str, tuple[str, ...]] = {
+    "bot4.api._launch": ("ApiHandle", "start_api"),
     "bot4.api.config": ("ApiConfig",),
     "bot4.api._app": ("create_app",),
     "bot4.api._control": (
@@ -100,6 +104,7 @@ __all__ = [
     "ENV_TOKEN",
     "TOKEN_FILE_NAME",
     "ApiConfig",
+    "ApiHandle",
     "ApiServer",
     "ApiToken",
     "BreakerView",
@@ -123,6 +128,7 @@ __all__ = [
     "read_token_file",
     "resolve_token",
     "serve",
+    "start_api",
     "write_token_file",
 ]
 

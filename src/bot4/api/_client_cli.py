@@ -201,9 +201,8 @@ def dashboard_demo_command(
     import asyncio
 
     from bot4.api._demo import run_demo  # FastAPI and uvicorn load only for this command
-    from bot4.api._token import resolve_token
 
-    asyncio.run(run_demo(resolve_token(None, run_dir), port=port, duration_s=duration))
+    asyncio.run(run_demo(run_dir, port=port, duration_s=duration))
 
 
 def _print_status(status: dict[str, Any], *, why: bool) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 
-import typer
-
-from bot4.api._app import create_app
+from bot4.api._launch import start_api
 from bot4.api._memory_node import MemoryNode
-from bot4.api._server import ApiServer
-from bot4.api._token import DEFAULT_HOST, DEFAULT_PORT, ApiToken, dashboard_url
+from bot4.api._token import DEFAULT_PORT
+from bot4.api.config import ApiConfig
 from bot4.clock import Clock, LiveClock
 
 __all__ = ["DemoMarket", "run_demo"]
@@ -65,21 +65,22 @@ class DemoMarket:
 
 
 async def run_demo(
-    token: ApiToken,
+    run_dir: Path,
     *,
-    host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     duration_s: float = 600.0,
     step_s: float = 0.5,
     clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> MemoryNode:
     """Serve the demo for `duration_s` (one market step every `step_s`); returns the node."""
     node = MemoryNode(clock or LiveClock())
     market = DemoMarket(node)
-    async with ApiServer(create_app(node, token), host, port) as server:
-        shown = token.value if token.source == "generated" else None
-        typer.echo(f"dashboard: {dashboard_url(server.host, server.port, shown)}")
+    handle = await start_api(node, ApiConfig(port=port), run_dir, env=env)
+    try:
         for _ in range(max(1, round(duration_s / step_s))):  # bounded: the demo always ends
             market.step()
             await asyncio.sleep(step_s)
+    finally:
+        await handle.server.close()
     return node

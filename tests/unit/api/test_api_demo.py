@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot4.api import ApiToken, MemoryNode
+from bot4.api import MemoryNode
 from bot4.api._demo import DemoMarket, run_demo
 from bot4.cli import app
 from bot4.clock import TestClock
@@ -27,16 +27,11 @@ def test_the_market_quotes_fills_and_explains() -> None:
     assert 1 <= len(node.open_orders()) <= 4
 
 
-async def test_run_demo_serves_and_ends(capsys: pytest.CaptureFixture[str]) -> None:
-    node = await run_demo(
-        ApiToken("t", "generated"), port=0, duration_s=0.05, step_s=0.01, clock=TestClock()
-    )
-    assert "/dashboard?token=t\n" in capsys.readouterr().out  # generated: the URL logs in
+async def test_run_demo_serves_and_ends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    node = await run_demo(tmp_path, port=0, duration_s=0.05, step_s=0.01, clock=TestClock(), env={})
+    token = (tmp_path / "api-token").read_text().strip()
+    assert f"/dashboard?token={token}\n" in capsys.readouterr().out  # generated: URL logs in
     assert node.open_orders()
-    await run_demo(ApiToken("s", "config"), port=0, duration_s=0.01, step_s=0.01)
-    out = capsys.readouterr().out
-    assert out.startswith("dashboard: http://127.0.0.1:")
-    assert "token" not in out  # a configured token is never printed
 
 
 def test_dashboard_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
