@@ -443,3 +443,21 @@ def test_2021_filters_min_notional_and_percent_price() -> None:
     eng.on_price(iid, 5000)
     assert reason(eng.check(req(iid=iid, qty=195, price=5000))) is R.MIN_NOTIONAL
     assert eng.check(req(iid=iid, qty=195, price=None)) is ACCEPTED  # not applied to market
+
+
+def test_margin_accounts_get_every_limit_too() -> None:
+    from bot4.model import AccountType
+
+    cfg = RiskConfig(
+        account_type=AccountType.MARGIN,
+        defaults=InstrumentLimits(max_order_notional=D("5000"), max_position=D("0.2")),
+        max_gross_exposure=D("9000"),
+        duplicate_window_ms=0,
+    )
+    eng, _ = engine(cfg)
+    assert eng.check(req(qty=100)) is ACCEPTED
+    assert reason(eng.check(req(qty=100, price=REF + 10))) is R.MAX_ORDER_NOTIONAL
+    assert reason(eng.check(req(qty=95, price=REF - 10))) is R.MAX_GROSS_EXPOSURE  # 9,750
+    assert eng.check(req(qty=35, price=REF - 10)) is ACCEPTED  # 0.135 open
+    assert reason(eng.check(req(qty=70, price=REF - 20))) is R.MAX_POSITION  # 0.205
+    assert reason(eng.check(req(qty=90, iid=IID2))) is R.MAX_GROSS_EXPOSURE

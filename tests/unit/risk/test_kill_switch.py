@@ -138,13 +138,13 @@ def test_save_and_restore_survive_a_restart() -> None:
     fresh.restore(KillSwitchState())
     assert not fresh.tripped and halted == [True, False]
     # an engine built on a restored, tripped switch starts HALTED
-    ks2 = KillSwitch(TestClock())
-    ks2.restore(blob)
-    eng, _ = engine(RiskConfig(), clock=TestClock())
-    assert eng.trading_state is TradingState.ACTIVE
+    from risk_helpers import instruments
+
     from bot4.risk import RiskEngine
 
-    eng2 = RiskEngine(eng._slots and {IID: eng._slots[IID].instrument}, RiskConfig(), clock, ks2)
+    ks2 = KillSwitch(TestClock())
+    ks2.restore(blob)
+    eng2 = RiskEngine(instruments(), RiskConfig(), clock, ks2)
     assert eng2.trading_state is TradingState.HALTED
 
 
