@@ -94,6 +94,11 @@ from bot4.marketdata import _replay_cli  # noqa: E402 - registered after the app
 
 app.command("replay")(_replay_cli.replay_command)
 
+# Record a live feed session (body in bot4/marketdata/_record_cli.py).
+from bot4.marketdata import _record_cli  # noqa: E402 - registered after the app is defined
+
+app.command("record")(_record_cli.record_command)
+
 # Storage: open, migrate and describe the configured database (body in bot4/storage/_cli.py).
 from bot4.storage import _cli as _storage_cli  # noqa: E402 - registered after the app is defined
 

@@ -25,7 +25,7 @@ class Backoff:
         self.initial_s = initial_s
         self.max_s = max_s
         self.factor = factor
-        self.rng = rng or random.Random(0)  # only jitter: never security relevant
+        self.rng = rng or random.Random(0)  # nosec B311 - jitter only, not security
         self.attempts = 0  # delays handed out since the last reset
 
     def cap_s(self) -> float:

@@ -236,7 +236,7 @@ class FeedConnection:
                 max_frame_size=cfg.max_frame_bytes,
                 logger_name="bot4.marketdata.ws",
             )
-        assert isinstance(listener, _Listener), "ws_connect returns our listener"
+        assert isinstance(listener, _Listener), "ws_connect returns ours"  # nosec B101 - invariant
         return transport, listener
 
     def _attach(self, transport: WSTransport) -> None:
@@ -257,7 +257,7 @@ class FeedConnection:
 
     async def _connected(self, transport: WSTransport, listener: _Listener) -> None:
         """Run one established connection until it ends."""
-        assert self._transport is transport, "on_ws_connected attached this transport"
+        assert self._transport is transport, "attached by on_ws_connected"  # nosec B101 - invariant
         watchdog = asyncio.get_running_loop().create_task(self._watchdog(listener))
         try:
             try:
@@ -383,6 +383,13 @@ class FeedConnection:
             if resp.status != 200:
                 raise FeedError(f"snapshot {url}: HTTP {resp.status}: {body[:200]!r}")
             return body
+
+    async def wait_snapshots(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for the snapshot requests in flight; True if none is left."""
+        tasks = list(self._snapshot_tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s)
+        return not self._snapshot_tasks
 
     async def _cancel_snapshots(self) -> None:
         tasks = list(self._snapshot_tasks)

@@ -17,7 +17,7 @@ FAST = ConnectionConfig(backoff_initial_s=0.005, backoff_max_s=0.02, connect_tim
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
 
 
-async def _e2e(futures: bool) -> None:
+async def _e2e(futures: bool) -> int:
     session = from_synthetic(
         binance_session(messages=6000, seed=11, futures=futures, depth=200, duration_s=1)
     )
@@ -55,11 +55,12 @@ async def _e2e(futures: bool) -> None:
     assert handler.stats.errors == 0
     assert live == expected
     assert events, "the sink received the normalised events"
+    return conn.stats.connects
 
 
 async def test_forced_disconnect_resyncs_spot_books_equal_offline_replay() -> None:
-    await _e2e(futures=False)
+    assert await _e2e(futures=False) == 2
 
 
 async def test_forced_disconnect_resyncs_futures_books_equal_offline_replay() -> None:
-    await _e2e(futures=True)
+    assert await _e2e(futures=True) == 2

@@ -76,6 +76,8 @@ class Ladder:
                 changes[(False, self.mid)] = 0
             if self.bids.pop(self.mid, 0):
                 changes[(True, self.mid)] = 0
+        # At most 2 * spread_levels distinct (side, price) keys exist: bound the loop by them.
+        levels = min(levels, self.spread_levels)
         while len(changes) < levels:
             is_bid = rng.random() < 0.5
             # Most activity is near the touch: distance from mid is roughly geometric.

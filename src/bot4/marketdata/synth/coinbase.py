@@ -43,7 +43,7 @@ def coinbase_session(
     trade_ratio: float = 0.1,
 ) -> Session:
     """A deterministic Coinbase session: subscriptions, snapshots, then l2updates and matches."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - synthetic data, seeded for determinism
     ids = [s.symbol for s in symbols]
     session = Session(
         exchange="coinbase",
@@ -53,7 +53,7 @@ def coinbase_session(
     products = [
         {"id": s.symbol, "base_currency": s.base, "quote_currency": s.quote,
          "quote_increment": wire(1, s.price_precision, s.price_precision),
-         "base_increment": wire(1, s.size_precision, s.size_precision)}
+         "base_increment": wire(1, s.size_precision, s.size_precision), "status": "online"}
         for s in symbols
     ]  # fmt: skip
     session.headers.append(

@@ -1,0 +1,104 @@
+"""The replay WebSocket server and the snapshot HTTP server, over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+from _io_helpers import wait_until
+
+from bot4.clock import LiveClock, TestClock
+from bot4.marketdata._ws_config import ConnectionConfig
+from bot4.marketdata.feeds import BinanceSpotFeed
+from bot4.marketdata.replay import ReplayServer, SnapshotServer, load_session
+from bot4.marketdata.ws import FeedConnection
+
+FAST = ConnectionConfig(backoff_initial_s=0.002, backoff_max_s=0.01)
+
+
+def _conn(url: str, clock: LiveClock | TestClock | None = None) -> FeedConnection:
+    return FeedConnection(
+        BinanceSpotFeed(["BTCUSDT"]), url, sink=lambda e: None, clock=clock or LiveClock(),
+        config=FAST,
+    )  # fmt: skip
+
+
+async def test_recorded_pace_keeps_the_gaps() -> None:
+    clock = LiveClock()
+    frames = [(i * 30_000_000, f'{{"x":{i}}}') for i in range(4)]  # 30 ms apart
+    async with ReplayServer(frames, pace=1.0) as ws:
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects == 1)
+        start = clock.monotonic_ns()
+        await wait_until(lambda: conn.stats.frames == 4)
+        elapsed_ms = (clock.monotonic_ns() - start) / 1e6
+        await conn.close()
+        await task
+    assert elapsed_ms >= 80  # 3 gaps of 30 ms (less the handshake's head start)
+    with pytest.raises(ValueError, match="pace"):
+        ReplayServer(frames, pace=0)
+
+
+async def test_close_at_end_ends_the_connection_and_later_clients_get_nothing() -> None:
+    async with ReplayServer(["a", "b"], close_at_end=True) as ws:
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects >= 2)
+        await conn.close()
+        await task
+    assert ws.done.is_set()
+    assert ws.stats.frames_sent == 2 and conn.stats.frames == 2
+    assert conn.stats.disconnects >= 1
+
+
+async def test_received_client_frames_are_bounded() -> None:
+    async with ReplayServer([]) as ws:
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: len(ws.stats.received) == 1)
+        ws.stats.received.extend(["x"] * 998)
+        conn.handler.subscribe_messages = lambda: ["a", "b", "c"]  # type: ignore[method-assign]
+        conn._drop("test")
+        await wait_until(lambda: conn.stats.connects == 2)
+        await wait_until(lambda: len(ws.stats.received) == 1000)
+        await conn.close()
+        await task
+    assert ws.stats.received[-1] == "a"  # the 1000th kept; "b" and "c" were not
+    await ws.close()  # idempotent
+
+
+async def test_snapshot_server_order_repeat_404_and_failures() -> None:
+    snaps = [
+        ("https://api.binance.com/api/v3/depth?symbol=A&limit=1000", 2, "second"),
+        ("https://api.binance.com/api/v3/depth?symbol=A&limit=1000", 1, "first"),
+        ("https://api.binance.com/api/v3/exchangeInfo", 0, "info"),
+    ]
+    async with SnapshotServer(snaps) as http, aiohttp.ClientSession() as client:
+        url = f"{http.base}/api/v3/depth?symbol=A&limit=1000"
+        got = []
+        for _ in range(3):
+            async with client.get(url) as r:
+                got.append(await r.text())
+        assert got == ["first", "second", "second"]  # recorded order, then the last repeated
+        async with client.get(f"{http.base}/api/v3/exchangeInfo") as r:
+            assert await r.text() == "info"
+        async with client.get(f"{http.base}/nope") as r:
+            assert r.status == 404
+        http.fail_next = 1
+        async with client.get(url) as r:
+            assert r.status == 503
+        async with client.get(url) as r:
+            assert r.status == 200
+    assert http.requests[0] == "/api/v3/depth?symbol=A&limit=1000"
+    await http.close()  # idempotent
+
+
+def test_load_session_reads_the_shared_format(recordings: Path) -> None:
+    s = load_session(recordings / "BINANCE.ws.1.0", recordings / "BINANCE.http.0.0")
+    assert s.ws_url.startswith("wss://stream.binance.com")
+    assert len(s.frames) == 265 and len(s.snapshots) == 4
+    kraken = load_session(recordings / "KRAKEN.ws.50.0")
+    assert kraken.sent and kraken.snapshots == []
