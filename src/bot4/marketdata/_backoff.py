@@ -25,7 +25,8 @@ class Backoff:
         self.initial_s = initial_s
         self.max_s = max_s
         self.factor = factor
-        self.rng = rng or random.Random(0)  # nosec B311 - jitter only, not security
+        # Jitter only, never a security use of random.
+        self.rng = rng or random.Random(0)  # nosec B311
         self.attempts = 0  # delays handed out since the last reset
 
     def cap_s(self) -> float:

@@ -68,7 +68,7 @@ class SnapshotServer:
         await site.start()
         self._runner = runner
         server = site._server
-        assert server is not None, "a started TCPSite has a server"  # nosec B101 - invariant
+        assert server is not None, "a started TCPSite has a server"  # nosec B101
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1]
 

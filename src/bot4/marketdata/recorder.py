@@ -50,7 +50,7 @@ class RecordingWriter:
         return f
 
     def _ws(self) -> IO[str]:
-        assert self.connections > 0, "ws_connect() opens a connection first"  # nosec B101 - invariant
+        assert self.connections > 0, "ws_connect() opens a connection first"  # nosec B101
         return self._file(f"{self.prefix}.ws.{self.connections}.0")
 
     def header(self, url: str, ts_ns: int, body: str) -> None:

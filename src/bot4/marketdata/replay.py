@@ -192,7 +192,7 @@ class ReplayServer:
 
     async def _serve(self, listener: _Listener) -> None:
         transport = listener.transport
-        assert transport is not None, "on_ws_connected set it"  # nosec B101 - invariant
+        assert transport is not None, "on_ws_connected set it"  # nosec B101
         self.stats.connections += 1
         payloads, n = self._payloads, len(self._payloads)
         send, text = transport.send, WSMsgType.TEXT

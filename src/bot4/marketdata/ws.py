@@ -236,7 +236,7 @@ class FeedConnection:
                 max_frame_size=cfg.max_frame_bytes,
                 logger_name="bot4.marketdata.ws",
             )
-        assert isinstance(listener, _Listener), "ws_connect returns ours"  # nosec B101 - invariant
+        assert isinstance(listener, _Listener), "ws_connect returns ours"  # nosec B101
         return transport, listener
 
     def _attach(self, transport: WSTransport) -> None:
@@ -257,7 +257,7 @@ class FeedConnection:
 
     async def _connected(self, transport: WSTransport, listener: _Listener) -> None:
         """Run one established connection until it ends."""
-        assert self._transport is transport, "attached by on_ws_connected"  # nosec B101 - invariant
+        assert self._transport is transport, "attached by on_ws_connected"  # nosec B101
         watchdog = asyncio.get_running_loop().create_task(self._watchdog(listener))
         try:
             try:

@@ -108,7 +108,8 @@ def binance_session(
     recorded (0.0 means just after the first three diffs, which the sync procedure then drops).
     The same arguments always give the same bytes.
     """
-    rng = random.Random(seed)  # nosec B311 - synthetic data, seeded for determinism
+    # Synthetic data, seeded for determinism: not a security use of random.
+    rng = random.Random(seed)  # nosec B311
     host = "fstream.binance.com" if futures else "stream.binance.com:9443"
     rest = "https://fapi.binance.com/fapi/v1" if futures else "https://api.binance.com/api/v3"
     streams = "/".join(

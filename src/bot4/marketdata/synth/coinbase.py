@@ -43,7 +43,8 @@ def coinbase_session(
     trade_ratio: float = 0.1,
 ) -> Session:
     """A deterministic Coinbase session: subscriptions, snapshots, then l2updates and matches."""
-    rng = random.Random(seed)  # nosec B311 - synthetic data, seeded for determinism
+    # Synthetic data, seeded for determinism: not a security use of random.
+    rng = random.Random(seed)  # nosec B311
     ids = [s.symbol for s in symbols]
     session = Session(
         exchange="coinbase",

@@ -53,7 +53,8 @@ def kraken_session(
     trade_ratio: float = 0.1,
 ) -> Session:
     """A deterministic Kraken v1 session: status, subscriptions, snapshots, then updates/trades."""
-    rng = random.Random(seed)  # nosec B311 - synthetic data, seeded for determinism
+    # Synthetic data, seeded for determinism: not a security use of random.
+    rng = random.Random(seed)  # nosec B311
     pairs = [s.symbol for s in symbols]
     session = Session(
         exchange="kraken",
