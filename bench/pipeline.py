@@ -366,9 +366,14 @@ def bench_concurrent(n_per_instrument: int, repeats: int) -> tuple[Case, dict[st
         async def driver(stack: _Stack = stack, total: int = total) -> None:
             nonlocal peak
             venue, oms = stack.venue, stack.oms
+            now = stack.clock.monotonic_ns
+            marked = now()
             while oms.counters.fills + oms.counters.denied < total or venue.next_due_ns():
                 peak = max(peak, oms.open_order_count())
                 venue.process_due()
+                if now() - marked > 500_000_000:  # market data: fresh reference prices
+                    stack.mark()
+                    marked = now()
                 await asyncio.sleep(0)
 
         async def main(stack: _Stack = stack) -> float:
@@ -384,6 +389,7 @@ def bench_concurrent(n_per_instrument: int, repeats: int) -> tuple[Case, dict[st
         peaks.append(peak)
         denied += stack.oms.counters.denied
         assert stack.oms.open_order_count() == 0
+        assert denied == 0, f"{denied} orders denied: the throughput would count them"
     case = throughput_case(
         "pipeline_concurrent", "orders", n_per_instrument * len(instruments), elapsed
     )
