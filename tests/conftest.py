@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-RECORDINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "recordings"
+# ../shared next to the checkout; BOT4_RECORDINGS points elsewhere (a clone in /tmp, a CI
+# runner that mounts the data somewhere else).
+RECORDINGS = Path(
+    os.environ.get("BOT4_RECORDINGS")
+    or Path(__file__).resolve().parents[2] / "shared" / "data" / "recordings"
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
