@@ -545,3 +545,26 @@ def test_default_config_and_live_clock() -> None:
 
 
 CallFn = Callable[[], str]
+
+
+@pytest.mark.parametrize("route", ["call", "acquire", "half_open_call", "decorator"])
+def test_no_lock_is_held_during_the_protected_call(route: str) -> None:
+    b, clock = make(consecutive_failures=1, slow_call_s=None)
+    held: list[bool] = []
+
+    def probe() -> str:
+        held.append(b._lock.locked())
+        b.metrics()  # another reader (or thread) can take the lock meanwhile
+        return "ok"
+
+    if route == "half_open_call":
+        fail(b)
+        clock.advance(5)
+    if route == "acquire":
+        with b.acquire():
+            probe()
+    elif route == "decorator":
+        assert b(probe)() == "ok"
+    else:
+        assert b.call(probe) == "ok"
+    assert held == [False]
