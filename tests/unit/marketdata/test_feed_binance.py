@@ -324,3 +324,13 @@ def test_a_run_of_stale_diffs_is_a_gap() -> None:
     assert feed.books["BTCUSDT"].synced and feed.stats.gaps == 0  # four could be duplicates
     feed.on_message(depth(17, 17), 6)
     assert not feed.books["BTCUSDT"].synced and feed.stats.gaps == 1
+
+
+def test_a_snapshot_for_a_synced_book_is_ignored() -> None:
+    feed = spot()
+    sync_spot(feed)
+    book = feed.books["BTCUSDT"]
+    before = (book.bids(), book.asks())
+    req = SnapshotRequest("BTCUSDT", "late")
+    assert feed.on_snapshot(req, snapshot(5, bids=[("1.00", "1")]), 9) == []
+    assert book.synced and (book.bids(), book.asks()) == before

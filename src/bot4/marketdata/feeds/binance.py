@@ -111,6 +111,8 @@ class _BinanceFeed(BaseFeed):
         super().__init__(symbols, instruments, verify)
         # Sync state per symbol.
         self._depth_states: dict[str, _DepthState] = {}
+        # Some state may want a snapshot (set with every `want`; cleared by pending_snapshots).
+        self._wanted = False
 
     # --- FeedHandler ---------------------------------------------------------------------------
 
@@ -124,9 +126,13 @@ class _BinanceFeed(BaseFeed):
         for book in self.books.values():
             book.clear()
         self._depth_states.clear()
+        self._wanted = False
         self.wants_reconnect = False
 
     def pending_snapshots(self) -> list[SnapshotRequest]:
+        if not self._wanted:  # called after every frame: the usual answer must cost nothing
+            return []
+        self._wanted = False
         out = []
         for symbol, st in self._depth_states.items():
             if st.want and not st.asked:
@@ -143,12 +149,17 @@ class _BinanceFeed(BaseFeed):
             self.stats.errors += 1
             st = self._state(request.symbol)
             st.asked = False
-            st.want = True  # ask again
+            st.want = self._wanted = True  # ask again
             self._log_bad_snapshot(body, exc)
             return []
         st = self._state(request.symbol)
         st.asked = False
         book = st.book
+        if book is not None and book.synced:
+            # A late answer (e.g. to a request made before a reconnect): the book is in sync
+            # already, and loading an older snapshot over it would only force a resync.
+            self.stats.ignored += 1
+            return []
         if book is None:
             prices = [p for p, _ in snap.bids[:50]] + [p for p, _ in snap.asks[:50]]
             qtys = [q for _, q in snap.bids[:50]] + [q for _, q in snap.asks[:50]]
@@ -160,7 +171,7 @@ class _BinanceFeed(BaseFeed):
         except ValueError as exc:
             book.clear()
             self.stats.errors += 1
-            st.want = True
+            st.want = self._wanted = True
             self._log_bad_snapshot(body, exc)
             return []
         self.stats.snapshots += 1
@@ -255,7 +266,7 @@ class _BinanceFeed(BaseFeed):
             st.buffer.append(ev)
             stats.buffered += 1
             if not st.asked:
-                st.want = True
+                st.want = self._wanted = True
             return []
         u = ev.u
         first = ev.U
@@ -317,7 +328,7 @@ class _BinanceFeed(BaseFeed):
         st.buffer.clear()
         st.buffer.append(ev)
         if not st.asked:
-            st.want = True
+            st.want = self._wanted = True
 
     # --- helpers -------------------------------------------------------------------------------
 
