@@ -1,9 +1,12 @@
 """The control API: a FastAPI app over a `NodeControl`.
 
 Routes are thin: each one calls the node once and returns its view; the node does the work
-(and the journaling) and the views' TypedDicts are the response schema. Authentication is the
-`AuthMiddleware` around the whole app (see `_auth`); only `/health` and the dashboard's entry
-page (which checks the token itself) are public. The OpenAPI schema is served at
+(and the journaling) and the views' TypedDicts are the response schema. Every route is
+`async def` on purpose: FastAPI runs plain `def` routes in a thread pool, and the node's state
+belongs to its event loop (no locks on the hot path), so it must be read on that loop only.
+
+Authentication is the `AuthMiddleware` around the whole app (see `_auth`); only `/health` and the
+dashboard's entry page (which checks the token itself) are public. The OpenAPI schema is served at
 `/openapi.json` behind the token like everything else; the interactive docs pages are off, as
 they load scripts from a CDN this machine cannot reach.
 """
@@ -80,21 +83,21 @@ def create_app(control: NodeControl, token: ApiToken, *, poll_interval_ms: int =
     bearer = [Security(HTTPBearer(auto_error=False, description="The node's API token."))]
 
     @app.get("/health", tags=["public"])
-    def health() -> Health:
+    async def health() -> Health:
         """Liveness, without authentication; says nothing about the node's state."""
         return Health(status="ok")
 
     @app.get("/status", dependencies=bearer, responses=_UNAUTHORIZED)
-    def status() -> StatusView:
+    async def status() -> StatusView:
         """Trading state, positions, open-order count, breakers, kill switch, PnL and `why`."""
         return control.status()
 
     @app.get("/positions", dependencies=bearer, responses=_UNAUTHORIZED)
-    def positions() -> list[PositionView]:
+    async def positions() -> list[PositionView]:
         return control.positions()
 
     @app.get("/orders", dependencies=bearer, responses=_UNAUTHORIZED)
-    def orders() -> list[OrderView]:
+    async def orders() -> list[OrderView]:
         """Open orders."""
         return control.open_orders()
 
@@ -156,12 +159,12 @@ def create_app(control: NodeControl, token: ApiToken, *, poll_interval_ms: int =
         response_class=Response,
         responses=_UNAUTHORIZED | {200: {"content": {"text/plain": {}}}},
     )
-    def metrics() -> Response:
+    async def metrics() -> Response:
         """Prometheus text exposition of the node's registry."""
         return Response(generate_latest(control.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/openapi.json", include_in_schema=False)
-    def openapi() -> dict[str, Any]:
+    async def openapi() -> dict[str, Any]:
         return app.openapi()
 
     add_dashboard(app, token, poll_interval_ms=poll_interval_ms)

@@ -57,7 +57,7 @@ def add_dashboard(app: FastAPI, token: ApiToken, *, poll_interval_ms: int) -> No
     }
 
     @app.get(DASHBOARD_PATH, include_in_schema=False)
-    def dashboard(request: Request) -> Response:
+    async def dashboard(request: Request) -> Response:
         offered = request.query_params.get("token")
         if offered is not None:
             if not tokens_equal(offered, token.value):
@@ -73,7 +73,7 @@ def add_dashboard(app: FastAPI, token: ApiToken, *, poll_interval_ms: int) -> No
         return HTMLResponse(page, headers=_SECURITY_HEADERS)
 
     @app.get(DASHBOARD_PATH + "/{name}", include_in_schema=False)
-    def asset(name: str) -> Response:
+    async def asset(name: str) -> Response:
         found = assets.get(name)
         if found is None:
             return Response("not found", 404, headers=_SECURITY_HEADERS)

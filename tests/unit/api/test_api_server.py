@@ -5,11 +5,22 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import threading
 
 import httpx
 import pytest
 
-from bot4.api import ApiServer, ApiToken, MemoryNode, create_app, serve
+from bot4.api import (
+    ApiServer,
+    ApiToken,
+    MemoryNode,
+    OrderView,
+    PositionView,
+    StatusView,
+    create_app,
+    serve,
+)
+from bot4.clock import TestClock
 
 AUTH = {"Authorization": "Bearer test-token-0123456789"}
 
@@ -98,3 +109,33 @@ async def test_serve_without_callback_and_wait_before_start(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+class ThreadCheckingNode(MemoryNode):
+    """A MemoryNode that records which thread reads it: it must be the event loop's."""
+
+    def __init__(self) -> None:
+        super().__init__(TestClock())
+        self.reader_threads: set[int] = set()
+
+    def status(self) -> StatusView:
+        self.reader_threads.add(threading.get_ident())
+        return super().status()
+
+    def positions(self) -> list[PositionView]:
+        self.reader_threads.add(threading.get_ident())
+        return super().positions()
+
+    def open_orders(self) -> list[OrderView]:
+        self.reader_threads.add(threading.get_ident())
+        return super().open_orders()
+
+
+async def test_the_node_is_read_on_its_own_loop_only(token: ApiToken) -> None:
+    node = ThreadCheckingNode()
+    node.metrics.add_scrape_hook(lambda: node.reader_threads.add(threading.get_ident()))
+    async with ApiServer(create_app(node, token), "127.0.0.1", 0) as server:
+        async with httpx.AsyncClient(base_url=server.url, headers=AUTH) as client:
+            for path in ("/status", "/positions", "/orders", "/metrics"):
+                assert (await client.get(path)).status_code == 200
+    assert node.reader_threads == {threading.get_ident()}
