@@ -24,6 +24,9 @@ HAVE_CHROMIUM = CHROMIUM.exists()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TOKEN = "test-token-0123456789"
 
+# Generous waits: CI shares 2 cores between the suite and the browser.
+expect.set_options(timeout=15_000)
+
 # One Chromium for the module (a launch costs ~2 s), so everything runs on the module's loop.
 pytestmark = [
     pytest.mark.browser,
