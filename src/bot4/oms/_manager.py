@@ -25,14 +25,17 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from bot4.clock import Clock
-from bot4.errors import OrderStateError, OverfillError
+from bot4.errors import OrderStateError, OverfillError, VenueError
 from bot4.model import ClientOrderId, InstrumentId, OrderRequest, Side
 from bot4.oms._events import (
+    OrderCancelRejected,
     OrderDenied,
     OrderEvent,
     OrderFilled,
     OrderPendingCancel,
     OrderPendingReplace,
+    OrderRejected,
+    OrderReplaceRejected,
     OrderSubmitted,
     VenueEvent,
 )
@@ -219,7 +222,16 @@ class OrderManager:
         )
         self._append(event)
         order = self._open_new(event)
-        self._venue.submit(event)
+        try:
+            self._venue.submit(event)
+        except VenueError as exc:  # could not even send it: the venue never saw the order
+            self.on_venue_event(
+                OrderRejected(
+                    client_order_id=coid,
+                    reason=f"VENUE_ERROR: {exc}",
+                    ts_event=self._clock.time_ns(),
+                )
+            )
         return order
 
     def cancel(self, client_order_id: ClientOrderId) -> bool:
@@ -234,7 +246,16 @@ class OrderManager:
         order.apply_checked(event)
         self.counters.cancels_sent += 1
         self._notify(order, event)
-        self._venue.cancel(client_order_id, order.instrument_id)
+        try:
+            self._venue.cancel(client_order_id, order.instrument_id)
+        except VenueError as exc:  # the order is still working: say so, a retry may follow
+            self.on_venue_event(
+                OrderCancelRejected(
+                    client_order_id=client_order_id,
+                    reason=f"VENUE_ERROR: {exc}",
+                    ts_event=self._clock.time_ns(),
+                )
+            )
         return True
 
     def cancel_all(self, instrument_id: InstrumentId | None = None) -> int:
@@ -264,7 +285,16 @@ class OrderManager:
         order.apply_checked(event)
         self.counters.replaces_sent += 1
         self._notify(order, event)
-        self._venue.replace(client_order_id, order.instrument_id, qty, price)
+        try:
+            self._venue.replace(client_order_id, order.instrument_id, qty, price)
+        except VenueError as exc:
+            self.on_venue_event(
+                OrderReplaceRejected(
+                    client_order_id=client_order_id,
+                    reason=f"VENUE_ERROR: {exc}",
+                    ts_event=self._clock.time_ns(),
+                )
+            )
         return True
 
     def halt(self, source: str, reason: str) -> int:

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from oms_helpers import IID, INSTRUMENTS, Rig, filled, px, request, risk_config, snapshot
 
-from bot4.errors import OrderStateError
+from bot4.errors import OrderStateError, VenueError
 from bot4.model import ClientOrderId, Instrument, OrderType, Side, TimeInForce
 from bot4.oms import (
     ClientOrderIds,
@@ -21,6 +21,7 @@ from bot4.oms import (
     OrderCanceled,
     OrderDenied,
     OrderFilled,
+    OrderManager,
     OrderPendingCancel,
     OrderStatus,
     OrderSubmitted,
@@ -369,3 +370,55 @@ def test_marks_move_equity_and_the_risk_reference() -> None:
     # 10 BTC * (110.10 - 100.00 mid) USDT, in account units (8 decimals).
     assert rig.portfolio.equity() - equity == 101 * 10**8
     assert rig.risk.exposure()[0] > 0
+
+
+class _FlakyVenue:
+    """A venue link that can go down: while down, every request raises VenueError at once;
+    while up it takes requests and answers nothing (the test sends the events)."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def set_event_handler(self, handler: object) -> None:
+        self.handler = handler
+
+    def _send(self) -> None:
+        if self.down:
+            raise VenueError("connection down")
+
+    def submit(self, order: object) -> None:
+        self._send()
+
+    def cancel(self, client_order_id: object, instrument_id: object) -> None:
+        self._send()
+
+    def replace(
+        self, client_order_id: object, instrument_id: object, qty: int, price: object
+    ) -> None:
+        self._send()
+
+
+def test_requests_a_venue_cannot_send_are_answered_as_refusals() -> None:
+    rig = Rig()
+    venue = _FlakyVenue()
+    oms = OrderManager(
+        clock=rig.clock, risk=rig.risk, venue=venue, journal=rig.journal, portfolio=rig.portfolio
+    )
+    working = oms.submit(request("A", qty=BTC, price=9_600))
+    oms.on_venue_event(
+        OrderAccepted(client_order_id=ClientOrderId("A"), venue_order_id="a", ts_event=1)
+    )
+    venue.down = True
+    order = oms.submit(request("B", qty=BTC, price=9_500))
+    assert order.status is OrderStatus.REJECTED
+    assert order.reason == "VENUE_ERROR: connection down"
+    assert rig.risk.open_orders() == 1, "the engine no longer counts the rejected one"
+    # The working order keeps working when its cancel or replace cannot be sent.
+    assert oms.cancel(ClientOrderId("A"))
+    assert working.status is OrderStatus.ACCEPTED
+    assert working.reason == "VENUE_ERROR: connection down"
+    assert oms.replace(ClientOrderId("A"), BTC // 2, 9_610)
+    assert (working.status, working.qty, working.price) == (OrderStatus.ACCEPTED, BTC, 9_600)
+    assert oms.open_order_count() == 1
