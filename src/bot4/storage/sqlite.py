@@ -55,6 +55,7 @@ class _Lane:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.stem}")
         self._synchronous = synchronous
         self.db: sqlite3.Connection | None = None  # opened in the worker thread
+        self._pool_closed = False  # True after close(): nothing more may run
 
     def open_db(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per batch.
@@ -73,6 +74,8 @@ class _Lane:
         return self.db
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._pool_closed:
+            raise StorageError(f"{self.path} is closed")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, fn, *args)
 
@@ -83,6 +86,7 @@ class _Lane:
 
     async def close(self) -> None:
         await self.run(self.close_db)
+        self._pool_closed = True
         self._pool.shutdown(wait=True)
 
 

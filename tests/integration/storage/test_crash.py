@@ -84,12 +84,14 @@ def _run_once(cfg: StorageConfig, rng: random.Random) -> tuple[set[int], set[int
     os.close(wfd)
     buf = b""
     deadline = time.monotonic() + 10
-    while b"R\n" not in buf and time.monotonic() < deadline:
+    # Wait for the first acknowledgement, then kill at a random moment within the next 30 ms
+    # (the child commits every ~1-3 ms here, so the kill lands anywhere in the cycle).
+    while b"A 1\n" not in buf and time.monotonic() < deadline:
         chunk = os.read(rfd, 65536)
         if not chunk:
             break
         buf += chunk
-    time.sleep(rng.uniform(0.0, 0.06))  # the random moment: the kill is the point, not a race
+    time.sleep(rng.uniform(0.0, 0.03))  # the random moment: the kill is the point, not a race
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     while chunk := os.read(rfd, 65536):
@@ -136,7 +138,7 @@ def test_crash_embedded(tmp_path: Path) -> None:
         for name in ("journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"):
             (tmp_path / "data" / name).unlink(missing_ok=True)
 
-    assert _check(cfg, rng, reset) > REPEATS  # the kills landed after real acknowledgements
+    assert _check(cfg, rng, reset) >= REPEATS  # every run had acknowledgements to keep
 
 
 @pytest.mark.postgres
@@ -157,6 +159,6 @@ def test_crash_postgres(tmp_path: Path) -> None:
             finally:
                 await conn.close()
 
-        assert _check(cfg, rng, reset) > REPEATS
+        assert _check(cfg, rng, reset) >= REPEATS
     finally:
         asyncio.run(drop_database(dsn))

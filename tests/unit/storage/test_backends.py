@@ -9,7 +9,14 @@ import pytest
 from _storage_support import BACKENDS, open_kind
 from bot4.clock import TestClock
 from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
-from bot4.oms import LiquiditySide, OrderAccepted, OrderFilled, OrderSubmitted, TradingHalted
+from bot4.oms import (
+    LiquiditySide,
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderSubmitted,
+    TradingHalted,
+)
 from bot4.storage import Batch, DurableJournal
 from bot4.storage._projection import project
 
@@ -69,20 +76,22 @@ async def test_journal_round_trip_and_projection(kind: str, tmp_path: Path) -> N
     clock = TestClock()
     async with open_kind(kind, tmp_path, clock) as (backend, _):
         journal = await DurableJournal.load(backend)
+        canceled = OrderCanceled(client_order_id=ClientOrderId("o1"), ts_event=10)
         records = [
             submitted(1),
             OrderAccepted(client_order_id=ClientOrderId("o1"), venue_order_id="v1", ts_event=5),
             filled(1),
             TradingHalted(source="op", reason="test", ts_event=9),
+            canceled,
         ]
         seqs = [journal.append(r) for r in records]
-        assert seqs == [1, 2, 3, 4]
+        assert seqs == [1, 2, 3, 4, 5]
         await journal.commit()
-        assert journal.committed_seq == 4
+        assert journal.committed_seq == 5
         await journal.commit()  # nothing pending: returns at once
         again = await DurableJournal.load(backend)
         assert list(again.records()) == records
-        assert len(again) == 4
+        assert len(again) == 5
         # A retried commit of rows already stored adds nothing.
         pending = list(enumerate(records, 1))
         from bot4.oms.journal import encode_record
@@ -90,7 +99,7 @@ async def test_journal_round_trip_and_projection(kind: str, tmp_path: Path) -> N
 
         rows = [JournalRow(s, r.ts_event, type(r).__name__, encode_record(r)) for s, r in pending]
         await backend.append_journal(rows, project(pending))
-        assert len(await backend.read_journal()) == 4
+        assert len(await backend.read_journal()) == 5
 
 
 async def test_kill_switch_state_saved(kind: str, tmp_path: Path) -> None:

@@ -119,6 +119,19 @@ async def test_kill_switch_saved_and_restored(kind: str, tmp_path: Path) -> None
         assert third.triggers[0].reason == "drawdown"  # still the saved trip
 
 
+async def test_kill_switch_save_failure_is_counted(kind: str, tmp_path: Path) -> None:
+    if kind != "sqlite":
+        pytest.skip("a closed PostgreSQL backend reconnects; the embedded one cannot")
+    clock = TestClock()
+    async with open_kind(kind, tmp_path, clock) as (backend, _):
+        ks = KillSwitch(clock)
+        saver = persist_kill_switch(ks, backend, clock)
+        await backend.close()  # the database went away
+        ks.trip("x")
+        await saver.wait()
+        assert saver.failures == 1
+
+
 async def test_kill_switch_from_journal_alone(kind: str, tmp_path: Path) -> None:
     clock = TestClock()
     async with open_kind(kind, tmp_path, clock) as (backend, _):
