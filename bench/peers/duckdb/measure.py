@@ -66,7 +66,7 @@ def duckdb_rate(folder: Path, arrow: bool) -> float:
         db.execute("INSERT INTO b VALUES (?)", [k])
         if arrow:
             # Rows -> columns -> Arrow: the cost a tuple-holding writer pays to use DuckDB fast.
-            batch = pa.table(dict(zip(COLS, zip(*chunk), strict=True)))  # noqa: F841 - read by the SQL
+            batch = pa.table(dict(zip(COLS, zip(*chunk, strict=True), strict=True)))  # noqa: F841 - read by the SQL
             db.execute("INSERT INTO trades SELECT * FROM batch")
         else:
             db.executemany("INSERT INTO trades VALUES (?, ?, ?, ?, ?, ?, ?, ?)", chunk)
