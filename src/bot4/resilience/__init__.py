@@ -4,7 +4,8 @@
 #   _window   RollingWindow: ring of time buckets, O(1) per call
 #   _permit   CircuitPermit: the `with` / `async with` ticket for one call
 #   _metrics  CircuitMetrics snapshot
-#   _breaker  CircuitBreaker (uses all of the above)
+#   _machine  BreakerMachine: the fields, admission, outcomes and transitions
+#   _breaker  CircuitBreaker: the public face (call, acquire, decorator, operators, metrics)
 #   _global   GlobalCircuitBreaker (derived from CircuitBreakers)
 #   demo      the `bot4 run` demo (rich output; imported lazily by the CLI)
 """Circuit breakers around Bot4's external dependencies, and a global breaker over them."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot4.resilience._events import CircuitState
 
 if TYPE_CHECKING:
-    from bot4.resilience._breaker import CircuitBreaker
+    from bot4.resilience._machine import BreakerMachine
 
 __all__ = ["CircuitPermit", "PassPermit", "SharedClosedPermit"]
 
@@ -31,7 +31,7 @@ class CircuitPermit:
     __slots__ = ("_breaker", "_open", "generation", "started_ns", "state")
 
     def __init__(
-        self, breaker: CircuitBreaker, generation: int, state: CircuitState, started_ns: int
+        self, breaker: BreakerMachine, generation: int, state: CircuitState, started_ns: int
     ) -> None:
         self._breaker = breaker
         self.generation = generation  # the breaker's generation at admission
