@@ -41,6 +41,15 @@ _POW10 = [10**i for i in range(40)]
 _decode = msgspec.json.Decoder()
 
 
+def _level_digits(p: int, q: int, price_shift: int, qty_shift: int) -> str:
+    """Kraken's digits of one level: the price then the volume, no dot, no leading zeros."""
+    if price_shift >= 0 and qty_shift >= 0:
+        return f"{p * _POW10[price_shift]}{q * _POW10[qty_shift]}"
+    pm, pd = _POW10[max(0, price_shift)], _POW10[max(0, -price_shift)]
+    qm, qd = _POW10[max(0, qty_shift)], _POW10[max(0, -qty_shift)]
+    return f"{p * pm // pd}{q * qm // qd}"
+
+
 def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -> int:
     """Kraken's CRC32 of the top 10 levels of `book` (see the module docstring).
 
@@ -61,7 +70,7 @@ def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -
 class _Pair:
     """Per-pair state: the book and how to rebuild Kraken's digits for its checksum."""
 
-    __slots__ = ("book", "depth", "price_shift", "qty_shift", "top_crc")
+    __slots__ = ("ask_digits", "bid_digits", "book", "depth", "price_shift", "qty_shift", "top_crc")
 
     def __init__(self, book: OrderBook, depth: int) -> None:
         self.book = book  # the pair's book
@@ -70,6 +79,26 @@ class _Pair:
         self.qty_shift = 0  # the same for volumes
         # The checksum of the current top 10, or -1 when it must be recomputed.
         self.top_crc = -1
+        # price -> Kraken's digits of that level (price then volume), for levels that were in
+        # the top 10; a level's entry is dropped whenever an update touches that price.
+        self.ask_digits: dict[int, str] = {}
+        self.bid_digits: dict[int, str] = {}
+
+    def checksum(self) -> int:
+        """`kraken_checksum` of the book, reusing the digits of levels unchanged since."""
+        book = self.book
+        ps, qs = self.price_shift, self.qty_shift
+        parts: list[str] = []
+        for levels, memo in (
+            (book.asks(CHECKSUM_LEVELS), self.ask_digits),
+            (book.bids(CHECKSUM_LEVELS), self.bid_digits),
+        ):
+            for p, q in levels:
+                digits = memo.get(p)
+                if digits is None:
+                    digits = memo[p] = _level_digits(p, q, ps, qs)
+                parts.append(digits)
+        return crc32("".join(parts).encode("ascii"))
 
 
 class KrakenFeed(BaseFeed):
@@ -144,8 +173,8 @@ class KrakenFeed(BaseFeed):
         asks = payload.get("as", [])
         bids = payload.get("bs", [])
         sample = asks[:1] + bids[:1]
-        prices = [lv[0] for lv in asks + bids]
-        qtys = [lv[1] for lv in asks + bids]
+        prices = [lv[0] for lv in asks[:50] + bids[:50]]  # a sample, if precisions are inferred
+        qtys = [lv[1] for lv in asks[:50] + bids[:50]]
         book = self.book(pair, prices, qtys)
         inst = book.instrument
         state = _Pair(book, depth)
@@ -194,9 +223,13 @@ class KrakenFeed(BaseFeed):
         book.apply_deltas(deltas)
         book.truncate(state.depth)
         book.ts_event = ts_event
+        if self.verify:
+            ask_digits, bid_digits = state.ask_digits, state.bid_digits
+            for side, price, _ in deltas:
+                (bid_digits if side is _BUY else ask_digits).pop(price, None)
         if self.verify and checksum is not None:
             if state.top_crc < 0 or self._touches_top(book, deltas):
-                state.top_crc = kraken_checksum(book, state.price_shift, state.qty_shift)
+                state.top_crc = state.checksum()
             if state.top_crc != int(checksum):
                 self.stats.checksum_failed += 1
                 self._desync(book)
