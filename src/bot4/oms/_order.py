@@ -158,6 +158,13 @@ OPEN_STATUSES: Final[frozenset[OrderStatus]] = frozenset(
 )
 
 
+# Hoisted members for the hot path (an Enum member lookup is a class attribute lookup).
+_FILLED = OrderStatus.FILLED
+_PARTIALLY_FILLED = OrderStatus.PARTIALLY_FILLED
+_ACCEPTED = OrderStatus.ACCEPTED
+_SUBMITTED = OrderStatus.SUBMITTED
+
+
 class Order:
     """One order's mutable state; created from its `OrderSubmitted` or `OrderDenied` event."""
 
@@ -233,8 +240,8 @@ class Order:
 
     def _working(self) -> OrderStatus:
         if self.filled_qty:
-            return OrderStatus.PARTIALLY_FILLED
-        return OrderStatus.ACCEPTED if self.seen_ack else OrderStatus.SUBMITTED
+            return _PARTIALLY_FILLED
+        return _ACCEPTED if self.seen_ack else _SUBMITTED
 
     def can_apply(self, kind: EventKind) -> bool:
         return kind in TRANSITIONS[self.status]
@@ -302,7 +309,7 @@ class Order:
             if not self.venue_order_id:
                 self.venue_order_id = event.venue_order_id
             if filled == self.qty:
-                target = OrderStatus.FILLED
+                target = _FILLED
         elif isinstance(event, OrderAccepted):
             self.seen_ack = True
             self.venue_order_id = event.venue_order_id
@@ -310,7 +317,7 @@ class Order:
             self.qty = event.qty
             self.price = event.price
             if event.qty == self.filled_qty:
-                target = OrderStatus.FILLED
+                target = _FILLED
         elif isinstance(
             event, OrderDenied | OrderRejected | OrderCancelRejected | OrderReplaceRejected
         ):

@@ -64,6 +64,20 @@ __all__ = ["PaperVenue", "PaperVenueConfig"]
 _PPM = 1_000_000
 
 
+# Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
+# Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
+_BUY = Side.BUY
+_SELL = Side.SELL
+_STOP_LIMIT = OrderType.STOP_LIMIT
+_MARKET = OrderType.MARKET
+_GTC = TimeInForce.GTC
+_IOC = TimeInForce.IOC
+_FOK = TimeInForce.FOK
+_POST_ONLY = TimeInForce.POST_ONLY
+_MAKER = LiquiditySide.MAKER
+_TAKER = LiquiditySide.TAKER
+
+
 class PaperVenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How the paper venue behaves (the `[venues.paper]` table of the config)."""
 
@@ -99,9 +113,7 @@ class _Resting:
         # Quantity ahead of us at our price (the queue position approximation).
         self.queue_ahead = 0
         # The stop trigger while untriggered; None once it acts as a LIMIT.
-        self.trigger_price = (
-            order.trigger_price if order.order_type is OrderType.STOP_LIMIT else None
-        )
+        self.trigger_price = order.trigger_price if order.order_type is _STOP_LIMIT else None
 
 
 class PaperVenue:
@@ -208,15 +220,13 @@ class PaperVenue:
         for rest in list(by_id.values()):
             trigger = rest.trigger_price
             if trigger is not None:
-                if (price >= trigger) if rest.side is Side.BUY else (price <= trigger):
+                if (price >= trigger) if rest.side is _BUY else (price <= trigger):
                     rest.trigger_price = None
                     del by_id[rest.client_order_id]  # _take rests it again if it does not fill
-                    self._take(
-                        tick.instrument_id, rest, TimeInForce.GTC, rest.price, None, tick.ts_event
-                    )
+                    self._take(tick.instrument_id, rest, _GTC, rest.price, None, tick.ts_event)
                 continue
             limit = rest.price
-            through = price < limit if rest.side is Side.BUY else price > limit
+            through = price < limit if rest.side is _BUY else price > limit
             at = price == limit and tick.aggressor is not rest.side
             if through:
                 self._fill(
@@ -240,9 +250,9 @@ class PaperVenue:
             limit = rest.price
             if rest.trigger_price is not None:
                 continue
-            if rest.side is Side.BUY and ask is not None and ask[0] <= limit:
+            if rest.side is _BUY and ask is not None and ask[0] <= limit:
                 avail = sum(q for p, q in book.asks(self.config.queue_scan_depth) if p <= limit)
-            elif rest.side is Side.SELL and bid is not None and bid[0] >= limit:
+            elif rest.side is _SELL and bid is not None and bid[0] >= limit:
                 avail = sum(q for p, q in book.bids(self.config.queue_scan_depth) if p >= limit)
             else:
                 continue
@@ -265,12 +275,10 @@ class PaperVenue:
         if book is None:
             self._emit(OrderRejected(client_order_id=coid, reason="NO_BOOK", ts_event=now))
             return
-        if order.order_type is not OrderType.MARKET and order.price is None:
+        if order.order_type is not _MARKET and order.price is None:
             self._emit(OrderRejected(client_order_id=coid, reason="NO_PRICE", ts_event=now))
             return
-        if order.time_in_force is TimeInForce.POST_ONLY and self._marketable(
-            book, order.side, order.price
-        ):
+        if order.time_in_force is _POST_ONLY and self._marketable(book, order.side, order.price):
             self._emit(
                 OrderRejected(client_order_id=coid, reason="POST_ONLY_WOULD_TAKE", ts_event=now)
             )
@@ -283,23 +291,23 @@ class PaperVenue:
         if rest.trigger_price is not None:
             self._rest(order.instrument_id, rest, book)
             return
-        tif = TimeInForce.IOC if order.order_type is OrderType.MARKET else order.time_in_force
+        tif = _IOC if order.order_type is _MARKET else order.time_in_force
         self._take(order.instrument_id, rest, tif, order.price, book, now)
 
     @staticmethod
     def _marketable(book: BookView, side: Side, limit: int | None) -> bool:
-        top = book.best_ask() if side is Side.BUY else book.best_bid()
+        top = book.best_ask() if side is _BUY else book.best_bid()
         if top is None:
             return False
-        return limit is None or (top[0] <= limit if side is Side.BUY else top[0] >= limit)
+        return limit is None or (top[0] <= limit if side is _BUY else top[0] >= limit)
 
     def _levels(self, book: BookView, side: Side, limit: int | None) -> Iterator[tuple[int, int]]:
         """Opposite-side levels a `side` order with `limit` may take, best first."""
-        get = book.asks if side is Side.BUY else book.bids
+        get = book.asks if side is _BUY else book.bids
         first = get(16)  # nearly every order stops within the top levels: avoid copying the book
         levels = first if len(first) < 16 else get(None)
         for price, qty in levels:
-            if limit is not None and (price > limit if side is Side.BUY else price < limit):
+            if limit is not None and (price > limit if side is _BUY else price < limit):
                 return
             yield price, qty
 
@@ -317,15 +325,15 @@ class PaperVenue:
             book = self._books[iid]
         want = rest.qty - rest.filled
         # Fast path: the touch alone fills the order (most orders; no level list is built).
-        top = book.best_ask() if rest.side is Side.BUY else book.best_bid()
+        top = book.best_ask() if rest.side is _BUY else book.best_bid()
         if (
             top is not None
             and top[1] >= want
-            and (limit is None or (top[0] <= limit if rest.side is Side.BUY else top[0] >= limit))
+            and (limit is None or (top[0] <= limit if rest.side is _BUY else top[0] >= limit))
         ):
             self._fill(iid, rest, want, top[0], False, ts_event, track=False)
             return
-        if tif is TimeInForce.FOK:
+        if tif is _FOK:
             avail = 0
             for _, qty in self._levels(book, rest.side, limit):
                 avail += qty
@@ -340,7 +348,7 @@ class PaperVenue:
             want -= take
             if not want:
                 return
-        if tif is TimeInForce.GTC or tif is TimeInForce.POST_ONLY:
+        if tif is _GTC or tif is _POST_ONLY:
             self._rest(iid, rest, book)
         else:
             self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
@@ -353,7 +361,7 @@ class PaperVenue:
         by_id[rest.client_order_id] = rest
 
     def _queue_at(self, book: BookView, side: Side, price: int) -> int:
-        levels = book.bids if side is Side.BUY else book.asks
+        levels = book.bids if side is _BUY else book.asks
         for p, q in levels(self.config.queue_scan_depth):
             if p == price:
                 return q
@@ -385,7 +393,7 @@ class PaperVenue:
                 last_qty=qty,
                 last_price=price,
                 fee=-((-notional * ppm) // _PPM),
-                liquidity=LiquiditySide.MAKER if maker else LiquiditySide.TAKER,
+                liquidity=_MAKER if maker else _TAKER,
                 ts_event=ts_event,
             )
         )
@@ -422,4 +430,4 @@ class PaperVenue:
             return
         # A new price (or more qty) loses the queue place, and may now cross the book.
         del self._resting[iid][coid]
-        self._take(iid, rest, TimeInForce.GTC, price, None, now)
+        self._take(iid, rest, _GTC, price, None, now)
