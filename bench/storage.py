@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import msgspec
 
 from bench.harness import Case, latency_case, new_histogram, no_gc, throughput_case
 from bot4.clock import LiveClock
@@ -90,6 +91,9 @@ async def _truncate(dsn: str) -> None:
 
 async def _writer_rate(backend: Any, cfg: StorageConfig, events: list[TradeTick]) -> float:
     clock = LiveClock()
+    # The queue holds the whole run: a pre-built list outruns any database, and this case
+    # measures the batch path (rows -> COPY), not the spill file (tested in tests/unit/storage).
+    cfg = msgspec.structs.replace(cfg, max_queue_rows=len(events))
     writer = BatchWriter(backend, CircuitBreaker("bench", clock=clock), clock, cfg)
     await writer.start()
     put = writer.put
@@ -140,7 +144,7 @@ async def _pg(quick: bool, tmp: Path) -> tuple[list[Case], list[Case], dict[str,
 
         raw_times, writer_times = [], []
         events = _events(n)
-        for _ in range(2):
+        for _ in range(2 if quick else 3):  # alternated, medians: the machine is shared
             t0 = _perf()
             for i in range(0, n, BATCH):
                 async with conn.transaction():
@@ -214,8 +218,11 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         {
             "batch_rows": BATCH,
             "rows": 200_000 if quick else 1_000_000,
-            "copy_vs_raw": rate["pg_copy"] / rate["pg_copy_raw"],
-            "copy_vs_insert_row": rate["pg_copy"] / rate["pg_insert_row"],
+            "metrics": {
+                "pg_copy_rows_per_s": rate["pg_copy"],
+                "copy_vs_raw": rate["pg_copy"] / rate["pg_copy_raw"],
+                "copy_vs_insert_row": rate["pg_copy"] / rate["pg_insert_row"],
+            },
             "targets": {
                 "pg_copy_rows_per_s": 250_000,
                 "copy_vs_raw": 0.70,
