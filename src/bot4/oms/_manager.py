@@ -18,6 +18,7 @@ cancel for every open order before it returns (same call, so the same event-loop
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -323,6 +324,27 @@ class OrderManager:
         self.halt(trigger.source, f"{trigger.reason} (by {trigger.by})")
         for request in event.flatten_orders:
             self.submit(request)
+
+    def kill_switch_handler(
+        self, call_soon_threadsafe: Callable[..., object] | None = None
+    ) -> Callable[[KillSwitchEvent], None]:
+        """The callback to give `KillSwitch.subscribe`, bound to the calling (event-loop) thread.
+
+        The OMS is single-threaded, but `KillSwitch.trip` may run on any thread (the control
+        API, a storage worker). A trip on the owning thread is handled inside the trip call; from
+        another thread it is handed to the loop with `call_soon_threadsafe` (pass
+        `loop.call_soon_threadsafe`), so every cancel goes out on the loop's next turn.
+        """
+        owner = threading.get_ident()
+        on_kill_switch = self.on_kill_switch
+
+        def handler(event: KillSwitchEvent) -> None:
+            if call_soon_threadsafe is not None and threading.get_ident() != owner:
+                call_soon_threadsafe(on_kill_switch, event)
+            else:
+                on_kill_switch(event)
+
+        return handler
 
     def resume(self, source: str) -> None:
         """The kill switch was reset: accept new orders again."""

@@ -147,6 +147,7 @@ class Rig:
         *,
         latency_us: int = 0,
         config: RiskConfig | None = None,
+        wire_kill_switch: bool = True,
     ) -> None:
         self.clock = TestClock()
         self.instruments = {i.id: i for i in (make_instrument(s) for s in symbols)}
@@ -167,7 +168,8 @@ class Rig:
             journal=self.journal,
             portfolio=self.portfolio,
         )
-        self.risk.kill_switch.subscribe(self.oms.on_kill_switch)
+        if wire_kill_switch:
+            self.risk.kill_switch.subscribe(self.oms.on_kill_switch)
         for iid, book in self.books.items():
             mid = book.mid()
             assert mid is not None

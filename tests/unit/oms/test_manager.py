@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from decimal import Decimal
 
 import pytest
@@ -422,3 +423,43 @@ def test_requests_a_venue_cannot_send_are_answered_as_refusals() -> None:
     assert oms.replace(ClientOrderId("A"), BTC // 2, 9_610)
     assert (working.status, working.qty, working.price) == (OrderStatus.ACCEPTED, BTC, 9_600)
     assert oms.open_order_count() == 1
+
+
+async def test_a_trip_from_another_thread_cancels_on_the_loop_thread() -> None:
+    loop = asyncio.get_running_loop()
+    rig = Rig(wire_kill_switch=False)
+    oms = rig.oms
+    rig.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
+    oms.submit(request("A", qty=BTC, price=9_600))
+    cancel_threads: list[int] = []
+    oms.subscribe(
+        lambda order, event: (
+            cancel_threads.append(threading.get_ident())
+            if isinstance(event, OrderPendingCancel)
+            else None
+        )
+    )
+    # The control API trips the switch from its own thread.
+    worker = threading.Thread(target=rig.risk.kill_switch.trip, args=("api",))
+    worker.start()
+    worker.join(timeout=10)
+    assert not oms.halted, "nothing touched the OMS from the worker thread"
+    assert oms.open_order_count() == 1
+    done = asyncio.Event()
+    loop.call_soon(done.set)  # runs after the handed-off halt (FIFO)
+    async with asyncio.timeout(10):
+        await done.wait()
+    assert oms.halted
+    assert oms.open_order_count() == 0
+    assert cancel_threads == [threading.get_ident()], "the cancel went out on the loop thread"
+
+
+def test_kill_switch_handler_on_the_owning_thread_acts_inside_the_trip() -> None:
+    rig = Rig(wire_kill_switch=False)
+    handed_off: list[object] = []
+    handler = rig.oms.kill_switch_handler(lambda *a: handed_off.append(a))
+    rig.oms.submit(request("A", qty=BTC, price=9_600))
+    rig.risk.kill_switch.subscribe(handler)
+    rig.risk.kill_switch.trip("same thread")
+    assert handed_off == []
+    assert rig.oms.open_order_count() == 0
