@@ -78,6 +78,7 @@ class ReplayStats:
     frames_sent: int = 0  # frames written to clients
     forced_disconnects: int = 0  # connections cut on purpose (`disconnect_after`)
     frames_skipped: int = 0  # frames no client received because of a forced disconnect
+    write_pauses: int = 0  # times a client's socket buffer filled up (back-pressure applied)
     received: list[str] = field(default_factory=list)  # client text frames (first 1000)
 
 
@@ -110,6 +111,7 @@ class _Listener(WSListener):
             self.task.cancel()
 
     def pause_writing(self) -> None:
+        self.server.stats.write_pauses += 1
         self.writable.clear()
 
     def resume_writing(self) -> None:

@@ -54,6 +54,20 @@ async def test_close_at_end_ends_the_connection_and_later_clients_get_nothing() 
     assert conn.stats.disconnects >= 1
 
 
+async def test_slow_client_gets_back_pressure_and_leaving_stops_the_stream() -> None:
+    frame = '{"stream":"x","data":"' + "y" * 16_000 + '"}'
+    async with ReplayServer([frame] * 3000) as ws:  # ~48 MB: more than any socket buffer
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.frames >= 100)
+        await conn.close()
+        await task
+        await wait_until(lambda: not ws._tasks)  # the sending task ended with the client
+    assert ws.stats.write_pauses >= 1
+    assert ws.stats.frames_sent < 3000
+    assert not ws.done.is_set()
+
+
 async def test_received_client_frames_are_bounded() -> None:
     async with ReplayServer([]) as ws:
         conn = _conn(ws.url)
