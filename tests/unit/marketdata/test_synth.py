@@ -145,6 +145,7 @@ def test_ladder_never_crosses_and_wire_pads() -> None:
 
 
 def test_bundled_default_dataset_is_what_the_generator_writes(tmp_path: Path) -> None:
+    (tmp_path / "BINANCE.ws.1.0").write_text("stale\n")  # replaced, not appended to
     write_default_dataset(tmp_path)
     names = sorted(p.name for p in DEFAULT_DATASET.iterdir())
     assert names == ["BINANCE.0", "BINANCE.http.0.0", "BINANCE.ws.1.0"]
@@ -152,3 +153,15 @@ def test_bundled_default_dataset_is_what_the_generator_writes(tmp_path: Path) ->
         assert (tmp_path / name).read_bytes() == (DEFAULT_DATASET / name).read_bytes(), name
     size = sum((DEFAULT_DATASET / n).stat().st_size for n in names)
     assert size < 3_000_000
+
+
+def test_written_session_keeps_what_the_client_sent(tmp_path: Path) -> None:
+    from bot4.marketdata.replay import load_session
+
+    session = kraken_session(messages=50, seed=1)
+    ws_file = session.write(tmp_path)
+    assert ws_file.name == "KRAKEN.ws.1.0"
+    loaded = load_session(ws_file)
+    assert loaded.sent == session.sent and len(loaded.sent) == 2
+    assert [t for _, t in loaded.frames] == [t for _, t in session.frames]
+    assert loaded.ws_url == "wss://ws.kraken.com"
