@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterator
+from itertools import repeat
+from operator import neg
 
 from bot4.model import Instrument, Side
 
@@ -113,13 +115,28 @@ class OrderBook:
     def load(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> None:
         """Replace every level with a snapshot's (price, qty) lists (any order; qty 0 skipped).
 
-        One dict build and one C sort per side instead of an insort per level: a 1000-level
-        snapshot loads about five times faster. `synced` is left to the caller.
+        One C-level dict build and one sort per side instead of an insort per level: a
+        1000-level snapshot loads about five times faster. `synced` is left to the caller.
         """
-        self._bids = {p: q for p, q in bids if q}
-        self._asks = {p: q for p, q in asks if q}
-        self._bid_keys = sorted(self._bids)
-        self._ask_keys = sorted(-p for p in self._asks)
+        bid_levels = dict(bids)
+        ask_levels = dict(asks)
+        if 0 in bid_levels.values():
+            bid_levels = {p: q for p, q in bid_levels.items() if q}
+        if 0 in ask_levels.values():
+            ask_levels = {p: q for p, q in ask_levels.items() if q}
+        self._bids = bid_levels
+        self._asks = ask_levels
+        self._bid_keys = sorted(bid_levels)
+        self._ask_keys = sorted(map(neg, ask_levels))
+
+    def levels(self) -> list[tuple[Side, int, int]]:
+        """Every level as (side, price, qty): bids best first, then asks best first."""
+        bids, asks = self._bids, self._asks
+        bid_prices = self._bid_keys[::-1]
+        ask_prices = [-k for k in reversed(self._ask_keys)]
+        out = list(zip(repeat(Side.BUY), bid_prices, map(bids.__getitem__, bid_prices)))
+        out += zip(repeat(Side.SELL), ask_prices, map(asks.__getitem__, ask_prices))
+        return out
 
     def nth_price(self, side: Side, n: int) -> int | None:
         """The price of the n-th best level (1 = best) of `side`, None when there are fewer."""

@@ -20,7 +20,7 @@ from bot4.marketdata.feeds._parse import (
     make_levels_parser,
     make_snapshot_parser,
 )
-from bot4.model import BookDeltas, Instrument, Side
+from bot4.model import BookDeltas, Instrument
 
 __all__ = ["BaseFeed", "UnknownMessage", "snapshot_event"]
 
@@ -35,12 +35,9 @@ class UnknownMessage(Exception):  # noqa: N818 - a signal inside a handler, neve
 
 def snapshot_event(book: OrderBook, sequence: int, ts_event: int, ts_init: int) -> BookDeltas:
     """The whole book as one `is_snapshot` event: what a consumer needs when a book (re)syncs."""
-    buy, sell = Side.BUY, Side.SELL
-    deltas = [(buy, p, q) for p, q in book.bids()]
-    deltas.extend((sell, p, q) for p, q in book.asks())
     return BookDeltas(
         instrument_id=book.instrument.id,
-        deltas=tuple(deltas),
+        deltas=tuple(book.levels()),
         is_snapshot=True,
         sequence=sequence,
         ts_event=ts_event,

@@ -12,14 +12,18 @@ import msgspec
 
 __all__ = [
     "AggTrade",
+    "AggTradeFrame",
     "BookTicker",
+    "BookTickerFrame",
     "DepthFrame",
     "DepthSnapshot",
     "DepthUpdate",
     "Envelope",
     "Kline",
     "KlineData",
+    "KlineFrame",
     "Trade",
+    "TradeFrame",
 ]
 
 
@@ -48,6 +52,34 @@ class DepthFrame(msgspec.Struct, gc=False):
 
     stream: str  # "<symbol>@depth@100ms"
     data: DepthUpdate
+
+
+class AggTradeFrame(msgspec.Struct, gc=False):
+    """A combined-stream frame known (from its stream name) to carry an aggTrade."""
+
+    stream: str
+    data: AggTrade
+
+
+class TradeFrame(msgspec.Struct, gc=False):
+    """A combined-stream frame known to carry a trade."""
+
+    stream: str
+    data: Trade
+
+
+class BookTickerFrame(msgspec.Struct, gc=False):
+    """A combined-stream frame known to carry a bookTicker."""
+
+    stream: str
+    data: BookTicker
+
+
+class KlineFrame(msgspec.Struct, gc=False):
+    """A combined-stream frame known to carry a kline."""
+
+    stream: str
+    data: Kline
 
 
 class DepthSnapshot(msgspec.Struct, gc=False):

@@ -24,7 +24,7 @@ Trades, book tickers and klines do not depend on the diff book and flow regardle
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -34,13 +34,17 @@ from bot4.marketdata._handler import SnapshotRequest, log_sample
 from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
 from bot4.marketdata.feeds._binance_schema import (
     AggTrade,
+    AggTradeFrame,
     BookTicker,
+    BookTickerFrame,
     DepthFrame,
     DepthSnapshot,
     DepthUpdate,
     Envelope,
     Kline,
+    KlineFrame,
     Trade,
+    TradeFrame,
 )
 from bot4.marketdata.feeds._parse import LevelsParser
 from bot4.model import BookDeltas, Candle, Instrument, Side, TopOfBook, TradeTick
@@ -60,6 +64,16 @@ _SELL = Side.SELL
 
 _envelope = msgspec.json.Decoder(Envelope)
 _depth_frame = msgspec.json.Decoder(DepthFrame)
+_agg_trade_frame = msgspec.json.Decoder(AggTradeFrame)
+_trade_frame = msgspec.json.Decoder(TradeFrame)
+_book_ticker_frame = msgspec.json.Decoder(BookTickerFrame)
+_kline_frame = msgspec.json.Decoder(KlineFrame)
+
+# Binance's kline intervals (stream `<symbol>@kline_<interval>`).
+_KLINE_INTERVALS = (
+    *("1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h"),
+    *("4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"),
+)
 _depth = msgspec.json.Decoder(DepthUpdate)
 _snapshot = msgspec.json.Decoder(DepthSnapshot)
 _agg_trade = msgspec.json.Decoder(AggTrade)
@@ -113,6 +127,21 @@ class _BinanceFeed(BaseFeed):
         self._depth_states: dict[str, _DepthState] = {}
         # Some state may want a snapshot (set with every `want`; cleared by pending_snapshots).
         self._wanted = False
+        # Channel name (bytes and str) -> one-pass handler of a combined-stream frame.
+        self._on_frame: dict[bytes | str, Callable[[bytes | str, int], list[object]]] = {}
+        for name, handler in (
+            ("depth", self._depth_frame),
+            ("depth@100ms", self._depth_frame),
+            ("depth@250ms", self._depth_frame),
+            ("depth@500ms", self._depth_frame),
+            ("aggTrade", self._agg_trade_frame),
+            ("trade", self._trade_frame),
+            ("bookTicker", self._book_ticker_frame),
+            *((f"kline_{i}", self._kline_frame) for i in _KLINE_INTERVALS),
+        ):
+            self._on_frame[name] = self._on_frame[name.encode()] = handler
+        # symbol -> (instrument, price parser, qty parser) for the non-book channels.
+        self._simple: dict[str, tuple[Instrument, Callable[[str], int], Callable[[str], int]]] = {}
 
     # --- FeedHandler ---------------------------------------------------------------------------
 
@@ -188,16 +217,21 @@ class _BinanceFeed(BaseFeed):
     # --- frames --------------------------------------------------------------------------------
 
     def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
-        # The hot path: a combined-stream depth frame starts `{"stream":"<symbol>@depth`, so a
-        # look at its head lets it be decoded in one pass, straight into DepthUpdate.
+        # The hot path: a combined-stream frame starts `{"stream":"<symbol>@<channel>"`, so a
+        # look at its head picks the Struct and the frame is decoded in one pass.
         if isinstance(data, bytes):
-            at = data.find(b"@depth", 10, 48)
-            is_depth = at > 0 and data[at + 6 : at + 7] in (b"@", b'"')
-        else:
-            at = data.find("@depth", 10, 48)
-            is_depth = at > 0 and data[at + 6 : at + 7] in ("@", '"')
-        if is_depth:  # "@depth@100ms" or "@depth", not a partial "@depth5"
-            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+            if data.startswith(b'{"stream":"'):
+                end = data.find(b'"', 11)
+                channel: bytes | str = data[data.find(b"@", 11, end) + 1 : end]
+                on_frame = self._on_frame.get(channel)
+                if on_frame is not None:
+                    return on_frame(data, ts_recv_ns)
+        elif data.startswith('{"stream":"'):
+            end = data.find('"', 11)
+            channel = data[data.find("@", 11, end) + 1 : end]
+            on_frame = self._on_frame.get(channel)
+            if on_frame is not None:
+                return on_frame(data, ts_recv_ns)
         env = _envelope.decode(data)
         stream = env.stream
         if stream:
@@ -226,6 +260,23 @@ class _BinanceFeed(BaseFeed):
         if channel.startswith("kline"):
             return [self._candle(_kline.decode(raw), ts_recv_ns)]
         raise UnknownMessage(f"channel {channel!r}")
+
+    def _depth_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+
+    def _agg_trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        t = _agg_trade_frame.decode(data).data
+        return [self._trade_tick(t.s, t.p, t.q, t.m, str(t.a), t.T, ts_recv_ns)]
+
+    def _trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        t = _trade_frame.decode(data).data
+        return [self._trade_tick(t.s, t.p, t.q, t.m, str(t.t), t.T, ts_recv_ns)]
+
+    def _book_ticker_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        return [self._top_of_book(_book_ticker_frame.decode(data).data, ts_recv_ns)]
+
+    def _kline_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        return [self._candle(_kline_frame.decode(data).data, ts_recv_ns)]
 
     def _depth_event(self, ev: DepthUpdate, ts_recv_ns: int, emit: bool) -> list[object]:
         """Apply one diff under the sync rules (module docstring); events only when synced."""
@@ -352,14 +403,22 @@ class _BinanceFeed(BaseFeed):
         st.levels = self.levels_parser(book.instrument)
         return book
 
+    def _simple_parsers(
+        self, symbol: str, prices: tuple[str, ...], qtys: tuple[str, ...]
+    ) -> tuple[Instrument, Callable[[str], int], Callable[[str], int]]:
+        found = self._simple.get(symbol)
+        if found is None:
+            inst = self.instrument(symbol, prices, qtys)
+            found = self._simple[symbol] = (inst, *self.parsers(inst))
+        return found
+
     def _log_bad_snapshot(self, body: bytes, exc: Exception) -> None:
         log_sample(self.stats, self.exchange, "malformed snapshot", body, exc)
 
     def _trade_tick(
         self, symbol: str, p: str, q: str, maker_buys: bool, trade_id: str, t_ms: int, ts: int
     ) -> TradeTick:
-        inst = self.instrument(symbol, (p,), (q,))
-        price, qty = self.parsers(inst)
+        inst, price, qty = self._simple_parsers(symbol, (p,), (q,))
         return TradeTick(
             instrument_id=inst.id,
             price=price(p),
@@ -371,8 +430,7 @@ class _BinanceFeed(BaseFeed):
         )
 
     def _top_of_book(self, t: BookTicker, ts: int) -> TopOfBook:
-        inst = self.instrument(t.s, (t.b, t.a), (t.B, t.A))
-        price, qty = self.parsers(inst)
+        inst, price, qty = self._simple_parsers(t.s, (t.b, t.a), (t.B, t.A))
         return TopOfBook(
             instrument_id=inst.id,
             bid_price=price(t.b),
@@ -385,8 +443,7 @@ class _BinanceFeed(BaseFeed):
 
     def _candle(self, kl: Kline, ts: int) -> Candle:
         k = kl.k
-        inst = self.instrument(kl.s, (k.o, k.h, k.l, k.c), (k.v,))
-        price, qty = self.parsers(inst)
+        inst, price, qty = self._simple_parsers(kl.s, (k.o, k.h, k.l, k.c), (k.v,))
         return Candle(
             instrument_id=inst.id,
             interval=k.i,
