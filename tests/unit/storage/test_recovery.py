@@ -30,7 +30,6 @@ from bot4.storage import (
 )
 from bot4.venues import PaperVenue, PaperVenueConfig
 
-pytestmark = pytest.mark.parametrize("kind", BACKENDS)
 
 IID = InstrumentId("BINANCE:BTCUSDT")
 
@@ -52,6 +51,7 @@ def _wire(clock: TestClock, journal: DurableJournal) -> tuple[OrderManager, Pape
     return oms, venue, risk
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
 async def test_orders_and_positions_rebuilt(kind: str, tmp_path: Path) -> None:
     clock = TestClock()
     async with open_kind(kind, tmp_path, clock) as (backend, _):
@@ -92,6 +92,7 @@ async def test_orders_and_positions_rebuilt(kind: str, tmp_path: Path) -> None:
         assert rebuilt.portfolio.position(IID).qty == position != 0
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
 async def test_kill_switch_saved_and_restored(kind: str, tmp_path: Path) -> None:
     clock = TestClock()
     async with open_kind(kind, tmp_path, clock) as (backend, _):
@@ -119,11 +120,10 @@ async def test_kill_switch_saved_and_restored(kind: str, tmp_path: Path) -> None
         assert third.triggers[0].reason == "drawdown"  # still the saved trip
 
 
-async def test_kill_switch_save_failure_is_counted(kind: str, tmp_path: Path) -> None:
-    if kind != "sqlite":
-        pytest.skip("a closed PostgreSQL backend reconnects; the embedded one cannot")
+async def test_kill_switch_save_failure_is_counted(tmp_path: Path) -> None:
+    # Embedded only: a closed PostgreSQL backend reconnects on the next call.
     clock = TestClock()
-    async with open_kind(kind, tmp_path, clock) as (backend, _):
+    async with open_kind("sqlite", tmp_path, clock) as (backend, _):
         ks = KillSwitch(clock)
         saver = persist_kill_switch(ks, backend, clock)
         await backend.close()  # the database went away
@@ -132,6 +132,7 @@ async def test_kill_switch_save_failure_is_counted(kind: str, tmp_path: Path) ->
         assert saver.failures == 1
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
 async def test_kill_switch_from_journal_alone(kind: str, tmp_path: Path) -> None:
     clock = TestClock()
     async with open_kind(kind, tmp_path, clock) as (backend, _):
