@@ -30,7 +30,6 @@ from bot4.storage import (
 )
 from bot4.venues import PaperVenue, PaperVenueConfig
 
-
 IID = InstrumentId("BINANCE:BTCUSDT")
 
 
