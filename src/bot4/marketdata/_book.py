@@ -211,6 +211,14 @@ class OrderBook:
         levels = self._asks
         return [(-k, levels[-k]) for k in reversed(keys)]
 
+    def bid_prices(self, n: int) -> list[int]:
+        """The best `n` bid prices, best first (no quantities: cheaper than `bids(n)`)."""
+        return self._bid_keys[: -n - 1 : -1] if n > 0 else []
+
+    def ask_prices(self, n: int) -> list[int]:
+        """The best `n` ask prices, best first."""
+        return list(map(neg, self._ask_keys[: -n - 1 : -1])) if n > 0 else []
+
     def level(self, side: Side, price: int) -> int:
         """The quantity resting at `price` on `side` (0 when there is no such level)."""
         return (self._bids if side is Side.BUY else self._asks).get(price, 0)

@@ -87,18 +87,18 @@ class _Pair:
     def checksum(self) -> int:
         """`kraken_checksum` of the book, reusing the digits of levels unchanged since."""
         book = self.book
-        ps, qs = self.price_shift, self.qty_shift
-        parts: list[str] = []
-        for levels, memo in (
-            (book.asks(CHECKSUM_LEVELS), self.ask_digits),
-            (book.bids(CHECKSUM_LEVELS), self.bid_digits),
-        ):
-            for p, q in levels:
-                digits = memo.get(p)
-                if digits is None:
-                    digits = memo[p] = _level_digits(p, q, ps, qs)
-                parts.append(digits)
+        get_ask, get_bid = self.ask_digits.get, self.bid_digits.get
+        # A level's digits are never empty (price > 0), so `or` only ever means "not cached".
+        parts = [get_ask(p) or self._digits(_SELL, p) for p in book.ask_prices(CHECKSUM_LEVELS)]
+        parts += [get_bid(p) or self._digits(_BUY, p) for p in book.bid_prices(CHECKSUM_LEVELS)]
         return crc32("".join(parts).encode("ascii"))
+
+    def _digits(self, side: Side, price: int) -> str:
+        memo = self.bid_digits if side is _BUY else self.ask_digits
+        digits = memo[price] = _level_digits(
+            price, self.book.level(side, price), self.price_shift, self.qty_shift
+        )
+        return digits
 
 
 class KrakenFeed(BaseFeed):
