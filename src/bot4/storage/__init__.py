@@ -12,11 +12,13 @@
 #   writer       BatchWriter (bounded queue, back-pressure, breaker, exactly-once batches)
 #   journal      DurableJournal, SqliteJournal, PostgresJournal
 #   recovery     kill-switch restore/persist, orders rebuild
+#   _open        open_backend (DSN -> PostgreSQL, else SQLite), Storage (backend+journal+writer)
 """Storage: batched market data, the durable journal, and recovery after a crash."""
 
 from bot4.storage._backend import Backend as Backend
 from bot4.storage._backend import Batch as Batch
 from bot4.storage._backend import JournalRow as JournalRow
+from bot4.storage._open import Storage as Storage
 from bot4.storage._open import open_backend as open_backend
 from bot4.storage.config import StorageConfig as StorageConfig
 from bot4.storage.journal import DurableJournal as DurableJournal
@@ -43,6 +45,7 @@ __all__ = [
     "PostgresJournal",
     "SqliteBackend",
     "SqliteJournal",
+    "Storage",
     "StorageConfig",
     "WriterStats",
     "fills",

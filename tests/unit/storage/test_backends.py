@@ -109,3 +109,39 @@ async def test_kill_switch_state_saved(kind: str, tmp_path: Path) -> None:
         await backend.save_kill_switch(b"one", 5)
         await backend.save_kill_switch(b"two", 6)
         assert await backend.load_kill_switch() == (b"two", 6)
+
+
+async def test_storage_opens_all_three_and_closes(kind: str, tmp_path: Path) -> None:
+    from _storage_support import fresh_database
+    from bot4.model import TradeTick
+    from bot4.storage import Storage, StorageConfig
+
+    clock = TestClock()
+
+    async def scenario(cfg: StorageConfig) -> None:
+        storage = await Storage.open(cfg, clock)
+        assert storage.backend.name == kind
+        storage.journal.append(filled(1))
+        storage.writer.put(
+            TradeTick(
+                instrument_id=IID,
+                price=1,
+                qty=1,
+                aggressor=None,
+                trade_id="t",
+                ts_event=1,
+                ts_init=1,
+            )
+        )
+        await storage.close()
+        await storage.close()
+        again = await Storage.open(cfg, clock)
+        assert list(again.journal.records()) == [filled(1)]
+        assert len(await again.backend.fetch_market("trades")) == 1
+        await again.close()
+
+    if kind == "postgresql":
+        async with fresh_database() as dsn:
+            await scenario(StorageConfig(dsn=dsn, data_dir=str(tmp_path)))
+    else:
+        await scenario(StorageConfig(data_dir=str(tmp_path)))

@@ -21,6 +21,7 @@ from bot4.storage import (
     PostgresJournal,
     SqliteBackend,
     SqliteJournal,
+    Storage,
     StorageConfig,
 )
 from bot4.storage._projection import Projection
@@ -176,6 +177,8 @@ async def test_journal_open_close_and_gaps(kind: str, tmp_path: Path) -> None:
             await DurableJournal.load(backend)
         with pytest.raises(StorageError, match="journal seq gap"):
             await opener.open(cfg, clock)
+        with pytest.raises(StorageError, match="journal seq gap"):
+            await Storage.open(cfg, clock)
 
 
 def test_spill_file(tmp_path: Path) -> None:
