@@ -17,6 +17,11 @@ FAST = ConnectionConfig(backoff_initial_s=0.005, backoff_max_s=0.02, connect_tim
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
 
 
+def _all_synced(handler: BinanceSpotFeed | BinanceFuturesFeed) -> bool:
+    """Every symbol has a synced book (the snapshots may land after the last frame)."""
+    return sorted(handler.books) == SYMBOLS and all(b.synced for b in handler.books.values())
+
+
 async def _e2e(futures: bool) -> int:
     session = from_synthetic(
         binance_session(messages=6000, seed=11, futures=futures, depth=200, duration_s=1)
@@ -39,7 +44,13 @@ async def _e2e(futures: bool) -> int:
             handler, ws.url, sink=events.extend, clock=LiveClock(), rest_base=http.base, config=FAST
         )
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == ws.stats.frames_sent)
+        await wait_until(
+            lambda: (
+                ws.done.is_set()
+                and conn.stats.frames == ws.stats.frames_sent
+                and _all_synced(handler)
+            )
+        )
         live = book_state(handler.books)
         await conn.close()
         await task
@@ -64,3 +75,29 @@ async def test_forced_disconnect_resyncs_spot_books_equal_offline_replay() -> No
 
 async def test_forced_disconnect_resyncs_futures_books_equal_offline_replay() -> None:
     assert await _e2e(futures=True) == 2
+
+
+async def test_malformed_frames_are_counted_and_never_stop_the_feed() -> None:
+    session = from_synthetic(binance_session(messages=1500, seed=12, depth=100, duration_s=1))
+    frames = list(session.frames)
+    for i, junk in ((100, "not json"), (700, '{"stream":"x","data":{"e":"depthUpdate"}}'),
+                    (1200, "\x00\x01")):  # fmt: skip
+        frames.insert(i, (frames[i][0], junk))
+    offline = BinanceSpotFeed(SYMBOLS)
+    replay_offline(offline, frames, session.snapshots)
+    async with ReplayServer(frames) as ws, SnapshotServer(session.snapshots) as http:
+        handler = BinanceSpotFeed(SYMBOLS)
+        conn = FeedConnection(
+            handler, ws.url, sink=lambda e: None, clock=LiveClock(), rest_base=http.base,
+            config=FAST,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(
+            lambda: ws.done.is_set() and conn.stats.frames == len(frames) and _all_synced(handler)
+        )
+        live = book_state(handler.books)
+        await conn.close()
+        await task
+    assert handler.stats.errors + handler.stats.unknown == 3
+    assert conn.stats.connects == 1  # a bad frame costs the frame, not the connection
+    assert live == book_state(offline.books)
