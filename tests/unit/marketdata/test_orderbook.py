@@ -110,3 +110,10 @@ def test_nth_price_and_bulk_load() -> None:
     assert book.bids() == [(7, 2), (6, 4)] and book.asks() == [(9, 3), (10, 1)]
     book.apply_deltas([(Side.BUY, 99, 0), (Side.SELL, 99, 0)])  # absent: no-op
     assert book.depth() == (2, 2)
+
+
+def test_top_prices_only() -> None:
+    book = _book()
+    assert book.bid_prices(2) == [100, 99] and book.ask_prices(2) == [101, 102]
+    assert book.bid_prices(10) == [100, 99, 97] and book.ask_prices(0) == []
+    assert book.bid_prices(0) == []
