@@ -2,8 +2,10 @@
 #   _events     order events (frozen Structs); also the journal's records
 #   _order      Order, OrderStatus and the transition table
 #   _position   Position (netting) and Portfolio (equity, exposure, daily PnL, drawdown)
-#   _manager    OrderManager (risk -> journal -> venue -> positions), ClientOrderIds
-#   _recovery   rebuild(journal) -> OrderManager
+#   _gate       RiskGate: what the OMS needs of the risk engine
+#   _ids        ClientOrderIds (no I/O)
+#   _manager    OrderManager (risk -> journal -> venue -> positions)
+#   _recovery   rebuild(journal) -> OrderManager (replays through the manager's methods)
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal
 """Order management: orders and their state machine, positions and PnL, the journal."""
 
@@ -22,10 +24,10 @@ from bot4.oms._events import OrderReplaced as OrderReplaced
 from bot4.oms._events import OrderReplaceRejected as OrderReplaceRejected
 from bot4.oms._events import OrderSubmitted as OrderSubmitted
 from bot4.oms._events import VenueEvent as VenueEvent
-from bot4.oms._manager import ClientOrderIds as ClientOrderIds
+from bot4.oms._gate import RiskGate as RiskGate
+from bot4.oms._ids import ClientOrderIds as ClientOrderIds
 from bot4.oms._manager import OmsCounters as OmsCounters
 from bot4.oms._manager import OrderManager as OrderManager
-from bot4.oms._manager import RiskGate as RiskGate
 from bot4.oms._order import OPEN_STATUSES as OPEN_STATUSES
 from bot4.oms._order import TRANSITIONS as TRANSITIONS
 from bot4.oms._order import EventKind as EventKind

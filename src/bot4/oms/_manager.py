@@ -4,8 +4,10 @@ Flow of a new order (one synchronous call, no awaits, so a single asyncio loop n
 
     submit(request) -> RiskEngine.check -> journal OrderSubmitted/OrderDenied -> Order
                     -> Venue.submit(OrderSubmitted)
-    venue events    -> on_venue_event -> Order.check -> journal -> Order.apply_checked
+    venue events    -> on_venue_event -> Order.apply (check, journal, apply)
                     -> Portfolio (fills) -> risk hooks -> listeners
+
+Recovery (`rebuild`, in `_recovery.py`) replays the journal through the same methods.
 
 Every record is appended to the journal *before* it changes an order or anyone hears of it.
 Events that the state machine refuses are never applied: they are counted (`counters`) and kept
@@ -20,10 +22,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
 from bot4.errors import OrderStateError, OverfillError, VenueError
@@ -40,6 +42,7 @@ from bot4.oms._events import (
     OrderSubmitted,
     VenueEvent,
 )
+from bot4.oms._gate import RiskGate
 from bot4.oms._order import OPEN_STATUSES, EventKind, Order, OrderStatus
 from bot4.oms._position import Portfolio
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
@@ -48,7 +51,7 @@ from bot4.risk import KillSwitchEvent, KillSwitchReset
 if TYPE_CHECKING:
     from bot4.venues import Venue
 
-__all__ = ["ClientOrderIds", "OmsCounters", "OrderManager", "RiskGate"]
+__all__ = ["OmsCounters", "OrderManager", "order_statuses"]
 
 log = logging.getLogger(__name__)
 
@@ -58,65 +61,6 @@ OrderListener = Callable[[Order, OrderEvent], None]
 # Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
 # Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
 _BUY = Side.BUY
-
-
-class RiskGate(Protocol):
-    """What the OMS needs of the risk engine (`bot4.risk.RiskEngine` implements it).
-
-    `check` returns a verdict that is falsy when denied (`Denied`, with `reason` and `detail`)
-    and truthy when accepted; an accepted order counts as open in the engine at once. The hooks
-    keep the engine's own incremental view in step with the OMS.
-    """
-
-    def check(self, req: OrderRequest) -> object: ...
-
-    def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> object:
-        """Truthy when the cancel may go out (only a cancel throttle can say no)."""
-        ...
-
-    def on_order_opened(self, req: OrderRequest) -> None:
-        """An order open without passing `check` (rebuilt from the journal)."""
-        ...
-
-    def on_order_closed(self, client_order_id: ClientOrderId) -> None: ...
-
-    def on_fill(self, client_order_id: ClientOrderId, qty: int, price: int) -> None: ...
-
-    def set_position(self, instrument_id: InstrumentId, qty: int, price: int) -> None:
-        """Set a position outright (a late fill on a closed order, a rebuild)."""
-        ...
-
-    def on_price(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
-        """A reference/mark price for the collar and the exposure checks."""
-        ...
-
-    def on_equity(self, equity: int) -> None:
-        """Account equity (account units): daily loss and drawdown; a breach trips the stop."""
-        ...
-
-
-class ClientOrderIds:
-    """Client order ids without I/O: `<prefix><counter>`, unique while the prefix is.
-
-    Give each session its own prefix (e.g. strategy + start time); `observe` moves the counter
-    past ids replayed from a journal so a rebuilt OMS never reuses one.
-    """
-
-    __slots__ = ("_next", "prefix")
-
-    def __init__(self, prefix: str = "B4-") -> None:
-        self.prefix = prefix
-        self._next = 1
-
-    def next(self) -> ClientOrderId:
-        n = self._next
-        self._next = n + 1
-        return ClientOrderId(f"{self.prefix}{n}")
-
-    def observe(self, client_order_id: str) -> None:
-        tail = client_order_id.removeprefix(self.prefix)
-        if tail != client_order_id and tail.isdigit() and int(tail) >= self._next:
-            self._next = int(tail) + 1
 
 
 @dataclass(slots=True)
@@ -460,73 +404,6 @@ class OrderManager:
     def _error(self, message: str) -> None:
         self.errors.append(message)
         log.error("order event refused: %s", message)
-
-    # -- recovery -------------------------------------------------------------------------
-
-    def replay(self, records: Iterator[JournalRecord]) -> int:
-        """Apply journal records as they happened, without re-journaling or calling the venue.
-
-        Used by `rebuild`; returns the number of records applied.
-        """
-        append, self._append = self._append, _no_append
-        self._replaying = True
-        n = 0
-        try:
-            for record in records:
-                n += 1
-                self._replay_one(record)
-        finally:
-            self._append = append
-            self._replaying = False
-        self._sync_risk()
-        return n
-
-    def _sync_risk(self) -> None:
-        """Tell the risk engine what the replay rebuilt: open orders, positions, equity."""
-        risk = self._risk
-        for order in self.open_orders():
-            risk.on_order_opened(
-                OrderRequest(
-                    client_order_id=order.client_order_id,
-                    instrument_id=order.instrument_id,
-                    side=order.side,
-                    order_type=order.order_type,
-                    qty=order.remaining,
-                    price=order.price,
-                    time_in_force=order.time_in_force,
-                    reduce_only=order.reduce_only,
-                    strategy_id=order.strategy_id,
-                    ts_init=order.ts_init,
-                    trigger_price=order.trigger_price,
-                )
-            )
-        for iid, pos in self.portfolio.positions.items():
-            if pos.qty:
-                risk.set_position(iid, pos.qty, pos.mark_price or pos.avg_entry_price or 0)
-        risk.on_equity(self.portfolio.equity())
-
-    def _replay_one(self, record: JournalRecord) -> None:
-        if isinstance(record, OrderSubmitted):
-            self._open_new(record)
-        elif isinstance(record, OrderDenied):
-            self._add_denied(record)
-        elif isinstance(record, TradingHalted):
-            self.halted = True
-        elif isinstance(record, TradingResumed):
-            self.halted = False
-        elif isinstance(record, OrderPendingCancel | OrderPendingReplace):
-            order = self.orders[record.client_order_id]
-            order.apply_checked(record)
-            if isinstance(record, OrderPendingCancel):
-                self.counters.cancels_sent += 1
-            else:
-                self.counters.replaces_sent += 1
-        else:
-            self.on_venue_event(record)
-
-
-def _no_append(record: JournalRecord) -> int:
-    return 0
 
 
 def order_statuses(manager: OrderManager) -> dict[OrderStatus, int]:
