@@ -27,7 +27,7 @@ import msgspec
 
 from bot4.marketdata._book import OrderBook
 from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
-from bot4.marketdata.feeds._parse import parse_fixed, wire_decimals
+from bot4.marketdata.feeds._parse import LevelsParser, parse_fixed, wire_decimals
 from bot4.model import BookDeltas, Instrument, Side, TopOfBook, TradeTick
 
 __all__ = ["CHECKSUM_LEVELS", "KrakenFeed", "kraken_checksum"]
@@ -70,10 +70,20 @@ def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -
 class _Pair:
     """Per-pair state: the book and how to rebuild Kraken's digits for its checksum."""
 
-    __slots__ = ("ask_digits", "bid_digits", "book", "depth", "price_shift", "qty_shift", "top_crc")
+    __slots__ = (
+        "ask_digits",
+        "bid_digits",
+        "book",
+        "depth",
+        "levels",
+        "price_shift",
+        "qty_shift",
+        "top_crc",
+    )
 
-    def __init__(self, book: OrderBook, depth: int) -> None:
+    def __init__(self, book: OrderBook, depth: int, levels: LevelsParser) -> None:
         self.book = book  # the pair's book
+        self.levels = levels  # rows of strings -> (side, price, qty) for the pair's instrument
         self.depth = depth  # subscribed depth: the book is truncated to it after each update
         self.price_shift = 0  # wire decimals of prices minus the instrument's price precision
         self.qty_shift = 0  # the same for volumes
@@ -177,7 +187,7 @@ class KrakenFeed(BaseFeed):
         qtys = [lv[1] for lv in asks[:50] + bids[:50]]
         book = self.book(pair, prices, qtys)
         inst = book.instrument
-        state = _Pair(book, depth)
+        state = _Pair(book, depth, self.levels_parser(inst))
         if sample:
             state.price_shift = wire_decimals(sample[0][0]) - inst.price_precision
             state.qty_shift = wire_decimals(sample[0][1]) - inst.size_precision
@@ -201,22 +211,22 @@ class KrakenFeed(BaseFeed):
             self.stats.ignored += 1  # before the snapshot, or after a failed checksum
             return []
         book = state.book
-        inst = book.instrument
-        parse_levels = self.levels_parser(inst)
+        parse_levels = state.levels
         deltas: list[tuple[Side, int, int]] = []
         checksum: str | None = None
-        ts_event = 0
+        last_ts = "0"
         try:
             for payload in payloads:
                 levels = payload.get("a")
                 if levels:
                     deltas += parse_levels(levels, _SELL)
-                    ts_event = parse_fixed(levels[-1][2], 9)
+                    last_ts = levels[-1][2]
                 levels = payload.get("b")
                 if levels:
                     deltas += parse_levels(levels, _BUY)
-                    ts_event = parse_fixed(levels[-1][2], 9)
+                    last_ts = levels[-1][2]
                 checksum = payload.get("c", checksum)
+            ts_event = parse_fixed(last_ts, 9)
         except (ValueError, TypeError, IndexError, AttributeError):
             self._desync(book)  # the venue's book moved and ours cannot follow
             raise
@@ -224,20 +234,17 @@ class KrakenFeed(BaseFeed):
         book.truncate(state.depth)
         book.ts_event = ts_event
         if self.verify:
-            ask_digits, bid_digits = state.ask_digits, state.bid_digits
-            for side, price, _ in deltas:
-                (bid_digits if side is _BUY else ask_digits).pop(price, None)
-        if self.verify and checksum is not None:
-            if state.top_crc < 0 or self._touches_top(book, deltas):
+            if self._touches_top(state, deltas) or state.top_crc < 0:
                 state.top_crc = state.checksum()
-            if state.top_crc != int(checksum):
-                self.stats.checksum_failed += 1
-                self._desync(book)
-                return []
-            self.stats.checksum_ok += 1
+            if checksum is not None:
+                if state.top_crc != int(checksum):
+                    self.stats.checksum_failed += 1
+                    self._desync(book)
+                    return []
+                self.stats.checksum_ok += 1
         return [
             BookDeltas(
-                instrument_id=inst.id,
+                instrument_id=book.instrument.id,
                 deltas=tuple(deltas),
                 is_snapshot=False,
                 sequence=0,
@@ -247,24 +254,31 @@ class KrakenFeed(BaseFeed):
         ]
 
     @staticmethod
-    def _touches_top(book: OrderBook, deltas: list[tuple[Side, int, int]]) -> bool:
-        """Whether the checksummed top 10 may have changed.
+    def _touches_top(state: _Pair, deltas: list[tuple[Side, int, int]]) -> bool:
+        """Whether the checksummed top 10 may have changed; drops the cached digits of every
+        level the update touched.
 
-        It has not when every changed price is strictly worse than the 10th-best price of its
-        side *after* the update: an insert there lands below the top, an update or delete there
-        was below it already (a delete inside the top pulls a worse level in, so the new 10th
-        is worse than the deleted price, and that is caught). Most updates of a deep book are
-        such, and their checksum is compared with the cached one: the same check, exactly.
+        The top is unchanged when every changed price is strictly worse than the 10th-best
+        price of its side *after* the update: an insert there lands below the top, an update or
+        delete there was below it already (a delete inside the top pulls a worse level in, so
+        the new 10th is worse than the deleted price, and that is caught). Most updates of a
+        deep book are such, and their checksum is compared with the cached one: the same check.
         """
+        book = state.book
         bid10 = book.nth_price(_BUY, CHECKSUM_LEVELS)
         ask10 = book.nth_price(_SELL, CHECKSUM_LEVELS)
+        pop_bid, pop_ask = state.bid_digits.pop, state.ask_digits.pop
+        touched = False
         for side, price, _ in deltas:
             if side is _BUY:
+                pop_bid(price, None)
                 if bid10 is None or price >= bid10:
-                    return True
-            elif ask10 is None or price <= ask10:
-                return True
-        return False
+                    touched = True
+            else:
+                pop_ask(price, None)
+                if ask10 is None or price <= ask10:
+                    touched = True
+        return touched
 
     def _desync(self, book: OrderBook) -> None:
         book.clear()
