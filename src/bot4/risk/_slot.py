@@ -8,16 +8,16 @@ rather than None, so every check is one comparison with no None test. Reloads re
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_FLOOR, Decimal
 
 from bot4.model import Instrument
 from bot4.model._filters import MULT_SCALE, InstrumentFilters
 from bot4.risk.config import InstrumentLimits, RiskConfig
 
-__all__ = ["INF", "TOKEN", "Slot", "bucket", "compile_limits", "merge_limits", "scaled_limit"]
+__all__ = ["INF", "Slot", "bucket", "compile_limits", "merge_limits", "scaled_limit"]
 
 INF = 1 << 126  # "no limit": larger than any notional Bot4 computes
-TOKEN = 10**12  # one order in token-bucket units; refill per ns = orders_per_s * 1000
 _NS_PER_MS = 1_000_000
 
 _DEFAULT_COLLAR_BPS = 500
@@ -44,11 +44,19 @@ def scaled_limit(value: Decimal | None, decimals: int) -> int:
 
 
 def bucket(rate: float | None, burst: int | None) -> tuple[int, int]:
-    """(refill per ns, capacity) in TOKEN units; (0, 0) = no bucket."""
+    """A token bucket as GCRA: (emission interval ns, tolerance ns); (0, INF) = no bucket.
+
+    GCRA keeps one "theoretical arrival time" (TAT) instead of a token count: an order at `now`
+    passes when max(TAT, now) - now <= tolerance, and on accept TAT = max(TAT, now) +
+    interval. It admits exactly what a bucket of `burst` tokens refilled at `rate`/s admits,
+    with two compares and no refill multiply on the order path. The interval is rounded up
+    (never more permissive than the configured rate).
+    """
     if rate is None:
-        return 0, 0
-    cap = (burst if burst is not None else max(1, int(rate))) * TOKEN
-    return max(1, round(rate * 1000)), cap
+        return 0, INF
+    n = burst if burst is not None else max(1, int(rate))
+    interval = math.ceil(1_000_000_000 / rate)
+    return interval, (n - 1) * interval
 
 
 class Slot:
@@ -62,10 +70,9 @@ class Slot:
         "bid_hi",
         "bid_lo",
         "bids",
-        "c_cap",
-        "c_rate",
-        "c_tok",
-        "c_ts",
+        "c_int",
+        "c_tat",
+        "c_tol",
         "collar_bps",
         "expo",
         "fscale",
@@ -93,10 +100,9 @@ class Slot:
         "mkt_step",
         "mult",
         "notional_hi",
-        "o_cap",
-        "o_rate",
-        "o_tok",
-        "o_ts",
+        "o_int",
+        "o_tat",
+        "o_tol",
         "open_buy",
         "open_n",
         "open_sell",
@@ -142,14 +148,10 @@ class Slot:
         self.asks: dict[int, int] = {}  # our resting sell prices -> count
         self.our_bid = -1  # max(bids) or -1
         self.our_ask = INF  # min(asks) or INF
-        self.o_tok = 0  # order bucket tokens (filled at first apply_limits)
-        self.o_ts = 0
-        self.c_tok = 0
-        self.c_ts = 0
+        self.o_tat = 0  # order bucket (GCRA): theoretical arrival time, monotonic ns
+        self.c_tat = 0  # cancel bucket (GCRA)
 
-    def apply_limits(
-        self, lim: InstrumentLimits, config: RiskConfig, now_ns: int, *, fresh: bool
-    ) -> None:
+    def apply_limits(self, lim: InstrumentLimits, config: RiskConfig) -> None:
         """Compile `lim` and the instrument's filters into this slot's ints."""
         inst = self.instrument
         pp, sp = inst.price_precision, inst.size_precision
@@ -214,14 +216,9 @@ class Slot:
         )
         if self.ref:
             self.set_ref(self.ref, self.ref_ts)
-        self.o_rate, self.o_cap = bucket(lim.orders_per_s, lim.order_burst)
-        self.c_rate, self.c_cap = bucket(lim.cancels_per_s, lim.cancel_burst)
-        if fresh:
-            self.o_tok, self.o_ts = self.o_cap, now_ns
-            self.c_tok, self.c_ts = self.c_cap, now_ns
-        else:  # a reload keeps the tokens, clipped to the new capacity
-            self.o_tok = min(self.o_tok, self.o_cap)
-            self.c_tok = min(self.c_tok, self.c_cap)
+        # interval and tolerance (ns); a reload keeps the TATs, so spent capacity stays spent
+        self.o_int, self.o_tol = bucket(lim.orders_per_s, lim.order_burst)
+        self.c_int, self.c_tol = bucket(lim.cancels_per_s, lim.cancel_burst)
 
     def set_ref(self, price: int, ts_ns: int) -> None:
         """A new reference price: derive its expiry and the per-side price bands, exactly.
@@ -234,7 +231,8 @@ class Slot:
         self.ref_ts = ts_ns
         self.ref_until = ts_ns + self.ref_age_ns
         b = self.collar_bps * price // 10_000
-        lo, hi = price - b, price + b
+        # the exchange's PRICE_FILTER bounds are folded in too (the deny path tells which)
+        lo, hi = max(price - b, self.min_price), min(price + b, self.max_price)
         m = MULT_SCALE
         self.bid_lo = max(lo, -(-price * self.pp_bid_down // m))
         self.bid_hi = min(hi, price * self.pp_bid_up // m)
@@ -259,7 +257,7 @@ def _untradable(inst: Instrument, lim: InstrumentLimits, config: RiskConfig) -> 
     return ""
 
 
-def compile_limits(slots: dict[str, Slot], config: RiskConfig, now_ns: int, *, fresh: bool) -> None:
+def compile_limits(slots: dict[str, Slot], config: RiskConfig) -> None:
     """Apply `config` to every slot (after `validate_config` passed)."""
     for iid, slot in slots.items():
-        slot.apply_limits(merge_limits(config, iid), config, now_ns, fresh=fresh)
+        slot.apply_limits(merge_limits(config, iid), config)

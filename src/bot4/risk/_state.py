@@ -262,15 +262,3 @@ class EngineState:
     @property
     def exposure_decimals(self) -> int:
         return self._exp_dec
-
-    def _forget_recent(self, now: int) -> None:
-        """Drop identical-order keys older than the window (amortised O(1): one push, <= 2 pops
-        per accept, so the memory never needs a full rebuild that would spike the tail)."""
-        q = self._recent_q
-        horizon = now - self._dup_window
-        for _ in range(2):
-            if not q or q[0][0] > horizon:
-                return
-            t, key = q.popleft()
-            if self._recent.get(key) == t:
-                del self._recent[key]

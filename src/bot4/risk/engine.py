@@ -8,15 +8,17 @@
 `ACCEPTED` or `Denied(reason, detail)`. Check order (cheapest first; the first failure wins;
 the issue's numbering in brackets):
 
-     1 trading state [1]                       8 notional: exchange min/max, max order [3, 5]
-     2 instrument known/tradable, order        9 price collar ∩ exchange percent price [4, 3]
-       valid, reduce-only honoured [2]        10 loss / drawdown breached [11]
-     3 client order id reused [12]            11 self-trade: crosses our resting order [12]
-     4 exchange lot + max order qty [3, 5]    12 max position incl. same-side open orders [8]
-     5 exchange price filter (tick) [3]       13 gross / net exposure [9]
-     6 open orders: instrument, algo, total   14 correlation-adjusted exposure [10]
-       [6]                                    15 throttle: token buckets, instrument + global [7]
-     7 reference price known and fresh [4]    16 identical order within the window [12]
+     1 trading state [1]                      9 notional: exchange min/max, max order
+     2 instrument known/tradable, order valid,    notional [3, 5]
+       reduce-only honoured [2]              10 loss / drawdown breached [11]
+     3 client order id reused [12]           11 self-trade: crosses our resting order [12]
+     4 exchange lot + max order qty [3, 5]   12 max position incl. same-side open orders [8]
+     5 exchange tick (price filter) [3]      13 gross / net exposure [9]
+     6 open orders: instrument, algo, total  14 correlation-adjusted exposure [10]
+       [6]                                   15 throttle: token buckets (GCRA), instrument
+     7 reference price known and fresh [4]      and global [7]
+     8 price collar ∩ exchange percent price 16 identical order within the window [12]
+       ∩ exchange min/max price [4, 3]
 
 An *exit* — `reduce_only=True` and it shrinks the position, counting the open orders on its
 side — is never blocked by a risk limit: it passes states, limits, collar and throttle, and is
@@ -61,7 +63,7 @@ from bot4.model import (
     TimeInForce,
 )
 from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
-from bot4.risk._slot import INF, TOKEN, Slot, bucket, compile_limits, scaled_limit
+from bot4.risk._slot import INF, Slot, bucket, compile_limits, scaled_limit
 from bot4.risk._state import EngineState
 from bot4.risk.config import RiskConfig, TradingState, validate_config
 from bot4.risk.correlation import RollingCorrelation
@@ -104,6 +106,8 @@ def _deny_notional(s: Slot, n: int, market: bool) -> Denied:
 def _deny_band(s: Slot, px: int, buy: bool) -> Denied:
     """Which price band failed: our collar, or the exchange's percent price."""
     ref = s.ref
+    if px < s.min_price or px > s.max_price:
+        return Denied(_R.PRICE_FILTER, f"price {px} not in [{s.min_price}, {s.max_price}]")
     if abs(px - ref) * 10_000 > s.collar_bps * ref:
         return Denied(_R.PRICE_COLLAR, f"price {px} > {s.collar_bps} bps from {ref}")
     side = "bid" if buy else "ask"
@@ -170,8 +174,7 @@ class RiskEngine(EngineState):
 
     # -- configuration -----------------------------------------------------------------------
     def _apply(self, config: RiskConfig, *, fresh: bool) -> None:
-        now = self._clock.monotonic_ns()
-        compile_limits(self._slots, config, now, fresh=fresh)
+        compile_limits(self._slots, config)
         e = self._exp_dec
         self._max_open_total = INF if config.max_open_orders is None else config.max_open_orders
         self._max_gross = scaled_limit(config.max_gross_exposure, e)
@@ -187,13 +190,11 @@ class RiskEngine(EngineState):
         self._max_dd_bps = config.max_drawdown_bps
         self._dup_window = config.duplicate_window_ms * _NS_PER_MS
         self._stp = config.self_trade_prevention
-        g_rate, g_cap = bucket(config.orders_per_s, config.order_burst)
-        gc_rate, gc_cap = bucket(config.cancels_per_s, config.cancel_burst)
+        # global buckets (GCRA, see Slot.bucket); a reload keeps their arrival times
+        self._g_int, self._g_tol = bucket(config.orders_per_s, config.order_burst)
+        self._gc_int, self._gc_tol = bucket(config.cancels_per_s, config.cancel_burst)
         if fresh:
-            self._g_tok, self._g_ts, self._gc_tok, self._gc_ts = g_cap, now, gc_cap, now
-        else:
-            self._g_tok, self._gc_tok = min(self._g_tok, g_cap), min(self._gc_tok, gc_cap)
-        self._g_rate, self._g_cap, self._gc_rate, self._gc_cap = g_rate, g_cap, gc_rate, gc_cap
+            self._g_tat = self._gc_tat = 0
         self.config = config
 
     def reload(self, config: RiskConfig) -> list[str]:
@@ -290,7 +291,9 @@ class RiskEngine(EngineState):
         if price is None:
             if qty < s.mkt_min or qty > s.mkt_max or (qty - s.mkt_min) % s.mkt_step:
                 return Denied(_R.LOT_SIZE, f"market qty {qty} outside MARKET_LOT_SIZE")
-        elif price < s.min_price or price > s.max_price or (price - s.min_price) % s.tick:
+        elif (price - s.min_price) % s.tick or (
+            exit_ and (price < s.min_price or price > s.max_price)
+        ):  # (for new risk, min/max price are folded into the price bands of Slot.set_ref)
             return Denied(_R.PRICE_FILTER, f"price {price} not in [{s.min_price}, {s.max_price}]")
         now = self._now()
         ref = s.ref
@@ -309,19 +312,19 @@ class RiskEngine(EngineState):
                     return Denied(_R.NO_REFERENCE_PRICE, f"no reference price for {s.iid}")
                 age_ms = (now - s.ref_ts) // _NS_PER_MS
                 return Denied(_R.STALE_REFERENCE_PRICE, f"reference {age_ms} ms old")
-            # 8. notional: exchange min/max and max order notional, merged per order kind (a
+            # 8. collar (fat finger) ∩ the exchange's percent-price band ∩ its min/max price,
+            # set with the reference (Slot.set_ref): two compares
+            # 9. notional: exchange min/max and max order notional, merged per order kind (a
             # market order is valued at the reference)
             n = qty * px
             if price is not None:
-                if n < s.min_notional or n > s.notional_hi:
-                    return _deny_notional(s, n, False)
-                # 9. collar (fat finger) ∩ the exchange's percent-price band, set with the
-                # reference (Slot.set_ref): two compares
                 if buy:
                     if px < s.bid_lo or px > s.bid_hi:
                         return _deny_band(s, px, True)
                 elif px < s.ask_lo or px > s.ask_hi:
                     return _deny_band(s, px, False)
+                if n < s.min_notional or n > s.notional_hi:
+                    return _deny_notional(s, n, False)
             elif n < s.mkt_min_notional or n > s.mkt_notional_hi:
                 return _deny_notional(s, n, True)
             # 11. daily loss / drawdown breached (the kill switch has already tripped)
@@ -357,19 +360,13 @@ class RiskEngine(EngineState):
                     qa = q + delta * (2.0 * self._cw[s.idx] + delta)
                     if qa > self._max_corr_sq and qa > q:
                         return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) -> {qa**0.5:.2f}")
-            # 13. throttle: refill, then need one token (spent below, on accept)
-            if s.o_rate:
-                tok = s.o_tok + (now - s.o_ts) * s.o_rate
-                s.o_tok = tok = tok if tok < s.o_cap else s.o_cap
-                s.o_ts = now
-                if tok < TOKEN:
-                    return Denied(_R.THROTTLED, f"order rate limit on {s.iid}")
-            if self._g_rate:
-                tok = self._g_tok + (now - self._g_ts) * self._g_rate
-                self._g_tok = tok = tok if tok < self._g_cap else self._g_cap
-                self._g_ts = now
-                if tok < TOKEN:
-                    return Denied(_R.THROTTLED, "global order rate limit")
+            # 15. throttle: token buckets as GCRA (Slot.bucket), instrument then global; the
+            # capacity is spent below, on accept
+            # (a TAT in the past always passes; no bucket = tolerance INF)
+            if s.o_tat - now > s.o_tol:
+                return Denied(_R.THROTTLED, f"order rate limit on {s.iid}")
+            if self._g_tat - now > self._g_tol:
+                return Denied(_R.THROTTLED, "global order rate limit")
         # 14. identical order within the window
         # (no enums in the key: Enum.__hash__ is a Python function, ~4 hashes per accept)
         key = (req.instrument_id, buy, qty, price, ot is _STOP)
@@ -379,15 +376,20 @@ class RiskEngine(EngineState):
             return Denied(_R.DUPLICATE_ORDER, f"identical order {(now - t) // _NS_PER_MS} ms ago")
         # -- accepted: spend the tokens, remember the ids, count the order as open -----------
         if not exit_:
-            if s.o_rate:
-                s.o_tok -= TOKEN
-            if self._g_rate:
-                self._g_tok -= TOKEN
+            t = s.o_tat
+            s.o_tat = (t if t > now else now) + s.o_int
+            t = self._g_tat
+            self._g_tat = (t if t > now else now) + self._g_int
         recent[key] = now
+        # forget one expired key per accept (one in, one out): the memory stays bounded by the
+        # busiest window, in O(1), without a rebuild that would spike the tail
         rq = self._recent_q
         rq.append((now, key))
-        if rq[0][0] <= now - self._dup_window:
-            self._forget_recent(now)
+        head = rq[0]
+        if head[0] <= now - self._dup_window:
+            rq.popleft()
+            if recent.get(head[1]) == head[0]:
+                del recent[head[1]]
         self._ids.add(cid)
         tif = req.time_in_force
         rest = ot is _LIMIT and tif is not _IOC and tif is not _FOK
@@ -418,17 +420,11 @@ class RiskEngine(EngineState):
             return ACCEPTED
         now = self._clock.monotonic_ns()
         s = self._slots.get(instrument_id)
-        if s is not None and s.c_rate:
-            tok = s.c_tok + (now - s.c_ts) * s.c_rate
-            s.c_tok, s.c_ts = min(tok, s.c_cap), now
-            if s.c_tok < TOKEN:
-                return Denied(_R.THROTTLED, f"cancel rate limit on {instrument_id}")
-        if self._gc_rate:
-            tok = self._gc_tok + (now - self._gc_ts) * self._gc_rate
-            self._gc_tok, self._gc_ts = min(tok, self._gc_cap), now
-            if self._gc_tok < TOKEN:
-                return Denied(_R.THROTTLED, "global cancel rate limit")
-            self._gc_tok -= TOKEN
-        if s is not None and s.c_rate:
-            s.c_tok -= TOKEN
+        if s is not None and s.c_tat - now > s.c_tol:
+            return Denied(_R.THROTTLED, f"cancel rate limit on {instrument_id}")
+        if self._gc_tat - now > self._gc_tol:
+            return Denied(_R.THROTTLED, "global cancel rate limit")
+        self._gc_tat = max(self._gc_tat, now) + self._gc_int
+        if s is not None:
+            s.c_tat = max(s.c_tat, now) + s.c_int
         return ACCEPTED

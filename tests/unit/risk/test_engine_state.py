@@ -121,7 +121,7 @@ def test_reload_rebuilds_correlation_window_and_clips_tokens() -> None:
         == []
     )
     assert eng.correlation.window == 5
-    assert eng._slots[IID].o_tok == eng._slots[IID].o_cap
+    assert eng._slots[IID].o_tol == 0  # burst 1 now
     assert eng.check(req()) is ACCEPTED
     assert isinstance(eng.check(req(price=REF - 10)), Denied)
 
@@ -172,7 +172,7 @@ def test_exits_skip_limits_but_not_validity() -> None:
     eng.on_price(IID, 0)  # ignored: reference kept
     exit_ = req(Side.SELL, 1000, None, reduce_only=True, tif=TimeInForce.IOC)
     assert eng.check(exit_) is ACCEPTED
-    assert eng._slots[IID].o_tok == eng._slots[IID].o_cap  # exits spend no tokens
+    assert eng._slots[IID].o_tat == 0  # exits spend no rate capacity
     eng2, _ = engine(price=False)
     eng2.set_position(IID, 1000, REF)
     assert eng2.check(req(Side.SELL, 1000, None, reduce_only=True, cid="x1")) is ACCEPTED
