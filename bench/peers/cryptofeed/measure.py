@@ -7,6 +7,7 @@ Driven the way cryptofeed's own playback test drives it (`tests/unit/test_exchan
 callbacks counting the events. The only change: the loop over the frames is timed on its own
 (lines read into memory first; feed construction and symbol loading outside the timer), and it
 is repeated on a fresh feed. Snapshot fetches happen inside the loop, as in live use.
+Checksum validation is turned on, as Bot4 always verifies Kraken's checksums.
 
 Usage: measure.py EXCHANGE RECORDINGS_DIR REPEATS
 """
@@ -73,8 +74,11 @@ async def _one(exchange: str, filenames: list, ws_lines: list) -> dict:
 
     callbacks = {c: functools.partial(internal_cb, cb_type=c) for c in sub}
     Symbols.clear()
+    # checksum_validation=True: the same work as Bot4, which verifies every Kraken checksum
+    # (cryptofeed's default is off; Binance's sequence checks are always on in both).
     feed = EXCHANGE_MAP[exchange](
-        candle_closed_only=False, config="config.yaml", subscription=sub, callbacks=callbacks
+        candle_closed_only=False, config="config.yaml", subscription=sub, callbacks=callbacks,
+        checksum_validation=True,
     )
     exchange_sub = {}
     for chan in sub:
