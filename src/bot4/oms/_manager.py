@@ -195,7 +195,8 @@ class OrderManager:
         self._append(event)
         order.apply_checked(event)
         self.counters.cancels_sent += 1
-        self._notify(order, event)
+        if self._listeners:
+            self._notify(order, event)
         try:
             self._venue.cancel(client_order_id, order.instrument_id)
         except VenueError as exc:  # the order is still working: say so, a retry may follow
@@ -234,7 +235,8 @@ class OrderManager:
         self._append(event)
         order.apply_checked(event)
         self.counters.replaces_sent += 1
-        self._notify(order, event)
+        if self._listeners:
+            self._notify(order, event)
         try:
             self._venue.replace(client_order_id, order.instrument_id, qty, price)
         except VenueError as exc:
@@ -332,7 +334,8 @@ class OrderManager:
                     risk.set_position(iid, portfolio.position_qty(iid), event.last_price)
                 risk.on_equity(portfolio.equity())
         self._track_open(order, was_open, remaining_before)
-        self._notify(order, event)
+        if self._listeners:
+            self._notify(order, event)
 
     def on_mark(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
         """A mark/reference price (book mid or last trade): positions, equity, risk."""
@@ -366,7 +369,8 @@ class OrderManager:
         order.apply_checked(event)
         self.orders[event.client_order_id] = order
         self.counters.denied += 1
-        self._notify(order, event)
+        if self._listeners:
+            self._notify(order, event)
         return order
 
     def _open_new(self, event: OrderSubmitted) -> Order:
@@ -382,7 +386,8 @@ class OrderManager:
         by_side = self._open_buy if event.side is _BUY else self._open_sell
         by_side[iid] = by_side.get(iid, 0) + event.qty
         self.counters.submitted += 1
-        self._notify(order, event)
+        if self._listeners:
+            self._notify(order, event)
         return order
 
     def _track_open(self, order: Order, was_open: bool, remaining_before: int) -> None:

@@ -63,7 +63,10 @@ def test_marketable_order_is_journaled_acked_filled_and_positioned() -> None:
 
 def test_denied_order_records_the_reason_and_never_reaches_the_venue() -> None:
     rig = Rig(config=risk_config(defaults=InstrumentLimits(max_order_qty=Decimal("5"))))
+    seen: list[object] = []
+    rig.oms.subscribe(lambda order, event: seen.append(event))
     order = rig.oms.submit(request("A", qty=6 * BTC))
+    assert [type(e).__name__ for e in seen] == ["OrderDenied"]
     assert order.status is OrderStatus.DENIED
     assert order.reason == DenyReason.MAX_ORDER_QTY.name
     (record,) = rig.journal.records()
@@ -112,6 +115,8 @@ def test_replace_rules() -> None:
     rig = Rig()
     order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
     coid = ClientOrderId("A")
+    seen: list[str] = []
+    rig.oms.subscribe(lambda order, event: seen.append(type(event).__name__))
     assert not rig.oms.replace(coid, 4 * BTC, 9_600), "a replace may not add quantity"
     assert not rig.oms.replace(coid, 2 * BTC, None), "a limit order keeps a price"
     assert not rig.oms.replace(ClientOrderId("B"), 2 * BTC, 9_600)
@@ -123,6 +128,7 @@ def test_replace_rules() -> None:
     assert order.status is OrderStatus.FILLED
     assert rig.oms.counters.replaces_sent == 2
     assert rig.portfolio.position_qty(IID) == 2 * BTC
+    assert seen[:2] == ["OrderPendingReplace", "OrderReplaced"]
 
 
 def test_refused_and_unknown_and_duplicate_events_are_counted_not_applied(
