@@ -126,6 +126,7 @@ class ReplayServer:
     in `disconnect_after` is sent, the connection is cut (no close handshake, like a dropped
     link) and the next `skip_on_reconnect` frames are lost. With `close_at_end` the server sends
     a normal close after the last frame; otherwise it stays connected and silent.
+    `answer_pings=False` ignores the client's pings, like a peer whose link died silently.
     """
 
     def __init__(
@@ -136,6 +137,7 @@ class ReplayServer:
         disconnect_after: Sequence[int] = (),
         skip_on_reconnect: int = 0,
         close_at_end: bool = False,
+        answer_pings: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
@@ -152,6 +154,7 @@ class ReplayServer:
         self.disconnect_after = sorted(set(disconnect_after))  # frame indices to cut after
         self.skip_on_reconnect = skip_on_reconnect
         self.close_at_end = close_at_end
+        self.answer_pings = answer_pings  # False plays a half-dead peer: the client's pings die
         self.host = host
         self.port = port  # 0 = any free port; the bound one after start()
         self.clock = clock or LiveClock()
@@ -169,7 +172,9 @@ class ReplayServer:
         def factory(request: WSUpgradeRequest) -> _Listener:
             return _Listener(self)
 
-        self._server = await ws_create_server(factory, self.host, self.port)
+        self._server = await ws_create_server(
+            factory, self.host, self.port, enable_auto_pong=self.answer_pings
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:

@@ -157,6 +157,23 @@ async def test_watchdog_drops_a_silent_stream_and_reconnects() -> None:
     assert conn.stats.disconnects == 2
 
 
+async def test_unanswered_ping_drops_the_link_and_reconnects() -> None:
+    # The peer accepts, then never answers a ping (a half-dead link): picows' keepalive, idle
+    # after 50 ms and waiting 50 ms for the pong, closes it; the watchdog is not involved.
+    async with ReplayServer([], answer_pings=False) as ws:
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=LiveClock(),
+            config=ConnectionConfig(ping_idle_s=0.05, ping_reply_timeout_s=0.05,
+                                    backoff_initial_s=0.001, backoff_max_s=0.002),
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects >= 2)
+        await conn.close()
+        await task
+    assert conn.stats.disconnects >= 1
+    assert conn.stats.stale_timeouts == 0
+
+
 class _ResyncAfter(BinanceSpotFeed):
     """The Binance handler, asking once for a reconnect after `n` frames (as Kraken does on a
     checksum mismatch); its on_disconnect clears the flag."""
