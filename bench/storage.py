@@ -45,6 +45,10 @@ from bot4.storage._rows import MARKET_TABLES
 
 ADMIN_DSN = os.environ.get("BOT4_BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BATCH = 5_000
+# Events between two yields of the producer to the event loop. A live feed yields after every
+# WebSocket message (1-100 events); yielding only once per 5,000 events would make each of the
+# sender's round trips wait for a whole 5,000-event chunk of producer work.
+YIELD_EVERY = 200
 COLS = MARKET_TABLES["trades"].columns
 INSERT = f"INSERT INTO trades ({', '.join(COLS)}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 IIDS = [InstrumentId(f"BINANCE:SYM{i}") for i in range(8)]
@@ -101,8 +105,8 @@ async def _writer_rate(backend: Any, cfg: StorageConfig, events: list[TradeTick]
         t0 = _perf()
         for i, ev in enumerate(events):
             put(ev)
-            if i % BATCH == 0:
-                await asyncio.sleep(0)  # let the sender run, as a live loop would
+            if i % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # a feed yields after each message
         await writer.flush()
         elapsed = _perf() - t0
     await writer.close()
