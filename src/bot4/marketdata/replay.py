@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,8 @@ class RecordedSession:
     snapshots: list[tuple[str, int, str]] = field(default_factory=list)  # (url, ts_ns, body)
     ws_url: str = ""  # the URL the recorded client connected to
     sent: list[str] = field(default_factory=list)  # what the recorded client sent
+    # frame index -> what the venue sends first to a client (re)connecting there (synthetic only)
+    resubscribe_frames: dict[int, list[str]] = field(default_factory=dict)
 
 
 def load_session(ws_file: Path, http_file: Path | None = None) -> RecordedSession:
@@ -67,6 +69,7 @@ def from_synthetic(session: Session) -> RecordedSession:
         snapshots=list(session.snapshots),
         ws_url=session.ws_url,
         sent=list(session.sent),
+        resubscribe_frames=dict(session.resubscribe_frames),
     )
 
 
@@ -124,8 +127,10 @@ class ReplayServer:
     `pace=None` sends as fast as the client reads (back-pressure from the socket's write buffer);
     `pace=1.0` keeps the recorded gaps between frames, `2.0` twice as fast. After frame index `i`
     in `disconnect_after` is sent, the connection is cut (no close handshake, like a dropped
-    link) and the next `skip_on_reconnect` frames are lost. With `close_at_end` the server sends
-    a normal close after the last frame; otherwise it stays connected and silent.
+    link) and the next `skip_on_reconnect` frames are lost. `resubscribe_frames[i]` is sent
+    first to a client that reconnects when the cursor is at `i` (Kraken's fresh snapshots).
+    With `close_at_end` the server sends a normal close after the last frame; otherwise it stays
+    connected and silent.
     `answer_pings=False` ignores the client's pings, like a peer whose link died silently.
     """
 
@@ -138,6 +143,7 @@ class ReplayServer:
         skip_on_reconnect: int = 0,
         close_at_end: bool = False,
         answer_pings: bool = True,
+        resubscribe_frames: Mapping[int, Sequence[str]] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
@@ -155,6 +161,10 @@ class ReplayServer:
         self.skip_on_reconnect = skip_on_reconnect
         self.close_at_end = close_at_end
         self.answer_pings = answer_pings  # False plays a half-dead peer: the client's pings die
+        # cursor -> frames sent first to a client that connects when the cursor is there
+        self.resubscribe_frames = {
+            i: [t.encode() for t in texts] for i, texts in (resubscribe_frames or {}).items()
+        }
         self.host = host
         self.port = port  # 0 = any free port; the bound one after start()
         self.clock = clock or LiveClock()
@@ -203,6 +213,11 @@ class ReplayServer:
         self.stats.connections += 1
         payloads, n = self._payloads, len(self._payloads)
         send, text = transport.send, WSMsgType.TEXT
+        if self.stats.connections > 1:
+            # A venue that resyncs in-stream (Kraken) answers the new subscription with fresh
+            # snapshots of the book as it is now, before the live updates resume.
+            for payload in self.resubscribe_frames.get(self.cursor, ()):
+                send(text, payload)
         start_mono = self.clock.monotonic_ns()
         start_ts = self._times[self.cursor] if self.cursor < n else 0
         while self.cursor < n:

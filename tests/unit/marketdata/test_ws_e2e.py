@@ -101,3 +101,37 @@ async def test_malformed_frames_are_counted_and_never_stop_the_feed() -> None:
     assert handler.stats.errors + handler.stats.unknown == 3
     assert conn.stats.connects == 1  # a bad frame costs the frame, not the connection
     assert live == book_state(offline.books)
+
+
+async def test_kraken_reconnect_resubscribes_and_resyncs_from_fresh_snapshots() -> None:
+    from bot4.marketdata.feeds import KrakenFeed
+    from bot4.marketdata.synth.kraken import kraken_session
+
+    synth = kraken_session(messages=3000, seed=13, resubscribe_at=(1600,))
+    session = from_synthetic(synth)
+    (at,) = session.resubscribe_frames  # the first frame index at or after 1600
+    pairs = ["XBT/USD", "ETH/USD"]
+    offline = KrakenFeed(pairs, depth=10)
+    replay_offline(offline, session.frames, [])
+    # Cut after frame 1499 and lose everything up to `at`: only the fresh snapshots that
+    # answer the resubscription can bring the books back.
+    async with ReplayServer(
+        session.frames,
+        disconnect_after=[1499],
+        skip_on_reconnect=at - 1500,
+        resubscribe_frames=session.resubscribe_frames,
+    ) as ws:
+        handler = KrakenFeed(pairs, depth=10)
+        conn = FeedConnection(handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST)
+        total = len(session.frames) - (at - 1500) + len(session.resubscribe_frames[at])
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == total)
+        live = book_state(handler.books)
+        await conn.close()
+        await task
+    subscribe = handler.subscribe_messages()
+    assert [m for m in ws.stats.received if m in subscribe] == subscribe * 2  # resubscribed
+    assert handler.stats.checksum_failed == 0 and handler.stats.errors == 0
+    assert conn.stats.connects == 2
+    assert all(synced for synced, _, _ in live.values()) and len(live) == 2
+    assert live == book_state(offline.books)

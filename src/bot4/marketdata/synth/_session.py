@@ -35,6 +35,8 @@ class Session:
     sent: list[str] = field(default_factory=list)  # subscribe frames the client sent
     frames: list[tuple[int, str]] = field(default_factory=list)  # (ts_ns, text) received
     snapshots: list[tuple[str, int, str]] = field(default_factory=list)  # REST (url, ts_ns, body)
+    # frame index -> frames a venue sends on a (re)subscribe there (Kraken's in-stream snapshots)
+    resubscribe_frames: dict[int, list[str]] = field(default_factory=dict)
 
     def write(self, folder: Path) -> Path:
         """Write the session in the recordings format; returns the `.ws.1.0` file's path."""

@@ -51,8 +51,14 @@ def kraken_session(
     depth: int = 10,
     duration_s: float = 60.0,
     trade_ratio: float = 0.1,
+    resubscribe_at: tuple[int, ...] = (),
 ) -> Session:
-    """A deterministic Kraken v1 session: status, subscriptions, snapshots, then updates/trades."""
+    """A deterministic Kraken v1 session: status, subscriptions, snapshots, then updates/trades.
+
+    For each frame index in `resubscribe_at`, `session.resubscribe_frames[i]` holds what Kraken
+    would send a client that (re)subscribes just before frame `i`: fresh book snapshots. The
+    replay server sends them on a reconnect at that point, so in-stream resyncs are testable.
+    """
     # Synthetic data, seeded for determinism: not a security use of random.
     rng = random.Random(seed)  # nosec B311
     pairs = [s.symbol for s in symbols]
@@ -95,13 +101,31 @@ def kraken_session(
         emit({"channelID": 100 + n, "channelName": channel, "event": "subscriptionStatus",
               "pair": s.symbol, "status": "subscribed",
               "subscription": {"depth": depth, "name": "book"}})  # fmt: skip
-    for n, s in enumerate(symbols):
-        lad = ladders[n]
+
+    def snapshots() -> list[str]:
+        """What Kraken sends after a (re)subscribe: the status and the book of every pair."""
+        out = []
         tss = f"{ts // 10**9}.{ts % 10**9 // 1000:06d}"
-        asks = [[*_lvl(s, p, q), tss] for p, q in lad.top(False, depth)]
-        bids = [[*_lvl(s, p, q), tss] for p, q in lad.top(True, depth)]
-        emit([100 + n, {"as": asks, "bs": bids}, channel, s.symbol])
+        for n, s in enumerate(symbols):
+            status = {"channelID": 100 + n, "channelName": channel, "event": "subscriptionStatus",
+                      "pair": s.symbol, "status": "subscribed",
+                      "subscription": {"depth": depth, "name": "book"}}  # fmt: skip
+            out.append(dumps(status).decode())
+        for n, s in enumerate(symbols):
+            lad = ladders[n]
+            asks = [[*_lvl(s, p, q), tss] for p, q in lad.top(False, depth)]
+            bids = [[*_lvl(s, p, q), tss] for p, q in lad.top(True, depth)]
+            out.append(dumps([100 + n, {"as": asks, "bs": bids}, channel, s.symbol]).decode())
+        return out
+
+    for text in snapshots()[len(symbols) :]:
+        emit(text)
+    pending = sorted(resubscribe_at)
     for _ in range(messages):
+        if pending and len(frames) >= pending[0]:
+            # A client reconnecting here would get these instead of the frames it missed.
+            session.resubscribe_frames[len(frames)] = snapshots()
+            pending.pop(0)
         n = rng.randrange(len(symbols))
         s, lad = symbols[n], ladders[n]
         tss = f"{(ts + step_ns) // 10**9}.{(ts + step_ns) % 10**9 // 1000:06d}"
