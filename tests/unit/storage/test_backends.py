@@ -83,15 +83,16 @@ async def test_journal_round_trip_and_projection(kind: str, tmp_path: Path) -> N
             filled(1),
             TradingHalted(source="op", reason="test", ts_event=9),
             canceled,
+            TradingResumed(source="op", ts_event=11),
         ]
         seqs = [journal.append(r) for r in records]
-        assert seqs == [1, 2, 3, 4, 5]
+        assert seqs == [1, 2, 3, 4, 5, 6]
         await journal.commit()
-        assert journal.committed_seq == 5
+        assert journal.committed_seq == 6
         await journal.commit()  # nothing pending: returns at once
         again = await DurableJournal.load(backend)
         assert list(again.records()) == records
-        assert len(again) == 5
+        assert len(again) == 6
         # A retried commit of rows already stored adds nothing.
         pending = list(enumerate(records, 1))
         from bot4.oms.journal import encode_record
@@ -99,7 +100,7 @@ async def test_journal_round_trip_and_projection(kind: str, tmp_path: Path) -> N
 
         rows = [JournalRow(s, r.ts_event, type(r).__name__, encode_record(r)) for s, r in pending]
         await backend.append_journal(rows, project(pending))
-        assert len(await backend.read_journal()) == 5
+        assert len(await backend.read_journal()) == 6
 
 
 async def test_kill_switch_state_saved(kind: str, tmp_path: Path) -> None:
