@@ -16,6 +16,7 @@ from bot4.oms import (
     OrderFilled,
     OrderSubmitted,
     TradingHalted,
+    TradingResumed,
 )
 from bot4.storage import Batch, DurableJournal
 from bot4.storage._projection import project
