@@ -12,6 +12,7 @@ Only 127.0.0.1 is meant here; the servers are test and benchmark infrastructure,
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
@@ -127,8 +128,9 @@ class ReplayServer:
     `pace=None` sends as fast as the client reads (back-pressure from the socket's write buffer);
     `pace=1.0` keeps the recorded gaps between frames, `2.0` twice as fast. After frame index `i`
     in `disconnect_after` is sent, the connection is cut (no close handshake, like a dropped
-    link) and the next `skip_on_reconnect` frames are lost. `resubscribe_frames[i]` is sent
-    first to a client that reconnects when the cursor is at `i` (Kraken's fresh snapshots).
+    link) and the next `skip_on_reconnect` frames are lost. A client that reconnects when the
+    cursor is at `c` resumes at the first `i >= c` of `resubscribe_frames` and gets its frames
+    first (Kraken's fresh snapshots); the frames in between are lost, as on a real reconnect.
     With `close_at_end` the server sends a normal close after the last frame; otherwise it stays
     connected and silent.
     `answer_pings=False` ignores the client's pings, like a peer whose link died silently.
@@ -165,6 +167,7 @@ class ReplayServer:
         self.resubscribe_frames = {
             i: [t.encode() for t in texts] for i, texts in (resubscribe_frames or {}).items()
         }
+        self._resubscribe_points = sorted(self.resubscribe_frames)
         self.host = host
         self.port = port  # 0 = any free port; the bound one after start()
         self.clock = clock or LiveClock()
@@ -213,11 +216,17 @@ class ReplayServer:
         self.stats.connections += 1
         payloads, n = self._payloads, len(self._payloads)
         send, text = transport.send, WSMsgType.TEXT
-        if self.stats.connections > 1:
+        if self.stats.connections > 1 and self._resubscribe_points:
             # A venue that resyncs in-stream (Kraken) answers the new subscription with fresh
-            # snapshots of the book as it is now, before the live updates resume.
-            for payload in self.resubscribe_frames.get(self.cursor, ()):
-                send(text, payload)
+            # snapshots of the book as it is now, before the live updates resume. "Now" is the
+            # next point that has them: the frames before it are what the client missed.
+            k = bisect.bisect_left(self._resubscribe_points, self.cursor)
+            if k < len(self._resubscribe_points):
+                point = self._resubscribe_points[k]
+                self.stats.frames_skipped += point - self.cursor
+                self.cursor = point
+                for payload in self.resubscribe_frames[point]:
+                    send(text, payload)
         start_mono = self.clock.monotonic_ns()
         start_ts = self._times[self.cursor] if self.cursor < n else 0
         while self.cursor < n:

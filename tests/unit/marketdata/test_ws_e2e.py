@@ -135,3 +135,38 @@ async def test_kraken_reconnect_resubscribes_and_resyncs_from_fresh_snapshots() 
     assert conn.stats.connects == 2
     assert all(synced for synced, _, _ in live.values()) and len(live) == 2
     assert live == book_state(offline.books)
+
+
+async def test_kraken_checksum_failure_reconnects_and_resyncs_over_the_network() -> None:
+    from bot4.marketdata.feeds import KrakenFeed
+    from bot4.marketdata.synth.kraken import kraken_session
+
+    # Fresh snapshots every 100 frames (and at the end): wherever the reconnect lands, the
+    # server can answer the resubscription as Kraken would.
+    synth = kraken_session(messages=3000, seed=14, resubscribe_at=tuple(range(0, 3400, 100)))
+    session = from_synthetic(synth)
+    frames = list(session.frames)
+    bad = next(i for i in range(1000, len(frames)) if '"c":"' in frames[i][1])
+    ts, text = frames[bad]
+    head, _, tail = text.partition('"c":"')
+    checksum, _, rest = tail.partition('"')
+    wrong = "1" if checksum != "1" else "2"
+    frames[bad] = (ts, f'{head}"c":"{wrong}"{rest}')  # the update claims another book
+    pairs = ["XBT/USD", "ETH/USD"]
+    truth = KrakenFeed(pairs, depth=10)
+    replay_offline(truth, session.frames, [])
+    expected = book_state(truth.books)
+    async with ReplayServer(frames, resubscribe_frames=session.resubscribe_frames) as ws:
+        handler = KrakenFeed(pairs, depth=10)
+        conn = FeedConnection(handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST)
+        task = asyncio.create_task(conn.run())
+        # Converges: the corrupted update fails its checksum, the handler asks for a resync,
+        # the connection drops, reconnects and resubscribes, and fresh snapshots rebuild it.
+        await wait_until(
+            lambda: ws.done.is_set() and conn.stats.connects == 2
+            and book_state(handler.books) == expected
+        )  # fmt: skip
+        await conn.close()
+        await task
+    assert handler.stats.checksum_failed == 1
+    assert conn.stats.requested_reconnects == 1

@@ -125,7 +125,8 @@ def kraken_session(
         if pending and len(frames) >= pending[0]:
             # A client reconnecting here would get these instead of the frames it missed.
             session.resubscribe_frames[len(frames)] = snapshots()
-            pending.pop(0)
+            while pending and len(frames) >= pending[0]:
+                pending.pop(0)
         n = rng.randrange(len(symbols))
         s, lad = symbols[n], ladders[n]
         tss = f"{(ts + step_ns) // 10**9}.{(ts + step_ns) % 10**9 // 1000:06d}"
@@ -155,6 +156,9 @@ def kraken_session(
             emit([100 + n, {"b": b, "c": checksum}, channel, s.symbol])
         if rng.random() < 0.02:
             emit('{"event":"heartbeat"}')
+    if pending:
+        # Asked for at (or past) the end: the books as the session leaves them.
+        session.resubscribe_frames[len(frames)] = snapshots()
     return session
 
 
