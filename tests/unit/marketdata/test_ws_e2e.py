@@ -170,3 +170,31 @@ async def test_kraken_checksum_failure_reconnects_and_resyncs_over_the_network()
         await task
     assert handler.stats.checksum_failed == 1
     assert conn.stats.requested_reconnects == 1
+
+
+async def test_coinbase_reconnect_resnapshots_and_books_equal_offline_replay() -> None:
+    from bot4.marketdata.feeds import CoinbaseFeed
+    from bot4.marketdata.synth.coinbase import coinbase_session
+
+    # Coinbase's level2 has no sequence numbers: a disconnect can only be healed by the
+    # snapshot that answers the new subscription.
+    synth = coinbase_session(messages=3000, seed=15, resubscribe_at=tuple(range(0, 3400, 100)))
+    session = from_synthetic(synth)
+    products = ["BTC-USD", "ETH-USD"]
+    truth = CoinbaseFeed(products)
+    replay_offline(truth, session.frames, [])
+    expected = book_state(truth.books)
+    async with ReplayServer(
+        session.frames, disconnect_after=[1234], resubscribe_frames=session.resubscribe_frames
+    ) as ws:
+        handler = CoinbaseFeed(products)
+        conn = FeedConnection(handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST)
+        task = asyncio.create_task(conn.run())
+        await wait_until(
+            lambda: ws.done.is_set() and conn.stats.connects == 2
+            and book_state(handler.books) == expected
+        )  # fmt: skip
+        await conn.close()
+        await task
+    assert ws.stats.frames_skipped == 1300 - 1235  # resumed at the next snapshot point
+    assert handler.stats.errors == 0 and handler.stats.crossed == 0

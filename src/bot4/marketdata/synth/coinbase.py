@@ -41,8 +41,12 @@ def coinbase_session(
     depth: int = 50,
     duration_s: float = 60.0,
     trade_ratio: float = 0.1,
+    resubscribe_at: tuple[int, ...] = (),
 ) -> Session:
-    """A deterministic Coinbase session: subscriptions, snapshots, then l2updates and matches."""
+    """A deterministic Coinbase session: subscriptions, snapshots, then l2updates and matches.
+
+    `resubscribe_at` as in `kraken_session`: fresh snapshots for a client reconnecting there.
+    """
     # Synthetic data, seeded for determinism: not a security use of random.
     rng = random.Random(seed)  # nosec B311
     ids = [s.symbol for s in symbols]
@@ -75,17 +79,33 @@ def coinbase_session(
 
     channels = [{"name": "level2", "product_ids": ids}, {"name": "matches", "product_ids": ids}]
     emit({"type": "subscriptions", "channels": channels})
-    ladders = []
-    for s in symbols:
-        lad = Ladder(rng, round(float(s.mid) * 10**s.price_precision), depth, s.max_lots)
-        ladders.append(lad)
-        pp, sp = s.price_precision, s.size_precision
-        emit({"type": "snapshot", "product_id": s.symbol,
-              "bids": [[wire(p, pp, pp), wire(q, sp, sp)] for p, q in lad.top(True)],
-              "asks": [[wire(p, pp, pp), wire(q, sp, sp)] for p, q in lad.top(False)]})  # fmt: skip
+    ladders = [
+        Ladder(rng, round(float(s.mid) * 10**s.price_precision), depth, s.max_lots) for s in symbols
+    ]
+
+    def snapshots() -> list[str]:
+        """What Coinbase sends after a (re)subscribe to level2: a full book per product."""
+        out = []
+        for s, lad in zip(symbols, ladders, strict=True):
+            pp, sp = s.price_precision, s.size_precision
+            out.append(dumps({"type": "snapshot", "product_id": s.symbol,
+                "bids": [[wire(p, pp, pp), wire(q, sp, sp)] for p, q in lad.top(True)],
+                "asks": [[wire(p, pp, pp), wire(q, sp, sp)] for p, q in lad.top(False)]}
+            ).decode())  # fmt: skip
+        return out
+
+    for text in snapshots():
+        ts += step_ns
+        session.frames.append((ts, text))
     sequence = rng.randrange(10**8, 10**9)
     trade_id = rng.randrange(10**6, 10**7)
+    pending = sorted(resubscribe_at)
     for _ in range(messages):
+        if pending and len(session.frames) >= pending[0]:
+            # A client reconnecting here gets fresh snapshots instead of what it missed.
+            session.resubscribe_frames[len(session.frames)] = snapshots()
+            while pending and len(session.frames) >= pending[0]:
+                pending.pop(0)
         n = rng.randrange(len(symbols))
         s, lad = symbols[n], ladders[n]
         pp, sp = s.price_precision, s.size_precision
@@ -106,4 +126,6 @@ def coinbase_session(
               "changes": [["buy" if b else "sell", wire(p, pp, pp), wire(q, sp, sp)]
                           for b, p, q in changes],
               "time": _iso(ts + step_ns)})  # fmt: skip
+    if pending:
+        session.resubscribe_frames[len(session.frames)] = snapshots()
     return session
