@@ -13,7 +13,7 @@ Cases (ours in `results`, cryptofeed 2.4.1 in `peers` under the same name):
 - `websocket_loopback`: the replay server (WebSocket + snapshot HTTP) in a separate process
   streams a synthetic Binance session as fast as the socket takes it to a `FeedConnection` in
   this process (picows), which parses, syncs and applies it; frames / wall time from connect
-  to the last frame. Both processes share the machine's cores.
+  to the last frame. Both processes share the machine's cores; both run on uvloop.
 
 Peer: cryptofeed 2.4.1 in its own venv (bench/peers/cryptofeed/setup.sh), driven like its own
 playback test; only its frame loop is timed. GC is disabled in our timed sections (`no_gc`);
@@ -135,6 +135,16 @@ def _synthetic_case(quick: bool) -> tuple[Case, dict[str, Any]]:
     return case, {"frames": n, "mean_levels_per_frame_first_20k": round(levels, 2)}
 
 
+def _run(coro: Any) -> Any:
+    """Run on uvloop when installed, as Bot4's node does (DESIGN: one loop, uvloop if present)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a runtime dependency
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
+
+
 def _serve(frames: list[tuple[int, str]], snaps: list[tuple[str, int, str]], conn: Any) -> None:
     """The replay servers' process: report the ports, serve until told to stop."""
     from bot4.marketdata.replay import ReplayServer, SnapshotServer
@@ -144,7 +154,7 @@ def _serve(frames: list[tuple[int, str]], snaps: list[tuple[str, int, str]], con
             conn.send((ws.url, http.base))
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)
 
-    asyncio.run(main())
+    _run(main())
 
 
 class _CountOnly:
@@ -206,7 +216,7 @@ def _loopback_once(session: Any, n: int, count_only: bool) -> tuple[float, dict[
             return elapsed, counters
 
         with no_gc():
-            return asyncio.run(client())
+            return _run(client())
     finally:
         parent.send("stop")
         proc.join(30)
