@@ -16,7 +16,6 @@ import logging
 from pathlib import Path
 from typing import Annotated, cast
 
-import aiohttp
 import typer
 
 from bot4.clock import Clock, LiveClock
@@ -52,6 +51,8 @@ class RecordResult:
 async def _fetch_metadata(
     conn: FeedConnection, writer: RecordingWriter, url: str, clock: Clock
 ) -> None:
+    import aiohttp  # lazily: the CLI imports this module at every start
+
     try:
         async with (
             aiohttp.ClientSession() as http,

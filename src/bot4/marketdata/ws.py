@@ -25,10 +25,9 @@ import random
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-import aiohttp
 from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from bot4.clock import Clock
@@ -37,6 +36,11 @@ from bot4.marketdata._backoff import Backoff
 from bot4.marketdata._handler import FeedHandler, SnapshotRequest
 from bot4.marketdata._ws_config import ConnectionConfig
 from bot4.marketdata.recorder import RecordingWriter
+
+if TYPE_CHECKING:
+    # aiohttp costs ~0.3 s to import: it is loaded on the first snapshot fetch instead, so
+    # importing bot4.marketdata (every CLI command) stays fast.
+    import aiohttp
 
 __all__ = ["Breaker", "ConnectionState", "ConnectionStats", "FeedConnection", "Sink"]
 
@@ -195,7 +199,7 @@ class FeedConnection:
                     self.stats.breaker_rejections += 1
                     await self._back_off(max(exc.remaining_s, self.backoff.next_delay_s()))
                     continue
-                except (OSError, WSError, TimeoutError, aiohttp.ClientError) as exc:
+                except (OSError, WSError, TimeoutError) as exc:
                     self.stats.connect_failures += 1
                     failures += 1
                     logger.warning(
@@ -360,15 +364,25 @@ class FeedConnection:
             try:
                 async with self._snapshot_slots:
                     return await self._fetch(url)
-            except (aiohttp.ClientError, TimeoutError, CircuitOpenError, FeedError) as exc:
+            except (TimeoutError, CircuitOpenError, FeedError) as exc:
                 self.stats.snapshot_failures += 1
                 logger.warning("%s: snapshot %s failed: %r", self.handler.exchange, url, exc)
                 await asyncio.sleep(retry.next_delay_s())
         return None
 
     async def _fetch(self, url: str) -> bytes:
+        """GET one snapshot; any HTTP or transport failure is raised as FeedError."""
+        import aiohttp
+
         if self._http is None:
             self._own_http = self._http = aiohttp.ClientSession()
+        try:
+            return await self._get(url)
+        except aiohttp.ClientError as exc:
+            raise FeedError(f"snapshot {url}: {exc!r}") from exc
+
+    async def _get(self, url: str) -> bytes:
+        assert self._http is not None, "_fetch opened the session"  # nosec B101
         guard: AbstractAsyncContextManager[object] = (
             self.rest_breaker.acquire()
             if self.rest_breaker is not None
