@@ -11,6 +11,7 @@
     ├── OrderStateError             an order event not allowed from the order's state
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
+    │   └── StorageDataError        a batch refused for its content: retrying cannot help
     └── ApiError                    the control API was called wrongly
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
@@ -29,6 +30,7 @@ __all__ = [
     "MessageError",
     "OrderStateError",
     "OverfillError",
+    "StorageDataError",
     "StorageError",
     "VenueError",
 ]
@@ -103,6 +105,11 @@ class OverfillError(OrderStateError):
 
 class StorageError(Bot4Error):
     """Raised when a database or the journal cannot be used (the message names host and reason)."""
+
+
+class StorageDataError(StorageError):
+    """Raised when a database refuses a batch for its content (a value out of range, a null,
+    a constraint): the same batch would fail again, so the writer sets it aside instead."""
 
 
 class ApiError(Bot4Error):

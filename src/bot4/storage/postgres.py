@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from bot4.clock import Clock
-from bot4.errors import StorageError
+from bot4.errors import StorageDataError, StorageError
 from bot4.storage._backend import Batch, JournalRow
 from bot4.storage._migrate import migrate_postgres
 from bot4.storage._partitions import PartitionManager, setup_timescale, timescale_available
@@ -50,6 +50,15 @@ _PROJECTION_SQL = {
     "emergency_stop": "INSERT INTO emergency_stop VALUES ($1, $2, $3, $4, $5)"
     " ON CONFLICT DO NOTHING",
 }
+# A batch's content is wrong: asyncpg's encoder (OverflowError, TypeError, ValueError) or the
+# server (class 22 data exceptions, class 23 constraints) refused a value. Retrying cannot help.
+_DATA_ERRORS = (
+    OverflowError,
+    TypeError,
+    ValueError,
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+)
 _TS_EVENT = itemgetter(2)  # ts_event's index in every market-data row (see _rows.py)
 
 
@@ -158,6 +167,13 @@ class PostgresBackend:
                 except asyncpg.UniqueViolationError:
                     await conn.execute("ROLLBACK")
                     return False
+        except _DATA_ERRORS as exc:
+            self._md = None
+            conn.terminate()
+            raise StorageDataError(
+                f"PostgreSQL at {self._where} refused batch {batch.batch_id} of {batch.table}:"
+                f" {_reason(exc)}"
+            ) from exc
         except _DB_ERRORS as exc:
             self._md = None
             conn.terminate()

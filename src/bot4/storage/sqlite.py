@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot4.clock import Clock
-from bot4.errors import StorageError
+from bot4.errors import StorageDataError, StorageError
 from bot4.storage._backend import Batch, JournalRow
 from bot4.storage._migrate import migrate_sqlite
 from bot4.storage._projection import Projection
@@ -40,6 +40,16 @@ _PROJECTION_SQL = {
     "risk_decisions": "INSERT OR IGNORE INTO risk_decisions VALUES (?, ?, ?, ?, ?, ?, ?)",
     "emergency_stop": "INSERT OR IGNORE INTO emergency_stop VALUES (?, ?, ?, ?, ?)",
 }
+# A batch's content is wrong (a value SQLite cannot bind or store): retrying cannot help.
+_DATA_ERRORS = (
+    OverflowError,
+    TypeError,
+    ValueError,
+    KeyError,  # no such table
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+    sqlite3.ProgrammingError,
+)
 _INSERT = {
     t.name: f"INSERT INTO {t.name} ({', '.join(t.columns)})"  # noqa: S608  # nosec B608 - names from MARKET_TABLES
     f" VALUES ({', '.join('?' * len(t.columns))})"
@@ -119,7 +129,14 @@ class SqliteBackend:
     # -- market data lane ------------------------------------------------------------------
 
     async def write_batch(self, writer_id: str, batch: Batch) -> bool:
-        return await self._market.run(self._write_batch, writer_id, batch)
+        try:
+            return await self._market.run(self._write_batch, writer_id, batch)
+        except _DATA_ERRORS as exc:
+            raise StorageDataError(
+                f"{self._market.path} refused batch {batch.batch_id} of {batch.table}: {exc}"
+            ) from exc
+        except sqlite3.Error as exc:  # disk full, I/O error, locked: may pass on a retry
+            raise StorageError(f"{self._market.path}: {exc}") from exc
 
     def _write_batch(self, writer_id: str, batch: Batch) -> bool:
         db = self._market.conn()

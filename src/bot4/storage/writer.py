@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from bot4.clock import Clock
-from bot4.errors import CircuitOpenError, StorageError
+from bot4.errors import CircuitOpenError, StorageDataError, StorageError
 from bot4.resilience import CircuitBreaker
 from bot4.storage._backend import Backend, Batch
 from bot4.storage._rows import MARKET_TABLES, Converter, Row, Seqs, converter_for
@@ -57,6 +59,8 @@ class WriterStats:
     batches_written: int = 0  # batches that landed
     batches_already_landed: int = 0  # retries the database answered "already there"
     write_failures: int = 0  # batch writes that failed (each retried)
+    batches_rejected: int = 0  # batches refused for their content, set aside on disk
+    rows_rejected: int = 0  # rows in those batches
     breaker_rejections: int = 0  # sends refused by the open circuit (each retried)
     backpressure_episodes: int = 0  # times the queue filled up and spilling began
     rows_spilled: int = 0  # rows that went through the spill file
@@ -87,6 +91,9 @@ class BatchWriter:
         path = spill_path or Path(config.data_dir) / f"spill-{config.writer_id}.bin"
         self.stats = WriterStats()
         self._spill = SpillFile(path)  # batches waiting on disk, oldest first
+        # Batches the database refused for their content, one JSON object per line for an
+        # operator (JSON, not the spill's msgpack: the bad value may be an int msgpack cannot hold).
+        self.rejected_path = path.with_name(f"rejected-{config.writer_id}.jsonl")
         # Rows not yet sealed, per table, and when each buffer's first row came (monotonic ns).
         self._buffers: dict[str, list[Row]] = {t: [] for t in MARKET_TABLES}
         self._first_ns: dict[str, int] = {}
@@ -225,6 +232,9 @@ class BatchWriter:
                 self.stats.breaker_rejections += 1
                 await asyncio.sleep(max(exc.remaining_s, 0.01))
                 continue
+            except StorageDataError as exc:
+                self._reject(batch, exc)
+                return
             except StorageError as exc:
                 self.stats.write_failures += 1
                 log.warning("storage: batch %d not written, will retry: %s", batch.batch_id, exc)
@@ -236,6 +246,31 @@ class BatchWriter:
             else:
                 self.stats.batches_already_landed += 1
             return
+
+    def _reject(self, batch: Batch, exc: Exception) -> None:
+        """Set aside a batch the database refuses for its content (kept on disk, never lost)."""
+        line = msgspec.json.encode(
+            {
+                "batch_id": batch.batch_id,
+                "table": batch.table,
+                "error": str(exc),
+                "rows": batch.rows,
+            }
+        )
+        # Rare and small: appended on the loop like the spill (page cache, no fsync).
+        self.rejected_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.rejected_path.open("ab") as f:
+            f.write(line + b"\n")
+        self.stats.batches_rejected += 1
+        self.stats.rows_rejected += len(batch.rows)
+        log.error(
+            "storage: batch %d (%d rows of %s) set aside in %s: %s",
+            batch.batch_id,
+            len(batch.rows),
+            batch.table,
+            self.rejected_path,
+            exc,
+        )
 
     async def _maintain(self) -> None:
         self._last_maintain_ns = self._clock.time_ns()

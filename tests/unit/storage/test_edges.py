@@ -11,7 +11,7 @@ import pytest
 
 from _storage_support import BACKENDS, fresh_database, open_kind
 from bot4.clock import TestClock
-from bot4.errors import StorageError
+from bot4.errors import StorageDataError, StorageError
 from bot4.oms import TradingHalted
 from bot4.storage import (
     Batch,
@@ -148,7 +148,7 @@ async def test_sqlite_errors(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="embedded storage in"):
         await SqliteBackend.open(StorageConfig(data_dir=str(blocker)), TestClock())
     backend = await SqliteBackend.open(StorageConfig(data_dir=str(tmp_path / "d")), TestClock())
-    with pytest.raises(KeyError):
+    with pytest.raises(StorageDataError, match="refused batch 1 of nope"):
         await backend.write_batch("w", Batch(1, "nope", [row(1, 1)]))
     with pytest.raises(sqlite3.ProgrammingError, match="bindings"):
         await backend.append_journal(

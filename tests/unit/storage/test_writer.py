@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,32 @@ async def test_maintenance_failure_is_logged_not_fatal(
         w.put(trade(A, 2))
         await w.close()
         assert len(await be.fetch_market("trades")) == 2
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+async def test_a_batch_refused_for_its_content_is_set_aside(kind: str, tmp_path: Path) -> None:
+    clock = TestClock()
+    async with open_kind(kind, tmp_path, clock, batch_rows=2) as (be, cfg):
+        w = BatchWriter(be, breaker(clock), clock, cfg)
+        await w.start()
+        w.put(trade(A, 1))
+        w.put(
+            TradeTick(
+                instrument_id=A,
+                price=2**70,
+                qty=1,
+                aggressor=None,
+                trade_id="huge",
+                ts_event=1_700_000_000_000_000_000,
+                ts_init=0,
+            )
+        )  # a price no bigint holds: the whole batch is refused, retrying cannot help
+        w.put(trade(A, 3))
+        w.put(trade(A, 4))
+        await w.close()
+        assert [r[7] for r in await be.fetch_market("trades")] == ["3", "4"]
+        assert (w.stats.batches_rejected, w.stats.rows_rejected) == (1, 2)
+        (line,) = w.rejected_path.read_text().splitlines()
+        kept = json.loads(line)
+        assert kept["batch_id"] == 1 and kept["table"] == "trades"
+        assert [r[7] for r in kept["rows"]] == ["1", "huge"] and kept["rows"][1][4] == 2**70
