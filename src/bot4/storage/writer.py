@@ -240,6 +240,13 @@ class BatchWriter:
                 log.warning("storage: batch %d not written, will retry: %s", batch.batch_id, exc)
                 await asyncio.sleep(_RETRY_S)
                 continue
+            except Exception:
+                # Not the database's answer but a bug: a dead sender would stop every write
+                # silently, so keep the batch, say it loudly, and retry like a failure.
+                self.stats.write_failures += 1
+                log.exception("storage: batch %d hit an unexpected error", batch.batch_id)
+                await asyncio.sleep(_RETRY_S)
+                continue
             if wrote:
                 self.stats.batches_written += 1
                 self.stats.rows_written += len(batch.rows)

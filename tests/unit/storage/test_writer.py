@@ -12,7 +12,7 @@ from bot4.clock import TestClock
 from bot4.errors import StorageError
 from bot4.model import BookDeltas, Candle, InstrumentId, Side, TopOfBook, TradeTick
 from bot4.resilience import CircuitBreaker, CircuitConfig
-from bot4.storage import BatchWriter
+from bot4.storage import Batch, BatchWriter, SqliteBackend, StorageConfig
 
 A = InstrumentId("BINANCE:BTCUSDT")
 B = InstrumentId("KRAKEN:XBT/USD")
@@ -261,3 +261,29 @@ async def test_a_batch_refused_for_its_content_is_set_aside(kind: str, tmp_path:
         kept = json.loads(line)
         assert kept["batch_id"] == 1 and kept["table"] == "trades"
         assert [r[7] for r in kept["rows"]] == ["1", "huge"] and kept["rows"][1][4] == 2**70
+
+
+async def test_an_unexpected_error_is_retried_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Flaky(SqliteBackend):
+        """The real embedded backend whose first write hits a bug (not a database answer)."""
+
+        failed = False
+
+        async def write_batch(self, writer_id: str, batch: Batch) -> bool:
+            if not self.failed:
+                self.failed = True
+                raise RuntimeError("a bug")
+            return await super().write_batch(writer_id, batch)
+
+    clock = TestClock()
+    cfg = StorageConfig(data_dir=str(tmp_path), batch_rows=1)
+    be = await Flaky.open(cfg, clock)
+    w = BatchWriter(be, breaker(clock), clock, cfg)
+    await w.start()
+    w.put(trade(A, 1))
+    await w.close()
+    assert w.stats.write_failures == 1 and "unexpected error" in caplog.text
+    assert len(await be.fetch_market("trades")) == 1
+    await be.close()
