@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import random
-from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
@@ -34,7 +31,13 @@ from bot4.clock import Clock
 from bot4.errors import CircuitOpenError, FeedError
 from bot4.marketdata._backoff import Backoff
 from bot4.marketdata._handler import FeedHandler, SnapshotRequest
-from bot4.marketdata._ws_config import ConnectionConfig
+from bot4.marketdata._ws_config import (
+    Breaker,
+    ConnectionConfig,
+    ConnectionState,
+    ConnectionStats,
+    Sink,
+)
 from bot4.marketdata.recorder import RecordingWriter
 
 if TYPE_CHECKING:
@@ -45,42 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["Breaker", "ConnectionState", "ConnectionStats", "FeedConnection", "Sink"]
 
 logger = logging.getLogger(__name__)
-
-Sink = Callable[[list[object]], None]  # receives each non-empty batch of normalised events
-
-
-class Breaker(Protocol):
-    """What the connection needs of a `bot4.resilience.CircuitBreaker`."""
-
-    def acquire(self) -> AbstractAsyncContextManager[object]: ...
-
-
-class ConnectionState(enum.Enum):
-    IDLE = "IDLE"  # created, run() not started
-    CONNECTING = "CONNECTING"  # run() is opening a connection (breaker permit held)
-    CONNECTED = "CONNECTED"  # handshake done, subscribed, frames flowing
-    BACKING_OFF = "BACKING_OFF"  # the last connection failed or dropped; waiting to retry
-    CLOSED = "CLOSED"  # close() was called or max_attempts exhausted; run() has returned
-
-
-@dataclass(slots=True)
-class ConnectionStats:
-    """Counters of one connection (read them any time; they only grow)."""
-
-    connects: int = 0  # successful handshakes
-    connect_failures: int = 0  # attempts that raised (refused, timeout, bad handshake)
-    breaker_rejections: int = 0  # attempts the breaker refused without trying
-    disconnects: int = 0  # established connections that ended
-    stale_timeouts: int = 0  # connections dropped by the watchdog (no data for stale_after_s)
-    requested_reconnects: int = 0  # connections dropped because the handler wanted a resync
-    frames: int = 0  # data frames handed to the handler
-    frames_after_drop: int = 0  # frames still buffered when we dropped a connection (ignored)
-    events: int = 0  # events handed to the sink
-    snapshot_requests: int = 0  # REST snapshot GETs started
-    snapshot_failures: int = 0  # REST snapshot attempts that failed (status, timeout, breaker)
-    snapshots_applied: int = 0  # snapshot bodies handed to the handler
-    snapshots_discarded: int = 0  # bodies that arrived after their connection ended
-    last_delay_s: float = 0.0  # the last backoff delay waited
 
 
 class _Listener(WSListener):
