@@ -1,6 +1,6 @@
 """The bundled default dataset: 60 s of a synthetic Binance spot session, so Bot4 runs offline.
 
-`python -m bot4.marketdata.synth.default [FOLDER]` regenerates it; a test checks the bundled
+`write_default_dataset()` regenerates it; a test checks the bundled
 files are byte-identical to what the generator writes, so the data and the code never drift.
 Three instruments (BTCUSDT, ETHUSDT, SOLUSDT), 100 ms diffs like the real stream (600 per
 symbol) plus aggTrades, 200 levels a side, a REST snapshot per symbol at the start and mid-way.
@@ -8,7 +8,6 @@ symbol) plus aggTrades, 200 levels a side, a REST snapshot per symbol at the sta
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from bot4.marketdata.synth.binance import binance_session
@@ -27,7 +26,3 @@ def write_default_dataset(folder: Path = DEFAULT_DATASET) -> Path:
         messages=2000, seed=DEFAULT_SEED, duration_s=60.0, depth=200, trade_ratio=0.1
     )
     return session.write(folder)
-
-
-if __name__ == "__main__":  # pragma: no cover - a maintenance entry point, run by hand
-    print(write_default_dataset(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DATASET))
