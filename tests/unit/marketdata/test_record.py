@@ -73,9 +73,12 @@ async def test_record_without_metadata_or_limits(tmp_path: Path) -> None:
     async with ReplayServer(session.frames) as ws, SnapshotServer(session.snapshots) as http:
         # No exchangeInfo on this server (404): recorded without it, with a warning.
         result = await record_session(
-            "binance", SYMBOLS, tmp_path, url=ws.url, rest_base=http.base, duration_s=0.3
+            "binance", SYMBOLS, tmp_path, url=ws.url, rest_base=http.base, duration_s=0.5
         )
-    assert result.frames == 800  # everything the server had, before the duration ran out
+    # Stopped by the clock, not by a frame count: whatever arrived by then is all on disk.
+    recv = [r for r in read_records(tmp_path / "BINANCE.ws.1.0") if r.kind == "recv"]
+    assert 0 < result.frames <= 800
+    assert len(recv) == result.frames
     assert read_header(tmp_path / "BINANCE.0").responses == []
 
 
