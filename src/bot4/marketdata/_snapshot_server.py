@@ -4,11 +4,13 @@ The exchange's URL (`https://api.binance.com/api/v3/depth?symbol=X&limit=1000`) 
 its path and query only, so a client pointed at `http://127.0.0.1:<port>` (the connection's
 `rest_base`) gets the recorded bodies: the first request for a URL gets the first recorded
 response, the next the second, and the last one is repeated once they run out. `fail_next`
-answers the next N requests with 503, for tests of retries and breakers.
+answers the next N requests with 503 and `delay_s` holds every answer back, for tests of
+retries, timeouts and breakers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -37,6 +39,7 @@ class SnapshotServer:
         self.port = port  # 0 = any free port; the bound one after start()
         self.requests: list[str] = []  # url keys asked for, in order
         self.fail_next = 0  # answer this many coming requests with 503
+        self.delay_s = 0.0  # wait this long before answering (a slow or hung exchange)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -47,6 +50,8 @@ class SnapshotServer:
     async def _handle(self, request: web.Request) -> web.Response:
         key = request.path_qs
         self.requests.append(key)
+        if self.delay_s > 0:
+            await asyncio.sleep(self.delay_s)
         if self.fail_next > 0:
             self.fail_next -= 1
             return web.Response(status=503, text="replay: failing on purpose")
@@ -62,7 +67,8 @@ class SnapshotServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
+        # Short shutdown: a test server must not wait long for a deliberately hung handler.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()

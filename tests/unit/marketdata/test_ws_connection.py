@@ -286,6 +286,54 @@ async def test_snapshot_breaker_refusals_count_as_failures() -> None:
     assert len(http.requests) == 1  # only the first attempt reached the server
 
 
+async def test_hung_snapshot_times_out_and_is_retried() -> None:
+    session = _session()
+    async with (
+        ReplayServer(session.frames) as ws,  # type: ignore[attr-defined]
+        SnapshotServer(session.snapshots) as http,  # type: ignore[attr-defined]
+    ):
+        http.delay_s = 2.0  # the exchange hangs (far beyond the 50 ms timeout)
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=LiveClock(),
+            config=ConnectionConfig(snapshot_timeout_s=0.05, snapshot_retries=2,
+                                    backoff_initial_s=0.001, backoff_max_s=0.002),
+            rest_base=http.base,
+        )  # fmt: skip
+        task = asyncio.create_task(conn.run())
+        # Three symbols x two attempts, each cut at 50 ms; then the link is dropped to resync.
+        await wait_until(lambda: conn.stats.snapshot_failures >= 6 and conn.stats.connects >= 2)
+        await conn.close()
+        await task
+    assert conn.stats.snapshots_applied == 0
+
+
+async def test_handshake_that_never_completes_times_out() -> None:
+    # A TCP listener that accepts and says nothing: the WebSocket upgrade never comes back.
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    conn = FeedConnection(
+        BinanceSpotFeed(SYMBOLS), f"ws://127.0.0.1:{port}/", sink=lambda e: None,
+        clock=LiveClock(),
+        config=ConnectionConfig(connect_timeout_s=0.05, max_attempts=2, backoff_initial_s=0.001,
+                                backoff_max_s=0.002),
+    )  # fmt: skip
+    try:
+        with pytest.raises(FeedError, match="gave up after 2"):
+            await asyncio.wait_for(conn.run(), 10)
+    finally:
+        for w in accepted:
+            w.close()
+        server.close()
+        await server.wait_closed()
+    assert conn.stats.connect_failures == 2 and conn.stats.connects == 0
+    assert len(accepted) == 2
+
+
 def test_rest_url_points_snapshots_at_the_local_server() -> None:
     conn = FeedConnection(
         BinanceSpotFeed(SYMBOLS), "ws://x", sink=lambda e: None, clock=TestClock(),
