@@ -334,6 +334,26 @@ async def test_handshake_that_never_completes_times_out() -> None:
     assert len(accepted) == 2
 
 
+async def test_unreachable_rest_host_counts_failures_with_a_shared_session() -> None:
+    import aiohttp
+
+    session = _session()
+    async with ReplayServer(session.frames) as ws, aiohttp.ClientSession() as shared:  # type: ignore[attr-defined]
+        conn = FeedConnection(
+            BinanceSpotFeed(SYMBOLS), ws.url, sink=lambda e: None, clock=LiveClock(),
+            config=ConnectionConfig(snapshot_retries=1, backoff_initial_s=0.001,
+                                    backoff_max_s=0.002),
+            rest_base=f"http://127.0.0.1:{_free_port()}", http=shared,
+        )  # fmt: skip
+        assert await conn.wait_snapshots(timeout_s=0.01)  # nothing in flight yet
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.snapshot_failures >= 3)
+        await conn.close()
+        await task
+        assert not shared.closed  # a session it was given is the caller's to close
+    assert conn.stats.snapshots_applied == 0
+
+
 def test_rest_url_points_snapshots_at_the_local_server() -> None:
     conn = FeedConnection(
         BinanceSpotFeed(SYMBOLS), "ws://x", sink=lambda e: None, clock=TestClock(),
