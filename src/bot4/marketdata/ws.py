@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import logging
 import random
-from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -39,15 +38,33 @@ from bot4.marketdata._ws_config import (
     Sink,
 )
 from bot4.marketdata.recorder import RecordingWriter
+from bot4.resilience import CircuitBreaker, CircuitConfig
 
 if TYPE_CHECKING:
     # aiohttp costs ~0.3 s to import: it is loaded on the first snapshot fetch instead, so
     # importing bot4.marketdata (every CLI command) stays fast.
     import aiohttp
 
-__all__ = ["Breaker", "ConnectionState", "ConnectionStats", "FeedConnection", "Sink"]
+__all__ = [
+    "DEFAULT_BREAKER",
+    "Breaker",
+    "ConnectionState",
+    "ConnectionStats",
+    "FeedConnection",
+    "Sink",
+    "default_breaker",
+]
 
 logger = logging.getLogger(__name__)
+
+
+# A venue's default breaker: five failures in a row open it for 30 s (then one trial call).
+DEFAULT_BREAKER = CircuitConfig(consecutive_failures=5, open_s=30.0)
+
+
+def default_breaker(name: str, clock: Clock) -> CircuitBreaker:
+    """The breaker a connection uses when none is given (named "<exchange>-ws" / "-rest")."""
+    return CircuitBreaker(name, DEFAULT_BREAKER, clock)
 
 
 class _Listener(WSListener):
@@ -103,8 +120,10 @@ class FeedConnection:
         self.sink = sink
         self.clock = clock
         self.config = config or ConnectionConfig()
-        self.breaker = breaker
-        self.rest_breaker = rest_breaker
+        # One breaker per venue around connect attempts and one around its REST API; a caller
+        # that registers them elsewhere (GlobalCircuitBreaker, metrics) passes its own.
+        self.breaker = breaker or default_breaker(f"{handler.exchange}-ws", clock)
+        self.rest_breaker = rest_breaker or default_breaker(f"{handler.exchange}-rest", clock)
         self.rest_base = rest_base.rstrip("/") if rest_base else None
         self.recorder = recorder
         self.state = ConnectionState.IDLE
@@ -193,10 +212,7 @@ class FeedConnection:
 
     async def _connect(self) -> tuple[WSTransport, _Listener]:
         cfg = self.config
-        guard: AbstractAsyncContextManager[object] = (
-            self.breaker.acquire() if self.breaker is not None else contextlib.nullcontext()
-        )
-        async with guard, asyncio.timeout(cfg.connect_timeout_s):
+        async with self.breaker.acquire(), asyncio.timeout(cfg.connect_timeout_s):
             transport, listener = await ws_connect(
                 lambda: _Listener(self),
                 self.url,
@@ -350,13 +366,8 @@ class FeedConnection:
 
     async def _get(self, url: str) -> bytes:
         assert self._http is not None, "_fetch opened the session"  # nosec B101
-        guard: AbstractAsyncContextManager[object] = (
-            self.rest_breaker.acquire()
-            if self.rest_breaker is not None
-            else contextlib.nullcontext()
-        )
         async with (
-            guard,
+            self.rest_breaker.acquire(),
             asyncio.timeout(self.config.snapshot_timeout_s),
             self._http.get(url) as resp,
         ):

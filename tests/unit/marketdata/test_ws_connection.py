@@ -93,6 +93,23 @@ async def test_repeated_connect_failures_open_the_breaker() -> None:
     assert conn.state is ConnectionState.CLOSED
 
 
+async def test_each_venue_gets_its_own_breakers_by_default() -> None:
+    clock = TestClock()
+    conn = FeedConnection(
+        BinanceSpotFeed(SYMBOLS), f"ws://127.0.0.1:{_free_port()}/stream",
+        sink=lambda events: None, clock=clock, config=FAST,
+    )  # fmt: skip
+    assert isinstance(conn.breaker, CircuitBreaker) and conn.breaker.name == "binance-ws"
+    assert isinstance(conn.rest_breaker, CircuitBreaker)
+    assert conn.rest_breaker.name == "binance-rest"
+    task = asyncio.create_task(conn.run())
+    await wait_until(lambda: conn.stats.breaker_rejections >= 1)
+    await conn.close()
+    await task
+    assert conn.stats.connect_failures == 5  # DEFAULT_BREAKER: five in a row open it
+    assert conn.breaker.state is CircuitState.OPEN
+
+
 async def test_gives_up_after_max_attempts() -> None:
     conn = FeedConnection(
         BinanceSpotFeed(SYMBOLS),
