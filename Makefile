@@ -37,6 +37,9 @@ test: env
 	$(BIN)/bandit -q -c pyproject.toml -r src
 	$(BIN)/python scripts/audit.py
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+	# Performance gate: quick runs of every family, judged only on ratios to peers measured in
+	# the same run (bench/targets.toml, gate = "quick"); absolute targets are `make bench`'s.
+	$(BIN)/bot4 bench all --quick --out .bench-quick
 
 # The gates one by one (`make test` runs them all, in this order).
 lint: env
