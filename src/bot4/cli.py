@@ -42,8 +42,24 @@ def main(
 
 
 @app.command()
-def run() -> None:
-    """Run Bot4's main job (for now: a demo of the circuit breakers)."""
+def run(
+    config: Annotated[Path | None, typer.Option("--config", help="TOML config file.")] = None,
+    duration: Annotated[
+        float | None, typer.Option("--duration", help="Stop after this many seconds.")
+    ] = None,
+    api_port: Annotated[int | None, typer.Option("--api-port", help="Control API port.")] = None,
+    no_tui: Annotated[bool, typer.Option("--no-tui", help="No live view (plain output).")] = False,
+    no_api: Annotated[bool, typer.Option("--no-api", help="Do not serve the control API.")] = False,
+) -> None:
+    """Paper-trade the bundled Binance replay through risk, OMS and the paper venue."""
+    from bot4.engine._cli import run_command
+
+    run_command(config, duration, api_port, no_tui, no_api)
+
+
+@app.command("demo-breakers")
+def demo_breakers() -> None:
+    """A demo of the circuit breakers."""
     from bot4.resilience.demo import run_demo
 
     run_demo()

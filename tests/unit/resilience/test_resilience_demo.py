@@ -20,10 +20,10 @@ def test_demo_trips_follows_and_recovers() -> None:
     assert "8 state changes, 1 global rejection(s)" in out
 
 
-def test_demo_runs_as_bot4_run() -> None:
+def test_demo_runs_as_bot4_demo_breakers() -> None:
     from bot4.cli import app
 
-    result = CliRunner().invoke(app, ["run"])
+    result = CliRunner().invoke(app, ["demo-breakers"])
     assert result.exit_code == 0, result.output
     assert "HALF_OPEN -> CLOSED" in result.output
 

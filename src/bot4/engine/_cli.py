@@ -1,0 +1,41 @@
+"""`bot4 run`: paper-trade the bundled replay; report in `runs/<UTC timestamp>/`."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+from pathlib import Path
+
+import typer
+
+from bot4.clock import LiveClock
+from bot4.config import load_config
+from bot4.engine._node import TradingNode
+from bot4.engine._report import summary
+from bot4.engine.config import NodeConfig
+from bot4.errors import ConfigError
+
+__all__ = ["run_command"]
+
+
+def run_command(
+    config: Path | None = None,
+    duration: float | None = None,
+    api_port: int | None = None,
+    no_tui: bool = False,
+    no_api: bool = False,
+) -> None:
+    """Build the node from the config (defaults without one), run it, print the summary."""
+    try:
+        cfg = load_config(config, NodeConfig) if config is not None else NodeConfig()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    clock = LiveClock()
+    stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    node = TradingNode(
+        cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api, api_port=api_port,
+        announce=typer.echo,
+    )  # fmt: skip
+    report = asyncio.run(node.run(duration))
+    typer.echo(summary(report))

@@ -1,0 +1,92 @@
+"""The end-of-run report: PnL, fills, risk denials, breaker events, stage latencies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot4.engine._views import account_str
+from bot4.storage import fills
+
+if TYPE_CHECKING:
+    from bot4.engine._node import TradingNode
+
+__all__ = ["Latencies", "build_report", "summary"]
+
+_MAX_SAMPLES = 100_000  # per stage; enough for stable percentiles, bounded memory
+
+
+class Latencies:
+    """Per-stage samples in ns (the first `_MAX_SAMPLES` of each)."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[int]] = {}
+
+    def add(self, stage: str, ns: int) -> None:
+        bucket = self.samples.setdefault(stage, [])
+        if len(bucket) < _MAX_SAMPLES:
+            bucket.append(ns)
+
+    def percentiles(self) -> dict[str, dict[str, float]]:
+        """Per stage: count and p50/p90/p99/max in microseconds."""
+        out: dict[str, dict[str, float]] = {}
+        for stage, values in sorted(self.samples.items()):
+            v = sorted(values)
+            n = len(v)
+            out[stage] = {
+                "count": n,
+                "p50_us": v[n // 2] / 1e3,
+                "p90_us": v[min(n - 1, n * 9 // 10)] / 1e3,
+                "p99_us": v[min(n - 1, n * 99 // 100)] / 1e3,
+                "max_us": v[-1] / 1e3,
+            }
+        return out
+
+
+def build_report(node: TradingNode, elapsed_s: float, frames_total: int) -> dict[str, Any]:
+    p = node.portfolio
+    prec = p.account_precision
+    journal = node.storage.journal if node.storage is not None else None
+    conn = node.conn
+    return {
+        "run_dir": str(node.run_dir),
+        "elapsed_s": round(elapsed_s, 3),
+        "frames": {"total": frames_total, "received": 0 if conn is None else conn.stats.frames},
+        "feed": node.handler.stats.as_dict(),
+        "pnl": {
+            "realized": account_str(p.realized_pnl(), prec),
+            "fees": account_str(p.fees(), prec),
+            "unrealized": account_str(p.unrealized_pnl(), prec),
+            "equity": account_str(p.equity(), prec),
+        },
+        "positions": node.positions(),
+        "orders_submitted": node.orders_submitted,
+        "fills": node.fills,
+        "journal_records": 0 if journal is None else len(journal),
+        "journal_fills": 0 if journal is None else len(fills(journal.records())),
+        "open_orders_at_stop": 0 if node.oms is None else node.oms.open_order_count(),
+        "risk_denials": dict(sorted(node.denials.items())),
+        "venue_rejections": dict(sorted(node.rejections.items())),
+        "breaker_events": node.breaker_events,
+        "kill_switch": node.status()["kill_switch"],
+        "strategies_failed": dict(node.failed),
+        "latency": node.latencies.percentiles(),
+    }
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A few lines for the terminal."""
+    pnl = report["pnl"]
+    lines = [
+        f"run: {report['run_dir']} ({report['elapsed_s']} s, "
+        f"{report['frames']['received']}/{report['frames']['total']} frames)",
+        f"orders {report['orders_submitted']}, fills {report['fills']}, "
+        f"denied {sum(report['risk_denials'].values())} {report['risk_denials']}",
+        f"pnl realized {pnl['realized']} fees {pnl['fees']} unrealized {pnl['unrealized']} "
+        f"equity {pnl['equity']}",
+    ]
+    if report["strategies_failed"]:
+        lines.append(f"strategies stopped: {report['strategies_failed']}")
+    for stage, q in report["latency"].items():
+        lines.append(f"latency {stage}: p50 {q['p50_us']:.1f} us, p99 {q['p99_us']:.1f} us")
+    lines.append(f"report: {report['run_dir']}/report.json")
+    return "\n".join(lines)

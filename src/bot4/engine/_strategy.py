@@ -1,0 +1,164 @@
+"""The Strategy base class: hooks for events, and an order API that always goes through risk.
+
+A strategy never talks to a venue. `submit_limit` / `submit_market` build an `OrderRequest`
+and hand it to the node's `StrategyContext`, which runs the risk check and the OMS; the answer
+(`None` when risk denied it) comes back at once. Everything a strategy does is recorded as its
+`last decision` per instrument, which `bot4 status --why` shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot4.model import InstrumentId, OrderType, Side, TimeInForce
+from bot4.model._orders import ClientOrderId, OrderRequest
+
+if TYPE_CHECKING:
+    from bot4.clock import Clock
+    from bot4.marketdata._book import OrderBook
+    from bot4.model import Instrument
+    from bot4.model._marketdata import TradeTick
+    from bot4.oms._events import OrderEvent
+
+__all__ = ["Strategy", "StrategyContext"]
+
+
+class StrategyContext(Protocol):
+    """What the node offers a strategy; every order goes through risk and the OMS."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def instrument(self, instrument_id: InstrumentId) -> Instrument: ...
+
+    def book(self, instrument_id: InstrumentId) -> OrderBook | None: ...
+
+    def position_qty(self, instrument_id: InstrumentId) -> int: ...
+
+    def next_client_order_id(self) -> ClientOrderId: ...
+
+    def submit(self, strategy: Strategy, request: OrderRequest) -> bool:
+        """True when risk accepted it and the OMS sent it; False when denied (reason recorded)."""
+        ...
+
+    def cancel(self, strategy: Strategy, client_order_id: ClientOrderId) -> None: ...
+
+    def open_order_ids(self, strategy: Strategy) -> list[ClientOrderId]: ...
+
+    def record_decision(
+        self, strategy: Strategy, instrument_id: InstrumentId, text: str
+    ) -> None: ...
+
+
+class Strategy:
+    """Base class: override the hooks you need. A hook that raises stops this strategy only."""
+
+    def __init__(self, strategy_id: str, instruments: Sequence[InstrumentId]) -> None:
+        # Unique per node; carried on every order and journal record.
+        self.strategy_id = strategy_id
+        # The instruments whose events this strategy receives.
+        self.instruments: tuple[InstrumentId, ...] = tuple(instruments)
+        # Set by the node before on_start; None only while not running.
+        self._ctx: StrategyContext | None = None
+        # Per instrument: the strategy's lot in size units (see lot_size).
+        self._lots: dict[InstrumentId, int] = {}
+
+    # -- hooks --------------------------------------------------------------------------------
+    def on_start(self) -> None:
+        """Called once before any event."""
+
+    def on_trade(self, tick: TradeTick) -> None:
+        """A public trade on one of our instruments."""
+
+    def on_book(self, book: OrderBook) -> None:
+        """One of our books changed and is in sync."""
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        """An event of one of our own orders (accepted, filled, canceled, ...)."""
+
+    def on_stop(self) -> None:
+        """Called once at shutdown (the node cancels our open orders after it)."""
+
+    # -- wiring -------------------------------------------------------------------------------
+    def bind(self, ctx: StrategyContext | None) -> None:
+        self._ctx = ctx
+
+    @property
+    def ctx(self) -> StrategyContext:
+        if self._ctx is None:
+            raise RuntimeError(f"strategy {self.strategy_id} is not bound to a node")
+        return self._ctx
+
+    def lot_size(self, instrument: Instrument, price: int, notional: int) -> int:
+        """The strategy's lot on `instrument`: the qty worth `notional` quote units at `price`
+        (rounded up to the instrument's lot), fixed at the first price seen so sizes stay
+        comparable over a run. Exchange lots are far below the minimum notional, so sizing in
+        exchange lots would have every order denied MIN_NOTIONAL."""
+        lot = self._lots.get(instrument.id)
+        if lot is None:
+            scale = 10 ** (instrument.price_precision + instrument.size_precision)
+            raw = -(-notional * scale // max(1, price))
+            lot = self._lots[instrument.id] = -(-raw // instrument.lot) * instrument.lot
+        return lot
+
+    # -- order API ----------------------------------------------------------------------------
+    def submit_limit(
+        self,
+        instrument_id: InstrumentId,
+        side: Side,
+        qty: int,
+        price: int,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        *,
+        reduce_only: bool = False,
+    ) -> ClientOrderId | None:
+        """Place a limit order; the id, or None when risk denied it."""
+        return self._submit(
+            instrument_id, side, OrderType.LIMIT, qty, price, time_in_force, reduce_only
+        )
+
+    def submit_market(
+        self, instrument_id: InstrumentId, side: Side, qty: int, *, reduce_only: bool = False
+    ) -> ClientOrderId | None:
+        """Place a market order (IOC); the id, or None when risk denied it."""
+        return self._submit(
+            instrument_id, side, OrderType.MARKET, qty, None, TimeInForce.IOC, reduce_only
+        )
+
+    def cancel(self, client_order_id: ClientOrderId) -> None:
+        self.ctx.cancel(self, client_order_id)
+
+    def cancel_all(self) -> None:
+        for coid in self.ctx.open_order_ids(self):
+            self.ctx.cancel(self, coid)
+
+    def decide(self, instrument_id: InstrumentId, text: str) -> None:
+        """Record what we decided and why (shown by `bot4 status --why`)."""
+        self.ctx.record_decision(self, instrument_id, text)
+
+    def _submit(
+        self,
+        instrument_id: InstrumentId,
+        side: Side,
+        order_type: OrderType,
+        qty: int,
+        price: int | None,
+        tif: TimeInForce,
+        reduce_only: bool,
+    ) -> ClientOrderId | None:
+        ctx = self.ctx
+        coid = ctx.next_client_order_id()
+        request = OrderRequest(
+            client_order_id=coid,
+            instrument_id=instrument_id,
+            side=side,
+            order_type=order_type,
+            qty=qty,
+            price=price,
+            time_in_force=tif,
+            reduce_only=reduce_only,
+            strategy_id=self.strategy_id,
+            ts_init=ctx.clock.time_ns(),
+        )
+        return coid if ctx.submit(self, request) else None

@@ -1,0 +1,87 @@
+"""Views of the node's state for the control API (decimal strings, never floats).
+
+Pure functions over the OMS, portfolio and kill switch, so the node stays small and the
+conversions (fixed-point ints -> decimal strings) live in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from bot4.api._control import KillSwitchView, OrderView, PositionView
+
+if TYPE_CHECKING:
+    from bot4.model import Instrument, InstrumentId
+    from bot4.oms import OrderManager, Portfolio
+    from bot4.risk import KillSwitch
+
+__all__ = ["account_str", "kill_view", "order_views", "position_views"]
+
+
+def account_str(value: int, precision: int) -> str:
+    """An account-unit int (10**-precision of the quote currency) as a decimal string."""
+    return str(Decimal(value).scaleb(-precision))
+
+
+def _notional_str(value: int, inst: Instrument) -> str:
+    return str(Decimal(value).scaleb(-(inst.price_precision + inst.size_precision)))
+
+
+def position_views(
+    portfolio: Portfolio, instruments: Mapping[InstrumentId, Instrument]
+) -> list[PositionView]:
+    """Every position that is not flat or has realized PnL."""
+    views: list[PositionView] = []
+    for iid, pos in sorted(portfolio.positions.items()):
+        if pos.qty == 0 and pos.realized_pnl == 0:
+            continue
+        inst = instruments[iid]
+        avg = pos.avg_entry_price
+        views.append(
+            {
+                "instrument_id": str(iid),
+                "qty": inst.qty_str(pos.qty),
+                "avg_price": None if avg is None else inst.price_str(avg),
+                "mark_price": None if pos.mark_price is None else inst.price_str(pos.mark_price),
+                "realized_pnl": _notional_str(pos.realized_pnl, inst),
+                "unrealized_pnl": _notional_str(pos.unrealized_pnl, inst),
+            }
+        )
+    return views
+
+
+def order_views(
+    oms: OrderManager, instruments: Mapping[InstrumentId, Instrument]
+) -> list[OrderView]:
+    views: list[OrderView] = []
+    for order in oms.open_orders():
+        inst = instruments[order.instrument_id]
+        views.append(
+            {
+                "client_order_id": str(order.client_order_id),
+                "instrument_id": str(order.instrument_id),
+                "side": "BUY" if order.side.name == "BUY" else "SELL",
+                "order_type": order.order_type.name,
+                "qty": inst.qty_str(order.qty),
+                "filled_qty": inst.qty_str(order.filled_qty),
+                "price": None if order.price is None else inst.price_str(order.price),
+                "state": order.status.name,
+                "strategy_id": order.strategy_id,
+                "ts_init_ns": order.ts_init,
+            }
+        )
+    return views
+
+
+def kill_view(kill_switch: KillSwitch) -> KillSwitchView:
+    """The first trigger names who, why and when (later trips keep it)."""
+    first = kill_switch.triggers[0] if kill_switch.tripped and kill_switch.triggers else None
+    return {
+        "active": kill_switch.tripped,
+        "reason": None if first is None else first.reason,
+        "who": None if first is None else first.by,
+        "source": None if first is None else first.source,
+        "ts_ns": None if first is None else first.wall_ns,
+    }

@@ -1,0 +1,54 @@
+"""NodeConfig: everything `bot4 run` needs, with defaults so no config file is required.
+
+It composes the components' own config tables (risk, api, storage, paper venue, strategies)
+unchanged, so a `bot4.toml` uses the same keys each component documents.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from bot4.api.config import ApiConfig
+from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
+from bot4.risk import RiskConfig
+from bot4.storage import StorageConfig
+from bot4.venues import PaperVenueConfig
+
+__all__ = ["NodeConfig", "ReplayConfig", "StrategiesConfig"]
+
+
+class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The market-data source: the bundled Binance dataset served on a local WebSocket."""
+
+    # 1.0 keeps the recorded gaps between frames (60 s of data), 2.0 twice as fast;
+    # None sends as fast as the node reads.
+    pace: Annotated[float, msgspec.Meta(gt=0)] | None = 1.0
+    # Symbols to trade (must be in the dataset and the bundled instruments).
+    symbols: list[str] = msgspec.field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+
+
+class StrategiesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which sample strategies run, and their settings."""
+
+    market_maker: bool = True
+    momentum: bool = True
+    market_maker_config: MarketMakerConfig = msgspec.field(default_factory=MarketMakerConfig)
+    momentum_config: MomentumConfig = msgspec.field(default_factory=MomentumConfig)
+
+
+class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The whole node; every table is optional."""
+
+    # Where run directories go (`<runs_dir>/<UTC timestamp>/`).
+    runs_dir: str = "runs"
+    # Paper account equity in quote units (USDT).
+    starting_equity: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
+    replay: ReplayConfig = msgspec.field(default_factory=ReplayConfig)
+    strategies: StrategiesConfig = msgspec.field(default_factory=StrategiesConfig)
+    risk: RiskConfig = msgspec.field(default_factory=RiskConfig)
+    api: ApiConfig = msgspec.field(default_factory=ApiConfig)
+    paper: PaperVenueConfig = msgspec.field(default_factory=PaperVenueConfig)
+    # None: embedded SQLite in the run directory.
+    storage: StorageConfig | None = None
