@@ -29,7 +29,7 @@ __all__ = ["MarketMaker", "MarketMakerConfig", "MomentumConfig", "MomentumTaker"
 class MarketMakerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Quotes around mid. Sizes are in lots, distances in ticks of the instrument."""
 
-    half_spread_ticks: int = 5  # distance of each quote from mid
+    half_spread_ticks: int = 2  # distance of each quote from mid
     lot_notional: int = 20  # one lot is worth this many quote units (USDT) at the first mid
     quote_lots: int = 10  # size of each quote
     max_inventory_lots: int = 50  # at this inventory the skew is full
@@ -121,7 +121,7 @@ class MomentumConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
     fast: int = 5  # trades in the fast average (EMA span)
     slow: int = 30  # trades in the slow average (EMA span)
-    threshold_bps: float = 2.0  # fast must lead slow by this much to act
+    threshold_bps: float = 0.5  # fast must lead slow by this much to act
     lot_notional: int = 20  # one lot is worth this many quote units (USDT) at the first trade
     order_lots: int = 5  # size of each marketable order
     max_position_lots: int = 20  # never hold more than this either way
