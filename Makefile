@@ -27,7 +27,7 @@ env-run: $(UV)
 	$(UV) sync --frozen --no-default-groups --inexact
 
 run: env-run
-	$(BIN)/bot4 run
+	$(BIN)/bot4 run --duration 60
 
 test: env
 	$(BIN)/ruff check .
