@@ -391,6 +391,8 @@ class RiskEngine(EngineState):
             if recent.get(head[1]) == head[0]:
                 del recent[head[1]]
         self._ids.add(cid)
+        # EngineState._register inlined (one method call less per accepted order); keep the two
+        # in step — test_inlined_accept_bookkeeping_matches_register compares them.
         tif = req.time_in_force
         rest = ot is _LIMIT and tif is not _IOC and tif is not _FOK
         algo = ot is _STOP

@@ -178,3 +178,28 @@ def test_exits_skip_limits_but_not_validity() -> None:
     assert eng2.check(req(Side.SELL, 1000, None, reduce_only=True, cid="x1")) is ACCEPTED
     eng2.on_order_closed("x1")  # type: ignore[arg-type]
     assert eng2.check(req(Side.SELL, 4, None, reduce_only=True)).reason is DenyReason.LOT_SIZE  # type: ignore[union-attr]
+
+
+def test_inlined_accept_bookkeeping_matches_register() -> None:
+    """`check` inlines `_register` on the accept path (one call less per order); both must count
+    an open order identically, so a restored order and a checked one are indistinguishable."""
+    checked, _ = engine()
+    restored, _ = engine()
+    orders = [
+        req(Side.BUY, price=REF - 10, cid="b1"),
+        req(Side.BUY, price=REF - 20, cid="b2", tif=TimeInForce.IOC),
+        req(Side.SELL, price=REF + 10, cid="s1"),
+        req(Side.SELL, price=REF + 30, cid="s2", tif=TimeInForce.POST_ONLY),
+        req(order_type=OrderType.STOP_LIMIT, price=REF - 30, trigger_price=REF, cid="st"),
+    ]
+    for r in orders:
+        assert checked.check(r) is ACCEPTED
+        restored.on_order_opened(r)
+    fields = ("open_n", "open_buy", "open_sell", "algo_n", "bids", "asks", "our_bid", "our_ask")
+    a, b = checked._slots[IID], restored._slots[IID]
+    assert {f: getattr(a, f) for f in fields} == {f: getattr(b, f) for f in fields}
+    assert {k: v[1:] for k, v in checked._open.items()} == {
+        k: v[1:] for k, v in restored._open.items()
+    }
+    for total in ("_open_total", "_open_buy_notional", "_open_sell_notional"):
+        assert getattr(checked, total) == getattr(restored, total)
