@@ -10,9 +10,45 @@ from bot4.storage import fills
 if TYPE_CHECKING:
     from bot4.engine._node import TradingNode
 
-__all__ = ["Latencies", "build_report", "summary"]
+__all__ = ["Latencies", "PnlHistory", "build_report", "summary"]
 
 _MAX_SAMPLES = 100_000  # per stage; enough for stable percentiles, bounded memory
+
+
+class PnlHistory:
+    """PnL over the run in bounded memory: when full, every other point goes and sampling halves.
+
+    The kept points stay evenly spaced from the first sample on (a long run is covered end to
+    end at a coarser step), and the latest sample is always reported so the plot ends at the
+    number the report prints.
+    """
+
+    def __init__(self, max_points: int = 2000) -> None:
+        if max_points < 3:
+            raise ValueError(f"max_points must be >= 3 (got {max_points})")
+        self.max_points = max_points
+        self._kept: list[tuple[int, str]] = []  # every `_every`-th sample; < max_points long
+        self._every = 1  # keep one sample in `_every` (doubles each time the list fills)
+        self._seen = 0  # samples offered so far
+        self._last: tuple[int, str] | None = None  # the latest sample, kept or not
+
+    def sample(self, ts_ns: int, total: str) -> None:
+        """Offer one sample: `total` is the decimal string of realized-fees+unrealized PnL."""
+        point = (ts_ns, total)
+        self._last = point
+        if self._seen % self._every == 0:
+            self._kept.append(point)
+            if len(self._kept) >= self.max_points:  # one slot stays free for the latest
+                del self._kept[1::2]
+                self._every *= 2
+        self._seen += 1
+
+    def points(self) -> list[dict[str, Any]]:
+        """The kept samples plus the latest one, oldest first (at most `max_points`)."""
+        out = [{"ts_ns": ts, "total": total} for ts, total in self._kept]
+        if self._last is not None and (not self._kept or self._kept[-1] is not self._last):
+            out.append({"ts_ns": self._last[0], "total": self._last[1]})
+        return out
 
 
 class Latencies:
