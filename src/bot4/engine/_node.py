@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from bot4.clock import Clock, LiveClock
-from bot4.engine._report import Latencies, build_report
+from bot4.engine._report import Latencies, PnlHistory, build_report
 from bot4.engine._strategy import Strategy
 from bot4.engine._views import account_str, kill_view, order_views, position_views
 from bot4.engine.config import NodeConfig
@@ -128,6 +128,7 @@ class TradingNode:
         self.breaker_events: list[dict[str, Any]] = []
         self.decisions: dict[InstrumentId, tuple[str, int]] = {}
         self.latencies = Latencies()
+        self.pnl_history = PnlHistory()  # sampled once a second by _tick
         self._ids = ClientOrderIds("N-")
         self._stop = asyncio.Event()
         self._closed = False  # storage closed: commands after the run are not journaled
@@ -219,6 +220,7 @@ class TradingNode:
             n += 1
             if n % 10 == 0:
                 self.risk.update_correlation()
+                self.pnl_history.sample(self.clock.time_ns(), self._pnl()[2])
             if ws.done.is_set() and conn.stats.frames >= ws.stats.frames_sent:
                 self.stop()
 
@@ -348,11 +350,19 @@ class TradingNode:
             self._registry = NodeMetrics(self.clock).registry
         return self._registry
 
-    def status(self) -> StatusView:
+    def _pnl(self) -> tuple[str, str, str]:
+        """Realized (net of fees), unrealized and total PnL as decimal strings."""
         p = self.portfolio
         realized = p.realized_pnl() - p.fees()
         unrealized = p.unrealized_pnl()
-        total = account_str(realized + unrealized, _ACCOUNT_PRECISION)
+        return (
+            account_str(realized, _ACCOUNT_PRECISION),
+            account_str(unrealized, _ACCOUNT_PRECISION),
+            account_str(realized + unrealized, _ACCOUNT_PRECISION),
+        )
+
+    def status(self) -> StatusView:
+        realized, unrealized, total = self._pnl()
         return {
             "trading_state": self.risk.trading_state.name,  # type: ignore[typeddict-item]
             "positions": self.positions(),
@@ -360,10 +370,10 @@ class TradingNode:
             "breakers": {n: b.state.name for n, b in self.breakers.items()},
             "kill_switch": kill_view(self.risk.kill_switch),
             "pnl": {
-                "realized": account_str(realized, _ACCOUNT_PRECISION),
-                "unrealized": account_str(unrealized, _ACCOUNT_PRECISION),
+                "realized": realized,
+                "unrealized": unrealized,
                 "total": total,
-                "history": [{"ts_ns": self.clock.time_ns(), "total": total}],
+                "history": self.pnl_history.points(),
             },
             "why": [
                 {
