@@ -9,6 +9,7 @@ from bot4.storage import fills
 
 if TYPE_CHECKING:
     from bot4.engine._node import TradingNode
+    from bot4.oms import OrderFilled
 
 __all__ = ["Latencies", "PnlHistory", "build_report", "summary"]
 
@@ -78,11 +79,62 @@ class Latencies:
         return out
 
 
+_RECENT_FILLS = 50  # the last fills listed in the report (all of them are in the journal)
+
+
+def _fill_views(node: TradingNode, journaled: list[OrderFilled]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    p = node.portfolio
+    for f in journaled[-_RECENT_FILLS:]:
+        inst = node.instruments[f.instrument_id]
+        out.append(
+            {
+                "ts_ns": f.ts_event,
+                "client_order_id": str(f.client_order_id),
+                "instrument_id": str(f.instrument_id),
+                "side": f.side.name,
+                "qty": inst.qty_str(f.last_qty),
+                "price": inst.price_str(f.last_price),
+                "fee": account_str(p.to_account(f.instrument_id, f.fee), p.account_precision),
+                "liquidity": f.liquidity.name,
+            }
+        )
+    return out
+
+
+def _fills_by_instrument(node: TradingNode) -> dict[str, dict[str, Any]]:
+    """Per instrument: fill count, gross bought/sold and fees (from the positions)."""
+    out: dict[str, dict[str, Any]] = {}
+    p = node.portfolio
+    for iid, pos in sorted(p.positions.items()):
+        if pos.fill_count == 0:
+            continue
+        inst = node.instruments[iid]
+        out[str(iid)] = {
+            "fills": pos.fill_count,
+            "bought": inst.qty_str(pos.buy_qty),
+            "sold": inst.qty_str(pos.sell_qty),
+            "fees": account_str(p.to_account(iid, pos.fees), p.account_precision),
+        }
+    return out
+
+
+def _pnl_history(node: TradingNode, total: str) -> list[dict[str, Any]]:
+    """The sampled history, ending with the PnL at stop (so the plot ends where the report does)."""
+    points = node.pnl_history.points()
+    now = node.clock.time_ns()
+    if not points or points[-1]["ts_ns"] < now:
+        points.append({"ts_ns": now, "total": total})
+    return points
+
+
 def build_report(node: TradingNode, elapsed_s: float, frames_total: int) -> dict[str, Any]:
     p = node.portfolio
     prec = p.account_precision
     journal = node.storage.journal if node.storage is not None else None
+    journaled = [] if journal is None else fills(journal.records())
     conn = node.conn
+    total = account_str(p.realized_pnl() - p.fees() + p.unrealized_pnl(), prec)
     return {
         "run_dir": str(node.run_dir),
         "elapsed_s": round(elapsed_s, 3),
@@ -93,12 +145,16 @@ def build_report(node: TradingNode, elapsed_s: float, frames_total: int) -> dict
             "fees": account_str(p.fees(), prec),
             "unrealized": account_str(p.unrealized_pnl(), prec),
             "equity": account_str(p.equity(), prec),
+            "total": total,
         },
+        "pnl_history": _pnl_history(node, total),
         "positions": node.positions(),
         "orders_submitted": node.orders_submitted,
         "fills": node.fills,
+        "fills_by_instrument": _fills_by_instrument(node),
+        "recent_fills": _fill_views(node, journaled),
         "journal_records": 0 if journal is None else len(journal),
-        "journal_fills": 0 if journal is None else len(fills(journal.records())),
+        "journal_fills": len(journaled),
         "open_orders_at_stop": 0 if node.oms is None else node.oms.open_order_count(),
         "risk_denials": dict(sorted(node.denials.items())),
         "venue_rejections": dict(sorted(node.rejections.items())),
@@ -125,4 +181,5 @@ def summary(report: dict[str, Any]) -> str:
     for stage, q in report["latency"].items():
         lines.append(f"latency {stage}: p50 {q['p50_us']:.1f} us, p99 {q['p99_us']:.1f} us")
     lines.append(f"report: {report['run_dir']}/report.json")
+    lines.append(f"report: {report['run_dir']}/report.html")
     return "\n".join(lines)
