@@ -49,9 +49,12 @@ class EngineState:
     _slots: dict[str, Slot]
     _by_idx: list[Slot]
     _open: dict[str, list[Any]]
-    _ids: set[str]
+    _closed: dict[str, int]
+    _closed_q: deque[tuple[int, str]]
+    _closed_ttl: int
+    _closed_max: int
     _recent: dict[tuple[object, ...], int]
-    _recent_q: deque[tuple[int, tuple[object, ...]]]
+    _recent_q: deque[tuple[object, ...]]
     _dup_window: int
     _open_total: int
     _open_buy_notional: int
@@ -106,7 +109,6 @@ class EngineState:
         if s is None or req.client_order_id in self._open:
             log.warning("risk: on_order_opened ignored for %s", req.client_order_id)
             return
-        self._ids.add(req.client_order_id)
         px = req.price if req.price is not None else s.ref
         self._register(s, req.client_order_id, req.side is _BUY, req.qty, px, req.order_type, req)
 
@@ -129,6 +131,7 @@ class EngineState:
         o = self._open.pop(client_order_id, None)
         if o is None:
             return
+        self._remember_closed(client_order_id)
         self._reduce_open(o, o[O_REM])
         s: Slot = o[O_SLOT]
         s.open_n -= 1
@@ -147,6 +150,19 @@ class EngineState:
                     s.our_bid = max(book, default=-1)
                 else:
                     s.our_ask = min(book, default=INF)
+
+    def _remember_closed(self, cid: str) -> None:
+        """Keep a closed order's id (a reuse is denied) for `closed_id_memory_s`, at most
+        `closed_id_memory_max` of them: the oldest go first, so a long run stays bounded."""
+        now = self._clock.monotonic_ns()
+        self._closed[cid] = now
+        q = self._closed_q
+        q.append((now, cid))
+        cutoff = now - self._closed_ttl
+        while q and (q[0][0] <= cutoff or len(q) > self._closed_max):
+            t, old = q.popleft()
+            if self._closed.get(old) == t:  # not closed again since (a restored id)
+                del self._closed[old]
 
     def on_fill(self, client_order_id: ClientOrderId, qty: int, price: int) -> None:
         """A fill of one of our orders: moves the position; a full fill closes the order."""

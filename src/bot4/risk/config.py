@@ -78,6 +78,8 @@ class RiskConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     max_daily_loss: Decimal | None = None  # loss since the UTC day's start equity; trips the stop
     max_drawdown_bps: int | None = None  # drop from the equity peak, bps of the peak; trips it
     duplicate_window_ms: int = 1000  # identical orders within this window are duplicates
+    closed_id_memory_s: float = 3600.0  # a closed order's client id stays "used" this long ...
+    closed_id_memory_max: int = 100_000  # ... and at most this many (oldest forgotten first)
     self_trade_prevention: bool = True  # deny an order crossing our own resting order
     allowed_unknown_filters: tuple[str, ...] = ()  # filter types the operator accepts unseen
     kill_switch: KillSwitchConfig = KillSwitchConfig()
@@ -125,6 +127,8 @@ def validate_config(config: RiskConfig, known_instruments: set[str] | None = Non
             "correlation_min_samples: must be in 2..correlation_window, "
             f"got {config.correlation_min_samples}"
         )
+    _positive(problems, "closed_id_memory_s", config.closed_id_memory_s)
+    _positive(problems, "closed_id_memory_max", config.closed_id_memory_max)
     if config.duplicate_window_ms < 0:
         problems.append(f"duplicate_window_ms: must be >= 0, got {config.duplicate_window_ms}")
     if config.max_drawdown_bps is not None and config.max_drawdown_bps > 10_000:

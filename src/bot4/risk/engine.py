@@ -78,8 +78,7 @@ _MARKET = OrderType.MARKET
 _LIMIT = OrderType.LIMIT
 _STOP = OrderType.STOP_LIMIT
 _POST_ONLY = TimeInForce.POST_ONLY
-_IOC = TimeInForce.IOC  # IOC and FOK orders never rest in the book
-_FOK = TimeInForce.FOK
+_GTC = TimeInForce.GTC  # GTC and POST_ONLY orders rest in the book; IOC and FOK never do
 _NS_PER_DAY = 86_400 * 1_000_000_000
 _NS_PER_MS = 1_000_000
 _ACTIVE, _REDUCING, _HALTED = 0, 1, 2
@@ -139,9 +138,12 @@ class RiskEngine(EngineState):
         }
         self._by_idx = list(self._slots.values())
         self._open: dict[str, list[Any]] = {}  # client order id -> open order (_state)
-        self._ids: set[str] = set()  # every client order id accepted or opened
+        # client order ids of closed orders -> mono ns closed (open ones are the keys of _open);
+        # bounded by config.closed_id_memory_s / closed_id_memory_max (EngineState._forget)
+        self._closed: dict[str, int] = {}
+        self._closed_q: deque[tuple[int, str]] = deque()  # (closed at, id), oldest first
         self._recent: dict[tuple[object, ...], int] = {}  # identical-order key -> mono ns
-        self._recent_q: deque[tuple[int, tuple[object, ...]]] = deque()  # same, oldest first
+        self._recent_q: deque[tuple[object, ...]] = deque()  # its keys, oldest first
         self._open_total = 0
         self._open_buy_notional = 0  # exposure units, all instruments
         self._open_sell_notional = 0
@@ -189,6 +191,8 @@ class RiskEngine(EngineState):
         )
         self._max_dd_bps = config.max_drawdown_bps
         self._dup_window = config.duplicate_window_ms * _NS_PER_MS
+        self._closed_ttl = round(config.closed_id_memory_s * 1e9)
+        self._closed_max = config.closed_id_memory_max
         self._stp = config.self_trade_prevention
         # global buckets (GCRA, see Slot.bucket); a reload keeps their arrival times
         self._g_int, self._g_tol = bucket(config.orders_per_s, config.order_burst)
@@ -240,8 +244,9 @@ class RiskEngine(EngineState):
     # path to compares, and every Denied (with its f-string) is built only on the deny path.
     def check(self, req: OrderRequest) -> Decision:
         """Run every check on `req`; on ACCEPTED the order counts as open at once."""
-        s = self._slots.get(req.instrument_id)
-        if s is None:
+        try:  # a subscript, not .get(): no method call on the accept path (zero-cost try)
+            s = self._slots[req.instrument_id]
+        except KeyError:
             return Denied(_R.UNKNOWN_INSTRUMENT, f"unknown instrument {req.instrument_id}")
         qty = req.qty
         pos = s.pos
@@ -253,7 +258,8 @@ class RiskEngine(EngineState):
             buy = False
             same = s.open_sell
             reducing = pos > 0 and qty + same <= pos
-        exit_ = reducing and req.reduce_only
+        ro = req.reduce_only
+        exit_ = reducing and ro
         # 1. trading state
         if self._state and not exit_:
             if self._state == _HALTED:
@@ -274,11 +280,11 @@ class RiskEngine(EngineState):
                 return Denied(_R.INVALID_ORDER, "a MARKET order has no price and cannot POST_ONLY")
         elif price is None or price <= 0 or (ot is _STOP and not req.trigger_price):
             return Denied(_R.INVALID_ORDER, f"{ot.value} needs a price > 0 (and STOP a trigger)")
-        if req.reduce_only and not reducing:
+        if ro and not reducing:
             return Denied(_R.REDUCE_ONLY_VIOLATION, f"position {pos}: order would not reduce")
         # 3. client order id reused
         cid = req.client_order_id
-        if cid in self._ids:
+        if cid in self._open or cid in self._closed:
             return Denied(_R.DUPLICATE_CLIENT_ORDER_ID, f"client order id {cid!r} already used")
         # 4+5. exchange lot and, for new risk, max order qty (one merged bound: reject, never
         # round; the deny path tells which)
@@ -371,8 +377,8 @@ class RiskEngine(EngineState):
         # (no enums in the key: Enum.__hash__ is a Python function, ~4 hashes per accept)
         key = (req.instrument_id, buy, qty, price, ot is _STOP)
         recent = self._recent
-        t = recent.get(key)
-        if t is not None and now - t < self._dup_window:
+        if key in recent and now - recent[key] < self._dup_window:
+            t = recent[key]
             return Denied(_R.DUPLICATE_ORDER, f"identical order {(now - t) // _NS_PER_MS} ms ago")
         # -- accepted: spend the tokens, remember the ids, count the order as open -----------
         if not exit_:
@@ -381,20 +387,22 @@ class RiskEngine(EngineState):
             t = self._g_tat
             self._g_tat = (t if t > now else now) + self._g_int
         recent[key] = now
-        # forget one expired key per accept (one in, one out): the memory stays bounded by the
-        # busiest window, in O(1), without a rebuild that would spike the tail
+        # forget the oldest key once its newest acceptance is out of the window (one in, at
+        # most one out): memory stays bounded by about two windows of accepts, in O(1), with
+        # no rebuild to spike the tail. The queue holds keys only (no (time, key) tuple): a
+        # key's time is its entry in `recent`, gone once forgotten.
         rq = self._recent_q
-        rq.append((now, key))
+        rq.append(key)
         head = rq[0]
-        if head[0] <= now - self._dup_window:
+        if head not in recent:
             rq.popleft()
-            if recent.get(head[1]) == head[0]:
-                del recent[head[1]]
-        self._ids.add(cid)
+        elif recent[head] <= now - self._dup_window:
+            rq.popleft()
+            del recent[head]
         # EngineState._register inlined (one method call less per accepted order); keep the two
         # in step — test_inlined_accept_bookkeeping_matches_register compares them.
         tif = req.time_in_force
-        rest = ot is _LIMIT and tif is not _IOC and tif is not _FOK
+        rest = ot is _LIMIT and (tif is _GTC or tif is _POST_ONLY)  # IOC and FOK never rest
         algo = ot is _STOP
         notional = qty * px * s.mult
         self._open[cid] = [s, buy, qty, px, notional, algo, rest]
@@ -405,15 +413,25 @@ class RiskEngine(EngineState):
         if buy:
             s.open_buy += qty
             self._open_buy_notional += notional
-            if rest:
-                s.bids[px] = s.bids.get(px, 0) + 1
-                s.our_bid = max(s.our_bid, px)
+            if rest:  # (subscripts and compares: no method calls)
+                book = s.bids
+                if px in book:
+                    book[px] += 1
+                else:
+                    book[px] = 1
+                if px > s.our_bid:  # noqa: PLR1730 (no max() call on the accept path)
+                    s.our_bid = px
         else:
             s.open_sell += qty
             self._open_sell_notional += notional
             if rest:
-                s.asks[px] = s.asks.get(px, 0) + 1
-                s.our_ask = min(s.our_ask, px)
+                book = s.asks
+                if px in book:
+                    book[px] += 1
+                else:
+                    book[px] = 1
+                if px < s.our_ask:  # noqa: PLR1730 (no min() call)
+                    s.our_ask = px
         return ACCEPTED
 
     def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> Decision:

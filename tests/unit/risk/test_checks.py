@@ -129,6 +129,47 @@ def test_reused_client_order_id_is_denied_even_after_close() -> None:
     assert reason(eng.check(req(cid="same"))) is R.DUPLICATE_CLIENT_ORDER_ID
 
 
+def test_closed_ids_are_forgotten_after_the_memory_time() -> None:
+    eng, clock = engine(RiskConfig(closed_id_memory_s=10, duplicate_window_ms=0))
+    assert eng.check(req(cid="a")) is ACCEPTED
+    clock.advance(60)  # open orders are never forgotten, however old
+    eng.on_price(IID, REF)
+    assert reason(eng.check(req(cid="a", qty=105))) is R.DUPLICATE_CLIENT_ORDER_ID
+    eng.on_order_closed("a")  # type: ignore[arg-type]
+    clock.advance(10)  # exactly the memory: forgotten at the next close
+    eng.on_price(IID, REF)
+    assert reason(eng.check(req(cid="a", qty=110))) is R.DUPLICATE_CLIENT_ORDER_ID
+    eng.on_order_closed("b")  # type: ignore[arg-type]  # unknown: changes nothing
+    assert eng.check(req(cid="c")) is ACCEPTED
+    eng.on_order_closed("c")  # type: ignore[arg-type]
+    assert eng.check(req(cid="a", qty=115)) is ACCEPTED
+    assert reason(eng.check(req(cid="c", qty=120))) is R.DUPLICATE_CLIENT_ORDER_ID
+
+
+def test_closed_id_memory_is_capped_oldest_first() -> None:
+    eng, _ = engine(RiskConfig(closed_id_memory_max=3, duplicate_window_ms=0))
+    for i in range(5):
+        assert eng.check(req(cid=f"o{i}", qty=5 * (i + 1))) is ACCEPTED
+        eng.on_order_closed(f"o{i}")  # type: ignore[arg-type]
+    assert sorted(eng._closed) == ["o2", "o3", "o4"]
+    assert eng.check(req(cid="o1", qty=100)) is ACCEPTED  # forgotten: the cap, not the time
+    assert reason(eng.check(req(cid="o2", qty=105))) is R.DUPLICATE_CLIENT_ORDER_ID
+
+
+def test_a_restored_id_closed_twice_is_remembered_from_its_last_close() -> None:
+    eng, clock = engine(RiskConfig(closed_id_memory_s=10, duplicate_window_ms=0))
+    assert eng.check(req(cid="r")) is ACCEPTED
+    eng.on_order_closed("r")  # type: ignore[arg-type]
+    clock.advance(6)
+    eng.on_order_opened(req(cid="r"))  # found open at the venue again (reconciliation)
+    eng.on_order_closed("r")  # type: ignore[arg-type]
+    clock.advance(6)  # 12 s after the first close, 6 s after the last
+    eng.on_price(IID, REF)
+    assert eng.check(req(cid="x")) is ACCEPTED
+    eng.on_order_closed("x")  # type: ignore[arg-type]  # prunes the first close's entry
+    assert reason(eng.check(req(cid="r", qty=105))) is R.DUPLICATE_CLIENT_ORDER_ID
+
+
 # -- 4. exchange filters ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("qty", "ok"), [(5, True), (0 + 4, False), (100_000, True), (100_005, False), (102, False)]
@@ -419,6 +460,10 @@ def test_bad_config_is_refused_at_construction() -> None:
         engine(RiskConfig(max_open_orders=-1))
     with pytest.raises(ConfigError, match="unknown instrument"):
         engine(RiskConfig(instruments={"NOPE:X": InstrumentLimits()}))
+    with pytest.raises(ConfigError, match="closed_id_memory_max"):
+        engine(RiskConfig(closed_id_memory_max=0))
+    with pytest.raises(ConfigError, match="closed_id_memory_s"):
+        engine(RiskConfig(closed_id_memory_s=0))
 
 
 def test_2021_filters_min_notional_and_percent_price() -> None:

@@ -203,3 +203,50 @@ def test_inlined_accept_bookkeeping_matches_register() -> None:
     }
     for total in ("_open_total", "_open_buy_notional", "_open_sell_notional"):
         assert getattr(checked, total) == getattr(restored, total)
+
+
+def test_ten_minute_soak_keeps_every_per_order_map_bounded() -> None:
+    """10 simulated minutes at 100 orders/s, each open ~50 ms then filled or cancelled: after
+    the first minute (the closed-id memory is 60 s here) no per-order map grows any more."""
+    eng, clock = engine(RiskConfig(duplicate_window_ms=100, closed_id_memory_s=60))
+    s = eng._slots[IID]
+
+    def sizes() -> dict[str, int]:
+        return {
+            "open": len(eng._open),
+            "closed": len(eng._closed),
+            "closed_q": len(eng._closed_q),
+            "recent": len(eng._recent),
+            "recent_q": len(eng._recent_q),
+            "book": len(s.bids) + len(s.asks),
+        }
+
+    live: list[str] = []
+    per_minute = []
+    for i in range(60_000):
+        clock.advance_ns(10_000_000)
+        if i % 10 == 0:
+            eng.on_price(IID, REF)
+        buy = i % 2 == 0
+        off = 10 * (1 + i % 50)
+        r = req(
+            Side.BUY if buy else Side.SELL,
+            qty=5 * (1 + i % 7),
+            price=REF - off if buy else REF + off,
+            cid=f"s{i}",
+        )
+        assert eng.check(r) is ACCEPTED
+        live.append(r.client_order_id)
+        if len(live) > 5:
+            cid = live.pop(0)
+            if i % 3:
+                eng.on_order_closed(cid)  # type: ignore[arg-type]
+            else:
+                eng.on_fill(cid, 5 * (1 + (i - 5) % 7), REF)  # type: ignore[arg-type]
+        if i % 6_000 == 5_999:
+            per_minute.append(sizes())
+    steady = per_minute[1]
+    for later in per_minute[2:]:
+        for k, v in later.items():
+            assert v <= steady[k] + 2, (k, per_minute)
+    assert steady["closed"] <= 6_000 and steady["recent"] <= 2 * 10 + 2
