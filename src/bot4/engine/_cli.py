@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Console
 
 from bot4.clock import LiveClock
 from bot4.config import load_config
 from bot4.engine._node import TradingNode
 from bot4.engine._report import summary
+from bot4.engine._tui import LiveView, StatusLines, run_with_view
 from bot4.engine.config import NodeConfig
 from bot4.errors import ConfigError
 
@@ -25,7 +30,11 @@ def run_command(
     no_tui: bool = False,
     no_api: bool = False,
 ) -> None:
-    """Build the node from the config (defaults without one), run it, print the summary."""
+    """Build the node from the config (defaults without one), run it, print the summary.
+
+    The live view runs beside the node when stdout is a terminal and `--no-tui` is not given;
+    otherwise a plain status line every 10 s (logs and pipes stay readable).
+    """
     try:
         cfg = load_config(config, NodeConfig) if config is not None else NodeConfig()
     except ConfigError as exc:
@@ -37,5 +46,13 @@ def run_command(
         cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api, api_port=api_port,
         announce=typer.echo,
     )  # fmt: skip
-    report = asyncio.run(node.run(duration))
+    console = Console()
+    live = not no_tui and console.is_terminal and sys.stdout.isatty()
+
+    def watcher() -> Coroutine[Any, Any, None]:
+        if live:
+            return LiveView(node, duration).run(console)
+        return StatusLines(node, typer.echo).run()
+
+    report = asyncio.run(run_with_view(node, duration, watcher))
     typer.echo(summary(report))

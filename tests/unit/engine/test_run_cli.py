@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+import threading
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
 from bot4.config import load_config
 from bot4.engine import NodeConfig
+from bot4.engine._cli import run_command
 from bot4.errors import ConfigError
 
 
@@ -38,3 +44,49 @@ def test_run_writes_a_report_in_a_timestamped_run_dir(tmp_path: Path) -> None:
     report = json.loads((run_dir / "report.json").read_text())
     assert report["frames"]["received"] == 2000
     assert "orders" in result.output and "report:" in result.output
+
+
+def _run_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_tui: bool) -> str:
+    """`run_command` with stdout on a pseudo-terminal (as `make run` in a shell); its output."""
+    cfg = tmp_path / "bot4.toml"
+    cfg.write_text(f'runs_dir = "{tmp_path / "runs"}"\n[replay]\npace = 20.0\n')
+    master, slave = os.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # the pty buffer is small: read it while the node runs
+        with contextlib.suppress(OSError):
+            while data := os.read(master, 65536):
+                chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    tty = os.fdopen(slave, "w", encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", tty)
+    try:
+        run_command(config=cfg, duration=4, no_api=True, no_tui=no_tui)
+    finally:
+        tty.flush()
+        monkeypatch.undo()
+        tty.close()
+        reader.join(5)
+        os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_run_on_a_terminal_shows_the_live_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = _run_on_a_terminal(tmp_path, monkeypatch, no_tui=False)
+    assert "top of book" in shown and "breakers" in shown and "msg/s" in shown
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert f"report: {run_dir}/report.json" in shown
+    assert f"report: {run_dir}/report.html" in shown
+    assert (run_dir / "report.html").is_file()
+
+
+def test_no_tui_on_a_terminal_prints_plain_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = _run_on_a_terminal(tmp_path, monkeypatch, no_tui=True)
+    assert "top of book" not in shown and "\x1b[" not in shown
+    assert "orders" in shown and "report:" in shown

@@ -1,0 +1,155 @@
+"""The live view renders a real node's state and can never stop the node."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console, RenderableType
+
+from bot4.api.config import ApiConfig
+from bot4.engine import NodeConfig, TradingNode
+from bot4.engine._tui import LiveView, RateMeter, StatusLines, run_with_view
+from bot4.engine.config import ReplayConfig
+
+
+def _node(tmp_path: Path, pace: float = 5.0) -> TradingNode:
+    cfg = NodeConfig(replay=ReplayConfig(pace=pace), api=ApiConfig(enabled=False))
+    return TradingNode(cfg, run_dir=tmp_path / "run", announce=lambda _: None)
+
+
+def _text(view: LiveView) -> str:
+    console = Console(record=True, width=120, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(view.render())
+    console.file.close()
+    return console.export_text()
+
+
+def test_render_a_constructed_node(tmp_path: Path) -> None:
+    node = _node(tmp_path)
+    text = _text(LiveView(node))
+    for needle in (
+        "top of book", "BTCUSDT", "ETHUSDT", "SOLUSDT", "unsynced", "ACTIVE", "kill switch off",
+        "binance-ws", "binance-rest", "CLOSED", "open orders: 0 (submitted 0)", "0 msg/s",
+        "risk denials 0", "gaps 0",
+    ):  # fmt: skip
+        assert needle in text, needle
+    assert "frames" not in text, "no connection yet: no connection counters"
+
+
+async def test_render_while_trading_and_after(tmp_path: Path) -> None:
+    node = _node(tmp_path, pace=5)
+    view = LiveView(node, duration_s=30)
+    task = asyncio.create_task(node.run(30))
+    for _ in range(400):  # bounded: 20 s at most
+        books_ok = len(node.books) == 3 and all(b.synced for b in node.books.values())
+        if node.fills >= 2 and books_ok and node.open_orders():
+            break
+        await asyncio.sleep(0.05)
+    assert node.fills >= 2 and node.open_orders()
+    text = _text(view)  # no await in between: the view and these reads see the same state
+    for iid, book in node.books.items():
+        inst = node.instruments[iid]
+        bid, ask = book.best_bid(), book.best_ask()
+        assert bid is not None and ask is not None
+        row = next(line for line in text.splitlines() if f"│ {inst.symbol} " in line)
+        assert inst.price_str(bid[0]) in row and inst.price_str(ask[0]) in row, row
+        assert inst.qty_str(bid[1]) in row and inst.qty_str(ask[1]) in row, row
+        assert f"{(ask[0] - bid[0]) // inst.tick} ticks" in row
+    status = node.status()
+    assert f"open orders: {status['open_orders']} " in text
+    newest = sorted(node.open_orders(), key=lambda o: o["ts_init_ns"])[-1]
+    assert newest["client_order_id"] in text
+    for p in status["positions"]:
+        assert p["qty"] in text
+    assert f"fills {node.fills}" in text
+    assert "frames " in text and "msg/s" in text
+    node.stop()
+    report = await asyncio.wait_for(task, 60)
+    after = _text(view)
+    assert f"frames {report['frames']['received']:,}" in after
+    assert "open orders: 0 " in after
+
+
+async def test_live_view_runs_beside_the_node(tmp_path: Path) -> None:
+    node = _node(tmp_path, pace=20)
+    view = LiveView(node, duration_s=5)
+    out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230 - a file the test reads
+    console = Console(file=out, force_terminal=True, width=120)
+    report = await run_with_view(node, 5, lambda: view.run(console, refresh_s=0.05))
+    out.close()
+    shown = (tmp_path / "tty.txt").read_text()
+    assert report["frames"]["received"] == 2000
+    assert shown.count("top of book") >= 3, "refreshed several times"
+    assert "\x1b[" in shown, "a terminal view (cursor moves, colours)"
+
+
+class _Breaks(LiveView):
+    """A view whose render raises after `ok` good renders (a bug in the view)."""
+
+    def __init__(self, node: TradingNode, ok: int) -> None:
+        super().__init__(node)
+        self.ok = ok
+        self.calls = 0
+
+    def render(self) -> RenderableType:
+        self.calls += 1
+        if self.calls > self.ok:
+            raise ZeroDivisionError("render bug")
+        return super().render()
+
+
+@pytest.mark.parametrize("ok", [0, 2])
+async def test_a_render_error_stops_the_view_not_the_node(
+    tmp_path: Path, ok: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    node = _node(tmp_path, pace=20)
+    view = _Breaks(node, ok)
+    out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230
+    console = Console(file=out, force_terminal=True, width=120)
+    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+        report = await run_with_view(node, 10, lambda: view.run(console, refresh_s=0.02))
+    out.close()
+    assert report["frames"]["received"] == 2000, "the node ran to the end of the replay"
+    assert view.calls == ok + 1, "the view stopped at the first error"
+    stopped = [r for r in caplog.records if "live view stopped" in r.getMessage()]
+    assert len(stopped) == 1 and stopped[0].exc_info is not None
+
+
+async def test_status_lines_without_a_terminal(tmp_path: Path) -> None:
+    node = _node(tmp_path, pace=20)
+    lines: list[str] = []
+    report = await run_with_view(node, 10, StatusLines(node, lines.append, every_s=0.3).run)
+    assert len(lines) >= 3
+    assert all(" ACTIVE frames " in line and " pnl " in line for line in lines)
+    seen = [int(re.search(r" fills (\d+) ", line).group(1)) for line in lines]  # type: ignore[union-attr]
+    assert seen == sorted(seen) and 0 < seen[-1] <= report["fills"], seen
+    assert any("/s)" in line and "(0/s)" not in line for line in lines), "a message rate"
+
+
+async def test_status_line_errors_are_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    node = _node(tmp_path, pace=20)
+    calls: list[str] = []
+
+    def emit(line: str) -> None:
+        calls.append(line)
+        raise OSError("stdout closed")
+
+    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+        report = await run_with_view(node, 10, StatusLines(node, emit, every_s=0.05).run)
+    assert report["frames"]["received"] == 2000
+    assert len(calls) == 1
+    assert [r.getMessage() for r in caplog.records] == ["status lines stopped (the node goes on)"]
+
+
+def test_rate_meter() -> None:
+    m = RateMeter(window=3)
+    assert m.update(0, 0) == 0.0, "one reading: no rate yet"
+    assert m.update(500_000_000, 100) == 200.0
+    assert m.update(1_000_000_000, 300) == 300.0
+    assert m.update(2_000_000_000, 300) == pytest.approx(200 / 1.5), "the oldest reading left"
