@@ -10,7 +10,7 @@ snapshot left (e.g. after a resync the recording never made) stays unsynced: tha
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +26,7 @@ from bot4.model import Instrument
 __all__ = ["EXCHANGES", "ReplayResult", "book_summary", "replay_offline"]
 
 EXCHANGES = ("binance", "binance-futures", "coinbase", "kraken")
+PROGRESS_EVERY = 4096  # recording lines between progress callbacks
 
 
 class ReplayResult(msgspec.Struct):
@@ -71,9 +72,12 @@ def replay_offline(
     header: Path | str | None = None,
     verify: bool = True,
     instruments: Mapping[str, Instrument] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> BaseFeed:
     """Feed every received frame of `ws_file` to a new handler for `exchange`; return it.
 
+    `progress(lines)` is called every `PROGRESS_EVERY` recording lines and once at the end
+    (a progress bar; one modulo per line when given, nothing when not).
     Raises OSError when a file cannot be read and ValueError for an unknown exchange.
     """
     if exchange not in EXCHANGES:
@@ -89,7 +93,10 @@ def replay_offline(
                 recorded.setdefault(_snapshot_symbol(record.url), deque()).append(record)
     waiting: list[SnapshotRequest] = []
     bad_lines = 0
-    for record in read_records(ws_file):
+    lines = 0
+    for lines, record in enumerate(read_records(ws_file), 1):
+        if progress is not None and lines % PROGRESS_EVERY == 0:
+            progress(lines)
         if record.kind == "bad":
             bad_lines += 1
             continue
@@ -103,6 +110,8 @@ def replay_offline(
     _answer(feed, waiting + feed.pending_snapshots(), recorded, None)
     feed.stats.messages += bad_lines
     feed.stats.errors += bad_lines
+    if progress is not None:
+        progress(lines)
     return feed
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
+from bot4.marketdata._offline import PROGRESS_EVERY, replay_offline
+from bot4.marketdata._replay_cli import replay_command
 
 runner = CliRunner()
 
@@ -100,3 +107,65 @@ def test_replay_recordings_end_to_end(recordings: Path, tmp_path: Path) -> None:
     assert data["gaps"] == 0 and data["errors"] == 0
     assert set(data["books"]) == {"SUSHIUSDT", "AKROUSDT", "KEEPUSDT", "CTKUSDT"}
     assert all(b["synced"] and len(b["bids"]) == 10 for b in data["books"].values())
+
+
+def _long_kraken_session(tmp_path: Path, updates: int) -> Path:
+    """A Kraken book snapshot then `updates` book updates: more lines than one progress step."""
+    ws = _kraken_session(tmp_path)
+    with ws.open("a", encoding="utf-8") as f:
+        for i in range(updates):
+            qty = f"{1 + i % 5}.0"
+            update = f'[1, {{"b": [["1.00", "{qty}", "2.0"]]}}, "book-10", "A/B"]'
+            f.write(f"{2 + i / 1e6:.6f}: {update}\n")
+    return ws
+
+
+def _replay_with_stderr_on_a_tty(ws: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`bot4 replay` in-process with stderr on a pseudo-terminal; what the terminal showed."""
+    master, slave = os.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            while data := os.read(master, 65536):
+                chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    tty = os.fdopen(slave, "w", encoding="utf-8")
+    monkeypatch.setattr(sys, "stderr", tty)
+    try:
+        replay_command(ws, exchange="kraken", verify=True, json_out=out)
+    finally:
+        tty.flush()
+        monkeypatch.undo()
+        tty.close()
+        reader.join(5)
+        os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # colours and cursor moves
+
+
+def test_progress_bar_on_a_terminal_and_the_same_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = _long_kraken_session(tmp_path, updates=PROGRESS_EVERY * 2 + 10)
+    lines = len(ws.read_text().splitlines())
+    plain, shown_on = tmp_path / "plain.json", tmp_path / "tty.json"
+    result = runner.invoke(
+        app, ["replay", str(ws), "--exchange", "kraken", "--verify", "--json", str(plain)]
+    )
+    assert result.exit_code == 0 and "replay" not in result.stderr, "no bar off a terminal"
+    shown = _replay_with_stderr_on_a_tty(ws, shown_on, monkeypatch)
+    assert shown_on.read_bytes() == plain.read_bytes(), "the bar does not change the JSON"
+    assert f"replay {ws.name}" in shown and f"/{lines} lines" in shown
+    assert f"{lines}/{lines}" in shown, "the bar ends full"
+    assert json.loads(plain.read_text())["messages"] == lines - 2  # the header lines are not
+
+
+def test_progress_callback_steps(tmp_path: Path) -> None:
+    ws = _long_kraken_session(tmp_path, updates=PROGRESS_EVERY * 2)
+    lines = len(ws.read_text().splitlines())
+    seen: list[int] = []
+    replay_offline(ws, "kraken", progress=seen.append)
+    assert seen == [PROGRESS_EVERY, 2 * PROGRESS_EVERY, lines]
