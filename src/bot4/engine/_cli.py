@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
+import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,5 +56,34 @@ def run_command(
             return LiveView(node, duration).run(console)
         return StatusLines(node, typer.echo).run()
 
-    report = asyncio.run(run_with_view(node, duration, watcher))
+    async def main() -> dict[str, Any]:
+        with _stop_on_signals(node):
+            return await run_with_view(node, duration, watcher)
+
+    report = asyncio.run(main())
     typer.echo(summary(report))
+
+
+@contextlib.contextmanager
+def _stop_on_signals(node: TradingNode) -> Iterator[None]:
+    """Ctrl-C / SIGTERM stop the node cleanly (orders cancelled, journal flushed, report).
+
+    The first signal asks the node to stop and removes the handlers, so a second Ctrl-C
+    interrupts the old way if the shutdown itself hangs.
+    """
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def on_signal(signum: int) -> None:
+        for s in signals:
+            loop.remove_signal_handler(s)
+        typer.echo(f"{signal.Signals(signum).name}: stopping (again to interrupt)", err=True)
+        node.stop()
+
+    for s in signals:
+        loop.add_signal_handler(s, on_signal, s)
+    try:
+        yield
+    finally:
+        for s in signals:
+            loop.remove_signal_handler(s)

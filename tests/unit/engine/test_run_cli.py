@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -90,3 +91,29 @@ def test_no_tui_on_a_terminal_prints_plain_lines(
     shown = _run_on_a_terminal(tmp_path, monkeypatch, no_tui=True)
     assert "top of book" not in shown and "\x1b[" not in shown
     assert "orders" in shown and "report:" in shown
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_run_cleanly_with_a_report(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    cfg = tmp_path / "bot4.toml"
+    cfg.write_text(f'runs_dir = "{tmp_path / "runs"}"\n[replay]\npace = 1.0\n')
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signum))
+    timer.start()
+    try:
+        result = CliRunner().invoke(
+            app, ["run", "--config", str(cfg), "--no-api", "--no-tui", "--duration", "40"]
+        )
+    finally:
+        timer.cancel()
+    assert result.exit_code == 0, result.output
+    assert f"{signum.name}: stopping" in result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["elapsed_s"] < 20, "stopped by the signal, not by --duration or the replay"
+    assert report["frames"]["received"] < report["frames"]["total"]
+    assert report["open_orders_at_stop"] == 0
+    assert f"report: {run_dir}/report.json" in result.output
+    # The handlers are gone after the run: the default SIGINT handler is back.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
