@@ -119,3 +119,11 @@ app.command("record")(_record_cli.record_command)
 from bot4.storage import _cli as _storage_cli  # noqa: E402 - registered after the app is defined
 
 app.command("storage-check")(_storage_cli.storage_check_command)
+
+# Config: example, check, resolved view and JSON Schema (bodies in bot4/config/_cli.py).
+from bot4.config import _cli as _config_cli  # noqa: E402 - registered after the app is defined
+
+app.command("new-config")(_config_cli.new_config_command)
+app.command("check-config")(_config_cli.check_config_command)
+app.command("show-config")(_config_cli.show_config_command)
+app.command("config-schema")(_config_cli.config_schema_command)

@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from bot4.config import apply_env_overrides, load_config, parse_config
+from bot4.config._loader import config_problems, env_origins
 from bot4.errors import ConfigError
 
 
@@ -53,6 +54,14 @@ def test_valid_config(tmp_path: Path) -> None:
         ("zz = 1", "c.toml: zz: unknown key (known keys: name, risk)"),
         ("[risk]\nmax_open_orders = 1.5", "risk.max_open_orders: Expected `int`"),
         ("[[risk.venues]]\nmax_position = 0", "risk.venues.0.max_position"),
+        (
+            "[[risk.venues]]\nmax_position = 1\n[[risk.venues]]\nmax_position = 0",
+            "risk.venues.1.max_position: must be > 0",
+        ),
+        (
+            "[risk]\nmax_open_order = 1",
+            "risk.max_open_order: unknown key (did you mean max_open_orders?)",
+        ),
         ("[risk.fallback]\nmax_position = 0", "risk.fallback.max_position"),
         ("[risk.fallback]\nnope = 0", "risk.fallback.nope: unknown key"),
         ("name = 3", "name: Expected `str`, got `int`"),
@@ -93,3 +102,26 @@ def test_env_overrides(tmp_path: Path) -> None:
 def test_parse_config_top_level_type() -> None:
     with pytest.raises(ConfigError, match=r"\(top level\)"):
         parse_config([1], Root)
+
+
+def test_config_problems_lists_every_problem() -> None:
+    data = {"name": 1, "zz": 2, "risk": {"instruments": {"A": {"max_position": 0}}}}
+    assert config_problems(data, Root, source="f.toml") == [
+        "f.toml: name: Expected `str`, got `int`",
+        "f.toml: zz: unknown key (known keys: name, risk)",
+        "f.toml: risk.instruments.A.max_position: must be > 0, got 0",
+    ]
+    assert config_problems({"name": "ok"}, Root) == []
+
+
+def test_env_origins_and_error_naming_the_variable(tmp_path: Path) -> None:
+    env = {"BOT4__RISK__MAX_OPEN_ORDERS": "x", "BOT4__": "1", "PATH": "/bin"}
+    assert env_origins(env) == {("risk", "max_open_orders"): "BOT4__RISK__MAX_OPEN_ORDERS"}
+    p = tmp_path / "c.toml"
+    p.write_text("")
+    with pytest.raises(ConfigError) as info:
+        load_config(p, Root, env=env)
+    assert str(info.value) == (
+        f"{p}: risk.max_open_orders: Expected `int`, got `str` "
+        "(set by environment variable BOT4__RISK__MAX_OPEN_ORDERS)"
+    )
