@@ -48,8 +48,8 @@ def load_config(path: Path, cls: type[T], env: Mapping[str, str] | None = None) 
     variable, when an override is to blame).
     """
     env = os.environ if env is None else env
-    data = apply_env_overrides(read_toml(path), env)
-    return parse_config(data, cls, source=str(path), origins=env_origins(env))
+    data = apply_env_overrides(read_toml(path), env, cls)
+    return parse_config(data, cls, source=str(path), origins=env_origins(env, cls))
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -64,23 +64,58 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
-def _env_path(key: str) -> list[str]:
-    return [p.lower() for p in key[len(ENV_PREFIX) :].split("__") if p]
+def _env_path(key: str, cls: Any = None) -> list[str]:
+    """The key path a variable names: Struct fields in lower case (environment variables are
+    upper case by habit), the keys of a table of tables as written (`BINANCE:BTCUSDT`); without
+    `cls` to tell them apart, all lower case."""
+    path: list[str] = []
+    tp = cls
+    for part in key[len(ENV_PREFIX) :].split("__"):
+        if not part:
+            continue
+        while typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            structs = [a for a in typing.get_args(tp) if _is_struct(a)]
+            tp = structs[0] if len(structs) == 1 else None
+        if typing.get_origin(tp) is dict:
+            path.append(part)
+            tp = typing.get_args(tp)[1]
+            continue
+        path.append(part.lower())
+        if _is_struct(tp):
+            hints, fields = _struct_fields(tp)
+            tp = hints[fields[part.lower()]] if part.lower() in fields else None
+        else:
+            tp = None
+    return path
 
 
-def env_origins(env: Mapping[str, str]) -> dict[tuple[str, ...], str]:
+def _is_struct(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
+
+
+def env_origins(env: Mapping[str, str], cls: Any = None) -> dict[tuple[str, ...], str]:
     """Which key path each `BOT4__...` variable sets (to name it in errors and views)."""
     return {
-        tuple(parts): key for key in env if key.startswith(ENV_PREFIX) and (parts := _env_path(key))
+        tuple(parts): key
+        for key in env
+        if key.startswith(ENV_PREFIX) and (parts := _env_path(key, cls))
     }
 
 
-def apply_env_overrides(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
-    """`BOT4__A__B=value` sets data["a"]["b"]; the value is read as TOML (else as a string)."""
+def apply_env_overrides(
+    data: dict[str, Any], env: Mapping[str, str], cls: Any = None
+) -> dict[str, Any]:
+    """`BOT4__A__B=value` sets data["a"]["b"]; the value is read as TOML (else as a string).
+
+    With `cls` (the config's type), keys of tables of tables keep their case:
+    `BOT4__RISK__INSTRUMENTS__BINANCE:BTCUSDT__MAX_POSITION=0.5`.
+    """
     for key, raw in env.items():
         if not key.startswith(ENV_PREFIX):
             continue
-        parts = _env_path(key)
+        parts = _env_path(key, cls)
         if not parts:
             continue
         node = data

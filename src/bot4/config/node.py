@@ -90,9 +90,9 @@ def resolve_node_config(path: Path | None, env: Mapping[str, str] | None = None)
     semantically. Never raises for a bad config: the problems are in the result."""
     env = os.environ if env is None else env
     source = str(path) if path is not None else _NO_FILE
-    origins = env_origins(env)
+    origins = env_origins(env, NodeConfig)
     try:
-        data = apply_env_overrides(read_toml(path) if path is not None else {}, env)
+        data = apply_env_overrides(read_toml(path) if path is not None else {}, env, NodeConfig)
     except ConfigError as exc:
         return ResolvedConfig(config=None, problems=[str(exc)], origins=origins, source=source)
     problems = config_problems(data, NodeConfig, source, origins)

@@ -196,3 +196,26 @@ def test_load_node_config(tmp_path: Path) -> None:
         "(defaults): paper.latency_us: must be >= 0, got -1 "
         "(set by environment variable BOT4__PAPER__LATENCY_US)"
     ]
+
+
+def test_environment_overrides_reach_instrument_tables_and_optional_tables(tmp_path: Path) -> None:
+    env = {
+        "BOT4__RISK__INSTRUMENTS__BINANCE:ETHUSDT__MAX_POSITION": "-1",
+        "BOT4__STORAGE__DSN": '"postgresql://u:pw@h/db"',
+    }
+    resolved = resolve_node_config(None, env)
+    assert resolved.problems == [
+        "(defaults): risk.instruments.BINANCE:ETHUSDT.max_position: must be >= 0, got -1 "
+        "(set by environment variable BOT4__RISK__INSTRUMENTS__BINANCE:ETHUSDT__MAX_POSITION)"
+    ]
+    env["BOT4__RISK__INSTRUMENTS__BINANCE:ETHUSDT__MAX_POSITION"] = '"2.5"'
+    config = load_node_config(None, env)
+    assert str(config.risk.instruments["BINANCE:ETHUSDT"].max_position) == "2.5"
+    assert config.storage is not None
+    assert config.storage.dsn == "postgresql://u:pw@h/db"
+    # A variable that descends below a plain value is named at that value.
+    bad = resolve_node_config(None, {"BOT4__STARTING_EQUITY__X": "1"})
+    assert bad.problems == [
+        "(defaults): starting_equity: Expected `int`, got `object` "
+        "(set by environment variable BOT4__STARTING_EQUITY__X)"
+    ]

@@ -125,3 +125,23 @@ def test_env_origins_and_error_naming_the_variable(tmp_path: Path) -> None:
         f"{p}: risk.max_open_orders: Expected `int`, got `str` "
         "(set by environment variable BOT4__RISK__MAX_OPEN_ORDERS)"
     )
+
+
+def test_env_keys_of_tables_of_tables_keep_their_case(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("")
+    env = {
+        "BOT4__RISK__INSTRUMENTS__BINANCE:BTCUSDT__MAX_POSITION": "7",
+        "BOT4__RISK__FALLBACK__MAX_POSITION": "3",
+    }
+    cfg = load_config(p, Root, env=env)
+    assert cfg.risk.instruments["BINANCE:BTCUSDT"].max_position == 7
+    assert cfg.risk.fallback == Limits(max_position=3)
+    # Without the type to tell fields from table keys, everything is lower case.
+    assert apply_env_overrides({}, {"BOT4__RISK__INSTRUMENTS__BTC__MAX_POSITION": "1"}) == {
+        "risk": {"instruments": {"btc": {"max_position": 1}}}
+    }
+    assert env_origins({"BOT4__NAME__X__Y": "1", "BOT4__RISK__NOPE__Z": "1"}, Root) == {
+        ("name", "x", "y"): "BOT4__NAME__X__Y",
+        ("risk", "nope", "z"): "BOT4__RISK__NOPE__Z",
+    }
