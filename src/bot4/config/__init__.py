@@ -5,6 +5,7 @@
 #   _toml     write a config Struct back out as (commented) TOML
 #   _schema   JSON Schema of a config Struct, with the field comments as descriptions
 #   _redact   secrets out of a config before it is shown
+#   _checks   the node's semantic limits (symbols, risk against traded instruments, ...)
 #   node      the node's config end to end (imports bot4.engine.config: not re-exported here,
 #             so importing bot4.config never pulls in the engine)
 #   _cli      `bot4 new-config`, `check-config`, `show-config`, `config-schema`

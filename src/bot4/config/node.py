@@ -10,15 +10,14 @@ node never starts half-configured and dies on the first order.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from bot4.config._checks import semantic_problems
 from bot4.config._docs import field_docs, struct_summary
 from bot4.config._loader import (
     apply_env_overrides,
@@ -32,8 +31,7 @@ from bot4.config._schema import struct_schema
 from bot4.config._toml import TomlLayout, render_struct
 from bot4.engine.config import NodeConfig, StrategiesConfig
 from bot4.errors import ConfigError
-from bot4.model import bundled_instruments
-from bot4.risk import InstrumentLimits, RiskConfig, validate_config
+from bot4.risk import InstrumentLimits, RiskConfig
 
 __all__ = [
     "ResolvedConfig",
@@ -56,8 +54,6 @@ _EXTRA_DOCS: dict[tuple[type, str], str] = {
     (InstrumentLimits, "cancel_burst"): "token bucket size for cancels (default: max(1, "
     "cancels_per_s))",
 }
-# risk's messages show values with repr(): "got Decimal('-2')" reads better as "got -2".
-_DECIMAL_REPR = re.compile(r"Decimal\('([^']*)'\)")
 _NO_FILE = "(defaults)"  # the source named in problems when there is no config file
 # Example keys for tables of tables that are empty by default.
 _EXAMPLE_KEYS: dict[tuple[type, str], str] = {(RiskConfig, "instruments"): "BINANCE:BTCUSDT"}
@@ -113,75 +109,6 @@ def load_node_config(path: Path | None, env: Mapping[str, str] | None = None) ->
     if resolved.config is None:
         raise ConfigError("\n".join(resolved.problems))
     return resolved.config
-
-
-def semantic_problems(config: NodeConfig) -> list[tuple[list[str], str]]:
-    """Limits that cannot work, beyond what the types check: (key path, what is wrong)."""
-    out: list[tuple[list[str], str]] = []
-
-    def need(ok: bool, key: str, why: str) -> None:
-        if not ok:
-            out.append((key.split("."), why))
-
-    by_symbol = _bundled_symbols()
-    symbols = config.replay.symbols
-    need(bool(symbols), "replay.symbols", "must list at least one symbol")
-    unknown = [s for s in symbols if s not in by_symbol]
-    need(
-        not unknown,
-        "replay.symbols",
-        f"not in the bundled instruments: {', '.join(unknown)} "
-        f"(known: {', '.join(sorted(by_symbol))})",
-    )
-    need(len(set(symbols)) == len(symbols), "replay.symbols", "lists a symbol twice")
-    traded = {by_symbol[s] for s in symbols if s in by_symbol}
-    for problem in validate_config(config.risk, traded):
-        key, _, why = problem.partition(": ")
-        if why == "unknown instrument":
-            why = f"not an instrument this node trades ({', '.join(sorted(traded))})"
-        out.append((["risk", *key.split(".")], _DECIMAL_REPR.sub(r"\1", why)))
-    need(config.runs_dir != "", "runs_dir", "must not be empty")
-    paper = config.paper
-    need(paper.latency_us >= 0, "paper.latency_us", f"must be >= 0, got {paper.latency_us}")
-    need(
-        paper.queue_scan_depth >= 1,
-        "paper.queue_scan_depth",
-        f"must be >= 1, got {paper.queue_scan_depth}",
-    )
-    for name in ("maker_fee_ppm", "taker_fee_ppm"):
-        fee = getattr(paper, name)
-        need(
-            -1_000_000 < fee < 1_000_000,
-            f"paper.{name}",
-            f"must be within ±1000000 (100 %), got {fee}",
-        )
-    storage = config.storage
-    if storage is not None:
-        dsn = storage.dsn
-        need(
-            dsn is None or dsn.startswith(("postgresql://", "postgres://")),
-            "storage.dsn",
-            "must be a postgresql:// URL (or unset for the embedded SQLite)",
-        )
-        for name in ("connect_timeout_s", "write_timeout_s", "chunk_interval_s"):
-            value = getattr(storage, name)
-            need(value > 0, f"storage.{name}", f"must be > 0, got {value}")
-        for name in ("max_age_ms", "close_timeout_s", "partitions_ahead", "compress_after_s"):
-            value = getattr(storage, name)
-            need(value >= 0, f"storage.{name}", f"must be >= 0, got {value}")
-        need(
-            storage.retention_s is None or storage.retention_s > 0,
-            "storage.retention_s",
-            f"must be > 0 (or unset to keep everything), got {storage.retention_s}",
-        )
-        need(storage.data_dir != "", "storage.data_dir", "must not be empty")
-    return out
-
-
-@functools.cache
-def _bundled_symbols() -> dict[str, str]:
-    """Binance symbol -> instrument id, of the instruments bundled with the node."""
-    return {i.symbol: i.id for i in bundled_instruments().values() if i.exchange == "BINANCE"}
 
 
 def node_field_doc(cls: type, name: str) -> str | None:
