@@ -11,6 +11,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -190,3 +191,134 @@ def test_halted_accepts_only_exits(steps: list[dict[str, object]], position: int
         assert eng.check_cancel(r.client_order_id, r.instrument_id) is ACCEPTED
     assert eng.trading_state is TradingState.HALTED
     assert OrderType.MARKET.value == "MARKET"
+
+
+# -- the fast path decides as the reference ---------------------------------------------------
+_diff_config_st = st.builds(
+    RiskConfig,
+    defaults=limits_st,
+    max_open_orders=st.sampled_from([None, 4, 12]),
+    max_gross_exposure=st.sampled_from([None, Decimal("30000"), Decimal("120000")]),
+    max_net_exposure=st.sampled_from([None, Decimal("15000"), Decimal("60000")]),
+    max_correlated_exposure=st.sampled_from([None, Decimal("20000")]),
+    orders_per_s=st.sampled_from([None, 20.0]),
+    order_burst=st.sampled_from([None, 3]),
+    max_daily_loss=st.sampled_from([None, Decimal("500")]),
+    duplicate_window_ms=st.sampled_from([0, 1, 50]),
+    self_trade_prevention=st.booleans(),
+    correlation_window=st.just(5),
+    correlation_min_samples=st.just(2),
+)
+_diff_order_st = st.fixed_dictionaries(
+    {
+        "iid": st.sampled_from([IID] * 6 + [IID2] * 3 + ["TEST:NOPEUSDT"]),
+        "side": st.sampled_from([Side.BUY, Side.SELL]),
+        "qty": st.one_of(
+            *[st.integers(1, 60).map(lambda n: 5 * n)] * 6,
+            st.integers(-5, 700).map(lambda q: q - 3),
+        ),
+        "offset": st.one_of(*[st.integers(-30, 30)] * 4, st.integers(-3_000, 3_000)).map(
+            lambda t: t * 10 + 3 if t % 11 == 5 else t * 10  # now and then off the tick
+        ),
+        "type": st.sampled_from([OrderType.LIMIT] * 8 + [OrderType.MARKET, OrderType.STOP_LIMIT]),
+        "tif": st.sampled_from(list(TimeInForce)),
+        "reduce_only": st.sampled_from([False] * 5 + [True]),
+        "cid": st.one_of(*[st.none()] * 5, st.integers(0, 30).map(lambda i: f"k{i}")),
+        "price": st.sampled_from([True] * 30 + [None, 0, -10]),  # a malformed one now and then
+    }
+)
+_diff_step_st = st.one_of(
+    *[st.tuples(st.just("order"), _diff_order_st)] * 8,
+    st.tuples(st.just("repeat"), st.integers(0, 3)),
+    st.tuples(st.just("fill"), st.integers(0, 40), st.sampled_from([5, 50, 500])),
+    st.tuples(st.just("close"), st.integers(0, 40)),
+    st.tuples(st.just("price"), st.sampled_from([IID, IID2]), st.integers(-200, 200)),
+    st.tuples(st.just("time"), st.sampled_from([1, 10**6, 6 * 10**7, 3 * 10**9])),
+    st.tuples(st.just("corr"), st.just(0)),
+    st.tuples(st.just("equity"), st.integers(99_900, 100_100)),
+    st.tuples(st.just("state"), st.sampled_from(["ACTIVE"] * 3 + ["REDUCING", "trip", "reset"])),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=_diff_config_st, steps=st.lists(_diff_step_st, min_size=20, max_size=80))
+def test_fast_path_decides_as_the_reference(
+    config: RiskConfig, steps: list[tuple[object, ...]]
+) -> None:
+    """Two engines see the same events; `fast` decides with `check`, `ref` with
+    `_check_general` for every order. Same verdict (reason and detail) each time, same state."""
+    fast, fclock = engine(config)
+    ref, rclock = engine(config)
+    both = (fast, ref)
+    refs = {IID: REF, IID2: REF}
+    accepted: list[str] = []
+    sent: list[object] = []
+    n = 0
+    for step in steps:
+        kind = step[0]
+        if kind in ("order", "repeat"):
+            n += 1
+            if kind == "order":
+                o: dict[str, object] = step[1]  # type: ignore[assignment]
+                iid = o["iid"]
+                px: int | None = refs.get(iid, REF) + int(o["offset"])  # type: ignore[call-overload, arg-type]
+                if o["type"] is OrderType.MARKET:
+                    px = None
+                elif o["price"] is not True:
+                    px = o["price"]  # type: ignore[assignment]
+                r = req(
+                    o["side"],  # type: ignore[arg-type]
+                    int(o["qty"]),  # type: ignore[call-overload]
+                    px,
+                    iid=iid,  # type: ignore[arg-type]
+                    order_type=o["type"],  # type: ignore[arg-type]
+                    tif=o["tif"],  # type: ignore[arg-type]
+                    reduce_only=bool(o["reduce_only"]),
+                    cid=o["cid"] or f"n{n}",  # type: ignore[arg-type]
+                    trigger_price=px if o["type"] is OrderType.STOP_LIMIT else None,
+                )
+            elif sent:
+                prev = sent[-1 - int(step[1]) % len(sent)]
+                r = msgspec.structs.replace(prev, client_order_id=f"n{n}")  # type: ignore[type-var]
+            else:
+                continue
+            sent.append(r)
+            a, b = fast.check(r), ref._check_general(r)
+            assert a == b, (r, a, b)
+            event(f"verdict {'ACCEPTED' if a else a.reason.value}")  # type: ignore[union-attr]
+            if a:
+                accepted.append(r.client_order_id)
+        elif kind == "fill" and accepted:
+            cid = accepted[int(step[1]) % len(accepted)]
+            for e in both:
+                e.on_fill(cid, int(step[2]), refs[IID])  # type: ignore[arg-type, call-overload]
+        elif kind == "close" and accepted:
+            cid = accepted.pop(int(step[1]) % len(accepted))
+            for e in both:
+                e.on_order_closed(cid)  # type: ignore[arg-type]
+        elif kind == "price":
+            iid = step[1]
+            refs[iid] = REF + 10 * int(step[2])  # type: ignore[index, call-overload]
+            for e in both:
+                e.on_price(iid, refs[iid])  # type: ignore[arg-type, index]
+        elif kind == "time":
+            fclock.advance_ns(int(step[1]))  # type: ignore[call-overload]
+            rclock.advance_ns(int(step[1]))  # type: ignore[call-overload]
+        elif kind == "corr":
+            for e in both:
+                e.update_correlation()
+        elif kind == "equity":
+            for e in both:
+                e.on_equity(int(step[1]) * 10**8)  # type: ignore[call-overload]
+        elif kind == "state":
+            for e in both:
+                if step[1] == "trip":
+                    e.kill_switch.trip("test")
+                elif step[1] == "reset":
+                    e.kill_switch.reset()
+                else:
+                    e.set_trading_state(TradingState(step[1]))
+        assert fast.positions() == ref.positions()
+        assert fast.open_orders() == ref.open_orders()
+        assert fast.exposure() == ref.exposure()
+        assert {k: v[1:] for k, v in fast._open.items()} == {k: v[1:] for k, v in ref._open.items()}

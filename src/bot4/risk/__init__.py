@@ -3,7 +3,8 @@
 #   _decision     Accepted / Denied(DenyReason, detail)
 #   _slot         one instrument's compiled limits + live state (the hot path's only object)
 #   _state        hooks the OMS calls: open orders, fills, prices, equity, correlation weights
-#   engine        RiskEngine.check (ordered checks) and check_cancel
+#   _general      the reference check for any order (market, stop, exits, REDUCING/HALTED)
+#   engine        RiskEngine: check (the fast path for LIMIT orders while ACTIVE), check_cancel
 #   correlation   RollingCorrelation (numpy), updated off the order path
 #   kill_switch   KillSwitch, its events, state save/restore, breaker wiring
 """Bot4's pre-trade risk engine, correlation limits and kill switch."""

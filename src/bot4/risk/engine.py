@@ -5,8 +5,10 @@
     HALTED    (kill switch) only cancels and exits pass
 
 `check(request)` is synchronous, reads time only from the injected Clock, and returns
-`ACCEPTED` or `Denied(reason, detail)`. Check order (cheapest first; the first failure wins;
-the issue's numbering in brackets):
+`ACCEPTED` or `Denied(reason, detail)`. It decides the common order (LIMIT, not reduce-only,
+state ACTIVE) itself and hands every other to `_check_general` (`_general.py`), the reference
+that runs the same checks for any order; both decide alike (tested side by side). Check order
+(cheapest first; the first failure wins; the issue's numbering in brackets):
 
      1 trading state [1]                      9 notional: exchange min/max, max order
      2 instrument known/tradable, order valid,    notional [3, 5]
@@ -63,8 +65,8 @@ from bot4.model import (
     TimeInForce,
 )
 from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
+from bot4.risk._general import GeneralCheck, deny_band, deny_notional, deny_qty
 from bot4.risk._slot import INF, Slot, bucket, compile_limits, scaled_limit
-from bot4.risk._state import EngineState
 from bot4.risk.config import RiskConfig, TradingState, validate_config
 from bot4.risk.correlation import RollingCorrelation
 from bot4.risk.kill_switch import KillSwitch
@@ -86,34 +88,7 @@ _STATE_CODE = {TradingState.ACTIVE: _ACTIVE, TradingState.REDUCING: _REDUCING}
 _R = DenyReason
 
 
-def _deny_qty(s: Slot, qty: int) -> Denied:
-    """Which quantity bound failed: the exchange's lot, or our max order quantity."""
-    if qty < s.lot_min or qty > s.lot_max or (qty - s.lot_min) % s.lot_step:
-        return Denied(_R.LOT_SIZE, f"qty {qty} not in [{s.lot_min}, {s.lot_max}] / {s.lot_step}")
-    return Denied(_R.MAX_ORDER_QTY, f"qty {qty} > max {s.max_qty}")
-
-
-def _deny_notional(s: Slot, n: int, market: bool) -> Denied:
-    """Which notional bound failed (price*size units of the instrument)."""
-    if n < (s.mkt_min_notional if market else s.min_notional):
-        return Denied(_R.MIN_NOTIONAL, f"notional {n} < min {s.min_notional}")
-    if n > s.max_notional:
-        return Denied(_R.MAX_ORDER_NOTIONAL, f"notional {n} > max {s.max_notional}")
-    return Denied(_R.MAX_NOTIONAL, f"notional {n} > exchange max {s.max_notional_f}")
-
-
-def _deny_band(s: Slot, px: int, buy: bool) -> Denied:
-    """Which price band failed: our collar, or the exchange's percent price."""
-    ref = s.ref
-    if px < s.min_price or px > s.max_price:
-        return Denied(_R.PRICE_FILTER, f"price {px} not in [{s.min_price}, {s.max_price}]")
-    if abs(px - ref) * 10_000 > s.collar_bps * ref:
-        return Denied(_R.PRICE_COLLAR, f"price {px} > {s.collar_bps} bps from {ref}")
-    side = "bid" if buy else "ask"
-    return Denied(_R.PERCENT_PRICE, f"{side} {px} outside PERCENT_PRICE of {ref}")
-
-
-class RiskEngine(EngineState):
+class RiskEngine(GeneralCheck):
     """Pre-trade checks over a fixed instrument set (see the module docstring)."""
 
     def __init__(
@@ -238,160 +213,114 @@ class RiskEngine(EngineState):
         self._state = _HALTED if halted else self._operator_state
 
     # -- the check ---------------------------------------------------------------------------
-    # One flat function on purpose: a Python call costs ~100 ns on this machine, so the checks,
-    # the token spend and the open-order registration are inlined (a method per check would add
-    # ~1 µs to every order). Each numbered block is one check; merged bounds keep the accept
-    # path to compares, and every Denied (with its f-string) is built only on the deny path.
+    # The fast path, for the common order: LIMIT, not reduce-only, state ACTIVE (~all of a
+    # strategy's orders). Anything else — market, stop, reduce-only/exit, REDUCING or HALTED,
+    # unknown or untradable instrument, malformed, no fresh reference — goes to
+    # `_check_general` (the reference, `_general.py`), whose verdict it then is. Knowing the
+    # order kind up front removes every exit/market/stop branch from the checks below, and
+    # `reducing` is needed only for the exposure skip. One flat function on purpose: a Python
+    # call costs ~100 ns here, so the checks, the token spend and the open-order registration
+    # are inlined; a Denied (and its f-string) is built only on the deny path, and the accept
+    # path allocates only the identical-order key and the open-order record.
+    # Same checks, same order, same details as the reference: the property test
+    # test_fast_path_decides_as_the_reference runs both side by side on random sequences.
     def check(self, req: OrderRequest) -> Decision:
         """Run every check on `req`; on ACCEPTED the order counts as open at once."""
-        try:  # a subscript, not .get(): no method call on the accept path (zero-cost try)
+        price = req.price
+        if req.order_type is not _LIMIT or req.reduce_only or self._state or not price:
+            return self._check_general(req)
+        try:  # a subscript, not .get(): no method call (the try is free in 3.11)
             s = self._slots[req.instrument_id]
         except KeyError:
-            return Denied(_R.UNKNOWN_INSTRUMENT, f"unknown instrument {req.instrument_id}")
+            return self._check_general(req)
         qty = req.qty
-        pos = s.pos
-        if req.side is _BUY:
-            buy = True
-            same = s.open_buy
-            reducing = pos < 0 and qty + same <= -pos
-        else:
-            buy = False
-            same = s.open_sell
-            reducing = pos > 0 and qty + same <= pos
-        ro = req.reduce_only
-        exit_ = reducing and ro
-        # 1. trading state
-        if self._state and not exit_:
-            if self._state == _HALTED:
-                if self.kill_switch.poll():  # auto re-arm after the cool-down
-                    return self.check(req)
-                return Denied(_R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
-            if not reducing:
-                return Denied(_R.TRADING_REDUCING, "state REDUCING: order does not reduce")
-        # 2. instrument and order validity
-        if not s.tradable:
-            return Denied(_R.INSTRUMENT_NOT_TRADABLE, f"{s.iid}: {s.untradable_why}")
-        ot = req.order_type
-        price = req.price
-        if qty <= 0:
-            return Denied(_R.INVALID_ORDER, f"qty must be > 0, got {qty}")
-        if ot is _MARKET:
-            if price is not None or req.time_in_force is _POST_ONLY:
-                return Denied(_R.INVALID_ORDER, "a MARKET order has no price and cannot POST_ONLY")
-        elif price is None or price <= 0 or (ot is _STOP and not req.trigger_price):
-            return Denied(_R.INVALID_ORDER, f"{ot.value} needs a price > 0 (and STOP a trigger)")
-        if ro and not reducing:
-            return Denied(_R.REDUCE_ONLY_VIOLATION, f"position {pos}: order would not reduce")
-        # 3. client order id reused
+        if qty <= 0 or price < 0 or not s.tradable:
+            return self._check_general(req)
+        # 3. client order id reused (open, or closed within the memory)
         cid = req.client_order_id
         if cid in self._open or cid in self._closed:
             return Denied(_R.DUPLICATE_CLIENT_ORDER_ID, f"client order id {cid!r} already used")
-        # 4+5. exchange lot and, for new risk, max order qty (one merged bound: reject, never
-        # round; the deny path tells which)
-        if (
-            qty < s.lot_min
-            or qty > (s.lot_max if exit_ else s.qty_hi)
-            or (qty - s.lot_min) % s.lot_step
-        ):
-            return _deny_qty(s, qty)
-        if price is None:
-            if qty < s.mkt_min or qty > s.mkt_max or (qty - s.mkt_min) % s.mkt_step:
-                return Denied(_R.LOT_SIZE, f"market qty {qty} outside MARKET_LOT_SIZE")
-        elif (price - s.min_price) % s.tick or (
-            exit_ and (price < s.min_price or price > s.max_price)
-        ):  # (for new risk, min/max price are folded into the price bands of Slot.set_ref)
+        # 4+5. exchange lot and max order qty (one merged bound), exchange tick
+        if qty < s.lot_min or qty > s.qty_hi or (qty - s.lot_min) % s.lot_step:
+            return deny_qty(s, qty)
+        if (price - s.min_price) % s.tick:  # (min/max price are folded into the bands)
             return Denied(_R.PRICE_FILTER, f"price {price} not in [{s.min_price}, {s.max_price}]")
+        # 6. open orders: instrument, total (a LIMIT order is no algo order)
+        if s.open_n >= s.max_open:
+            return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid}")
+        if self._open_total >= self._max_open_total:
+            return Denied(_R.MAX_OPEN_ORDERS, f"{self._open_total} open in total")
+        # 7. reference price known and fresh (the reference tells missing from stale)
         now = self._now()
-        ref = s.ref
-        px: int = ref if price is None else price
-        if not exit_:
-            # 6. open orders: instrument (config, MAX_NUM_ORDERS), algo, total
-            if s.open_n >= s.max_open:
-                return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid}")
-            if ot is _STOP and s.algo_n >= s.max_algo:
-                return Denied(_R.MAX_OPEN_ORDERS, f"{s.algo_n} stop orders open on {s.iid}")
-            if self._open_total >= self._max_open_total:
-                return Denied(_R.MAX_OPEN_ORDERS, f"{self._open_total} open in total")
-            # 7. reference price: known and fresh (ref_until = ref_ts + max age; -1 = none)
-            if now > s.ref_until:
-                if not ref:
-                    return Denied(_R.NO_REFERENCE_PRICE, f"no reference price for {s.iid}")
-                age_ms = (now - s.ref_ts) // _NS_PER_MS
-                return Denied(_R.STALE_REFERENCE_PRICE, f"reference {age_ms} ms old")
-            # 8. collar (fat finger) ∩ the exchange's percent-price band ∩ its min/max price,
-            # set with the reference (Slot.set_ref): two compares
-            # 9. notional: exchange min/max and max order notional, merged per order kind (a
-            # market order is valued at the reference)
-            n = qty * px
-            if price is not None:
-                if buy:
-                    if px < s.bid_lo or px > s.bid_hi:
-                        return _deny_band(s, px, True)
-                elif px < s.ask_lo or px > s.ask_hi:
-                    return _deny_band(s, px, False)
-                if n < s.min_notional or n > s.notional_hi:
-                    return _deny_notional(s, n, False)
-            elif n < s.mkt_min_notional or n > s.mkt_notional_hi:
-                return _deny_notional(s, n, True)
-            # 11. daily loss / drawdown breached (the kill switch has already tripped)
-            if self._breach is not None:
-                return self._breach
-            # 12. self-trade: would cross our own resting order
-            if self._stp:
-                if buy:
-                    if px >= s.our_ask or (price is None and s.our_ask != INF):
-                        return Denied(_R.SELF_TRADE, f"buy {px} crosses our ask {s.our_ask}")
-                elif px <= s.our_bid or (price is None and s.our_bid >= 0):
-                    return Denied(_R.SELF_TRADE, f"sell {px} crosses our bid {s.our_bid}")
-            # position after this order and every open order on its side fill
-            after = pos + same + qty if buy else same + qty - pos
-            if after > s.max_pos:
-                return Denied(_R.MAX_POSITION, f"|position| would be {after} > {s.max_pos}")
-            # exposure limits bound new risk: an order that shrinks the position skips them
-            if not reducing:
-                ne = n * s.mult
-                ob = self._open_buy_notional
-                os_ = self._open_sell_notional
-                if self._gross + ob + os_ + ne > self._max_gross:
-                    return Denied(_R.MAX_GROSS_EXPOSURE, f"gross {self._gross + ob + os_ + ne}")
-                net_after = self._net + ob + ne if buy else os_ + ne - self._net
-                if net_after > self._max_net:
-                    return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {net_after}")
-                # 10. correlation-adjusted exposure: Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
-                if self._corr_on:
-                    delta = (qty + same) * px * s.fscale
-                    if not buy:
-                        delta = -delta
-                    q = self._q
-                    qa = q + delta * (2.0 * self._cw[s.idx] + delta)
-                    if qa > self._max_corr_sq and qa > q:
-                        return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) -> {qa**0.5:.2f}")
-            # 15. throttle: token buckets as GCRA (Slot.bucket), instrument then global; the
-            # capacity is spent below, on accept
-            # (a TAT in the past always passes; no bucket = tolerance INF)
-            if s.o_tat - now > s.o_tol:
-                return Denied(_R.THROTTLED, f"order rate limit on {s.iid}")
-            if self._g_tat - now > self._g_tol:
-                return Denied(_R.THROTTLED, "global order rate limit")
-        # 14. identical order within the window
-        # (no enums in the key: Enum.__hash__ is a Python function, ~4 hashes per accept)
-        key = (req.instrument_id, buy, qty, price, ot is _STOP)
+        if now > s.ref_until:
+            return self._check_general(req)
+        # 8. collar ∩ percent price ∩ min/max price (Slot.set_ref), 9. notional
+        if req.side is _BUY:
+            buy = True
+            if price < s.bid_lo or price > s.bid_hi:
+                return deny_band(s, price, True)
+        else:
+            buy = False
+            if price < s.ask_lo or price > s.ask_hi:
+                return deny_band(s, price, False)
+        n = qty * price
+        if n < s.min_notional or n > s.notional_hi:
+            return deny_notional(s, n, False)
+        # 11. daily loss / drawdown breached
+        if self._breach is not None:
+            return self._breach
+        # 12. self-trade, and the position after this and the same side's open orders fill
+        pos = s.pos
+        if buy:
+            if price >= s.our_ask and self._stp:
+                return Denied(_R.SELF_TRADE, f"buy {price} crosses our ask {s.our_ask}")
+            same = s.open_buy
+            after = pos + same + qty
+            reducing = pos < 0 and qty + same <= -pos
+        else:
+            if price <= s.our_bid and self._stp:
+                return Denied(_R.SELF_TRADE, f"sell {price} crosses our bid {s.our_bid}")
+            same = s.open_sell
+            after = same + qty - pos
+            reducing = pos > 0 and qty + same <= pos
+        if after > s.max_pos:
+            return Denied(_R.MAX_POSITION, f"|position| would be {after} > {s.max_pos}")
+        ne = n * s.mult  # exposure units
+        # 13. gross / net exposure, 10. correlated exposure — new risk only
+        if not reducing:
+            ob = self._open_buy_notional
+            os_ = self._open_sell_notional
+            if self._gross + ob + os_ + ne > self._max_gross:
+                return Denied(_R.MAX_GROSS_EXPOSURE, f"gross {self._gross + ob + os_ + ne}")
+            net_after = self._net + ob + ne if buy else os_ + ne - self._net
+            if net_after > self._max_net:
+                return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {net_after}")
+            if self._corr_on:  # Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
+                delta = (qty + same) * price * s.fscale
+                if not buy:
+                    delta = -delta
+                q = self._q
+                qa = q + delta * (2.0 * self._cw[s.idx] + delta)
+                if qa > self._max_corr_sq and qa > q:
+                    return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) -> {qa**0.5:.2f}")
+        # 15. throttle (GCRA: Slot.bucket), instrument then global; spent below, on accept
+        tat = s.o_tat
+        if tat - now > s.o_tol:
+            return Denied(_R.THROTTLED, f"order rate limit on {s.iid}")
+        gtat = self._g_tat
+        if gtat - now > self._g_tol:
+            return Denied(_R.THROTTLED, "global order rate limit")
+        # 16. identical order within the window (the key as the reference builds it)
+        key = (req.instrument_id, buy, qty, price, False)
         recent = self._recent
         if key in recent and now - recent[key] < self._dup_window:
             t = recent[key]
             return Denied(_R.DUPLICATE_ORDER, f"identical order {(now - t) // _NS_PER_MS} ms ago")
-        # -- accepted: spend the tokens, remember the ids, count the order as open -----------
-        if not exit_:
-            t = s.o_tat
-            s.o_tat = (t if t > now else now) + s.o_int
-            t = self._g_tat
-            self._g_tat = (t if t > now else now) + self._g_int
+        # -- accepted: spend the tokens, remember the key, count the order as open ------------
+        s.o_tat = (tat if tat > now else now) + s.o_int
+        self._g_tat = (gtat if gtat > now else now) + self._g_int
         recent[key] = now
-        # forget the oldest key once its newest acceptance is out of the window (one in, at
-        # most one out): memory stays bounded by about two windows of accepts, in O(1), with
-        # no rebuild to spike the tail. The queue holds keys only (no (time, key) tuple): a
-        # key's time is its entry in `recent`, gone once forgotten.
-        rq = self._recent_q
+        rq = self._recent_q  # forget the oldest key (see _check_general)
         rq.append(key)
         head = rq[0]
         if head not in recent:
@@ -399,39 +328,35 @@ class RiskEngine(EngineState):
         elif recent[head] <= now - self._dup_window:
             rq.popleft()
             del recent[head]
-        # EngineState._register inlined (one method call less per accepted order); keep the two
-        # in step — test_inlined_accept_bookkeeping_matches_register compares them.
+        # EngineState._register inlined for a LIMIT order; keep the two in step —
+        # test_inlined_accept_bookkeeping_matches_register compares them.
         tif = req.time_in_force
-        rest = ot is _LIMIT and (tif is _GTC or tif is _POST_ONLY)  # IOC and FOK never rest
-        algo = ot is _STOP
-        notional = qty * px * s.mult
-        self._open[cid] = [s, buy, qty, px, notional, algo, rest]
+        rest = tif is _GTC or tif is _POST_ONLY  # IOC and FOK never rest
+        self._open[cid] = [s, buy, qty, price, ne, False, rest]
         s.open_n += 1
         self._open_total += 1
-        if algo:
-            s.algo_n += 1
         if buy:
             s.open_buy += qty
-            self._open_buy_notional += notional
+            self._open_buy_notional += ne
             if rest:  # (subscripts and compares: no method calls)
                 book = s.bids
-                if px in book:
-                    book[px] += 1
+                if price in book:
+                    book[price] += 1
                 else:
-                    book[px] = 1
-                if px > s.our_bid:  # noqa: PLR1730 (no max() call on the accept path)
-                    s.our_bid = px
+                    book[price] = 1
+                if price > s.our_bid:  # noqa: PLR1730 (no max() call on the accept path)
+                    s.our_bid = price
         else:
             s.open_sell += qty
-            self._open_sell_notional += notional
+            self._open_sell_notional += ne
             if rest:
                 book = s.asks
-                if px in book:
-                    book[px] += 1
+                if price in book:
+                    book[price] += 1
                 else:
-                    book[px] = 1
-                if px < s.our_ask:  # noqa: PLR1730 (no min() call)
-                    s.our_ask = px
+                    book[price] = 1
+                if price < s.our_ask:  # noqa: PLR1730 (no min() call)
+                    s.our_ask = price
         return ACCEPTED
 
     def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> Decision:

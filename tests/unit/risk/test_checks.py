@@ -506,3 +506,11 @@ def test_margin_accounts_get_every_limit_too() -> None:
     assert eng.check(req(qty=35, price=REF - 10)) is ACCEPTED  # 0.135 open
     assert reason(eng.check(req(qty=70, price=REF - 20))) is R.MAX_POSITION  # 0.205
     assert reason(eng.check(req(qty=90, iid=IID2))) is R.MAX_GROSS_EXPOSURE
+
+
+def test_global_cancel_bucket_applies_to_unknown_instruments_too() -> None:
+    eng, _ = engine(cancels_per_s=1.0, cancel_burst=1)
+    nope = InstrumentId("TEST:NOPEUSDT")
+    assert eng.check_cancel("a", nope) is ACCEPTED  # type: ignore[arg-type]
+    d = eng.check_cancel("b", IID)  # type: ignore[arg-type]
+    assert isinstance(d, Denied) and d.detail == "global cancel rate limit"
