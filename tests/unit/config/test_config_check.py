@@ -153,9 +153,9 @@ def test_environment_overrides_are_applied_and_named(tmp_path: Path) -> None:
     assert err == [
         f"{p}: api.port: Expected `int`, got `str` (set by environment variable BOT4__API__PORT)"
     ]
-    code, _, err = _check(p, {"BOT4__WATCHDOG__QUIET": "1"})
-    assert "watchdog.quiet: unknown key" in err[0]
-    assert err[0].endswith("(set by environment variable BOT4__WATCHDOG__QUIET)")
+    code, _, err = _check(p, {"BOT4__PAPER__QUIET": "1"})
+    assert "paper.quiet: unknown key" in err[0]
+    assert err[0].endswith("(set by environment variable BOT4__PAPER__QUIET)")
     # An override that makes a value a table, or goes through a value that is not one.
     code, _, err = _check(p, {"BOT4__RUNS_DIR__X": "1"})
     assert err == [

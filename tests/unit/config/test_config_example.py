@@ -72,7 +72,7 @@ def test_every_field_of_node_config_is_in_the_example_with_a_comment() -> None:
 def test_every_table_is_written_with_its_docstring() -> None:
     text = example_config()
     for header in ("[replay]", "[strategies.market_maker_config]", "[risk.defaults]", "[api]",
-                   "[paper]", "[watchdog]", "[risk.kill_switch]"):  # fmt: skip
+                   "[paper]", "[risk.kill_switch]"):  # fmt: skip
         assert f"\n{header}\n" in text, header
     # Unset optional table: commented out with its defaults, ready to uncomment.
     assert "\n# [storage]\n" in text
