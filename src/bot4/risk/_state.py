@@ -228,8 +228,13 @@ class EngineState:
                 _R.DRAWDOWN,
                 f"drawdown {self._peak - equity} from peak {self._peak} > {self._max_dd_bps} bps",
             )
-        self._breach = breach
-        if breach is not None:
+        prev, self._breach = self._breach, breach
+        # trip on a new breach (or a new kind of it), or when the switch was reset while the
+        # breach holds; not on every equity update of a breach already recorded (the OMS calls
+        # this per price: the triggers would grow by one per tick while halted)
+        if breach is not None and (
+            not self.kill_switch.tripped or prev is None or prev.reason is not breach.reason
+        ):
             src = "daily_loss" if breach.reason is _R.DAILY_LOSS else "drawdown"
             self.kill_switch.trip(breach.detail, source=src, by="risk_engine")
 

@@ -38,6 +38,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _NS_PER_S = 1_000_000_000
+MAX_TRIGGERS = 100  # triggers kept while tripped: the first (trip time) and the newest 99
 
 
 class KillTrigger(msgspec.Struct, frozen=True, kw_only=True):
@@ -136,7 +137,10 @@ class KillSwitch:
             wall_ns=self._clock.time_ns(),
         )
         with self._lock:
-            self._triggers = (*self._triggers, trigger)
+            kept = self._triggers
+            if len(kept) >= MAX_TRIGGERS:  # bounded: the first (the trip) and the newest
+                kept = (kept[0], *kept[len(kept) - MAX_TRIGGERS + 2 :])
+            self._triggers = (*kept, trigger)
             if self.tripped:
                 log.warning("kill switch: already tripped; added reason %r (%s)", reason, source)
                 return False

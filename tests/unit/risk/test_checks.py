@@ -345,6 +345,23 @@ def test_daily_loss_edge_trips_kill_switch() -> None:
     assert eng.check(req(price=REF - 20)) is ACCEPTED
 
 
+def test_a_lasting_breach_trips_once_not_on_every_equity_update() -> None:
+    eng, _ = engine(max_daily_loss=D("100"), max_drawdown_bps=200)
+    unit = 10**8
+    eng.on_equity(10_000 * unit)
+    for i in range(500):  # the OMS reports equity on every price: 500 ticks in breach
+        eng.on_equity(9_890 * unit - i)
+    assert [t.source for t in eng.kill_switch.triggers] == ["daily_loss"]
+    eng.on_equity(9_700 * unit)  # still the daily loss first: same kind, no new trigger
+    assert len(eng.kill_switch.triggers) == 1
+    eng.kill_switch.reset()  # the operator resets while the breach holds
+    eng.on_equity(9_700 * unit)
+    assert eng.kill_switch.tripped and len(eng.kill_switch.triggers) == 1
+    eng.reload(RiskConfig(duplicate_window_ms=0, max_drawdown_bps=200))  # no loss limit now
+    eng.on_equity(9_700 * unit)  # a new kind of breach (drawdown) adds its reason
+    assert [t.source for t in eng.kill_switch.triggers] == ["daily_loss", "drawdown"]
+
+
 def test_daily_loss_restarts_each_utc_day() -> None:
     eng, clock = engine(max_daily_loss=D("100"))
     eng.on_equity(10_000 * 10**8)

@@ -24,6 +24,7 @@ from bot4.risk import (
     TradingState,
     wire_breaker,
 )
+from bot4.risk.kill_switch import MAX_TRIGGERS
 
 
 def test_trip_records_who_why_when_and_halts_in_the_same_call() -> None:
@@ -212,3 +213,12 @@ def test_wire_breaker_with_the_real_global_circuit_breaker() -> None:
     parts[0].force_open("venue down")
     assert ks.tripped
     assert ks.triggers[0].source == "breaker:global"
+
+
+def test_triggers_are_bounded_keeping_the_first_and_the_newest() -> None:
+    ks = KillSwitch(TestClock())
+    for i in range(250):
+        ks.trip(f"r{i}", source="breaker:ws")
+    kept = [t.reason for t in ks.triggers]
+    assert len(kept) == MAX_TRIGGERS
+    assert kept == ["r0", *(f"r{i}" for i in range(250 - MAX_TRIGGERS + 1, 250))]
