@@ -159,8 +159,8 @@ def config_problems(
 
 def describe_problem(source: str, path: list[str], why: str, origins: Origins | None) -> str:
     """`source: key.path: why`, plus the environment variables that set that key."""
-    where = ".".join(path) if path else "(top level)"
-    line = f"{source}: {where}: {why}"
+    where = ".".join(_printable(p) for p in path) if path else "(top level)"
+    line = f"{source}: {where}: {_printable(why)}"
     # The variable that set this key or a table above it, or keys inside this table.
     names = sorted(
         var
@@ -170,6 +170,13 @@ def describe_problem(source: str, path: list[str], why: str, origins: Origins | 
     if names:
         line += f" (set by environment variable {', '.join(names)})"
     return line
+
+
+def _printable(text: str) -> str:
+    """Keep a problem on one line: a key or value from the file may hold a newline."""
+    if text.isprintable():
+        return text
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def _problem(msg: str) -> str:

@@ -8,8 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
+from bot4.config._checks import semantic_problems
 from bot4.config.node import load_node_config, resolve_node_config
-from bot4.engine.config import NodeConfig
+from bot4.engine.config import NodeConfig, ReplayConfig
 from bot4.errors import ConfigError
 
 runner = CliRunner()
@@ -83,7 +84,7 @@ def test_valid_config_is_ok(tmp_path: Path) -> None:
             '[replay]\nsymbols = ["BTCUSDT", "NOPEUSDT"]',
             "replay.symbols: not in the bundled instruments: NOPEUSDT (known:",
         ),
-        ("[replay]\nsymbols = []", "replay.symbols: must list at least one symbol"),
+        ("[replay]\nsymbols = []", "replay.symbols: "),  # the type or _checks refuses it
         ('[replay]\nsymbols = ["BTCUSDT", "BTCUSDT"]', "replay.symbols: lists a symbol twice"),
         ('runs_dir = ""', "runs_dir: must not be empty"),
         ("[paper]\nlatency_us = -1", "paper.latency_us: must be >= 0, got -1"),
@@ -219,3 +220,8 @@ def test_environment_overrides_reach_instrument_tables_and_optional_tables(tmp_p
         "(defaults): starting_equity: Expected `int`, got `object` "
         "(set by environment variable BOT4__STARTING_EQUITY__X)"
     ]
+
+
+def test_no_symbols_is_refused_even_without_a_type_limit() -> None:
+    config = NodeConfig(replay=ReplayConfig(symbols=[]))  # constructing skips Meta limits
+    assert (["replay", "symbols"], "must list at least one symbol") in semantic_problems(config)
