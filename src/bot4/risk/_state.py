@@ -50,7 +50,8 @@ class EngineState:
     _by_idx: list[Slot]
     _open: dict[str, list[Any]]
     _closed: dict[str, int]
-    _closed_q: deque[tuple[int, str]]
+    _closed_ts: deque[int]
+    _closed_ids: deque[str]
     _closed_ttl: int
     _closed_max: int
     _recent: dict[tuple[object, ...], int]
@@ -156,11 +157,14 @@ class EngineState:
         `closed_id_memory_max` of them: the oldest go first, so a long run stays bounded."""
         now = self._clock.monotonic_ns()
         self._closed[cid] = now
-        q = self._closed_q
-        q.append((now, cid))
+        # two deques (times, ids) rather than one of (time, id) tuples: ints and strs are not
+        # GC-tracked, so an hour of closed ids adds nothing to the collector's gen-0 count
+        ts, ids = self._closed_ts, self._closed_ids
+        ts.append(now)
+        ids.append(cid)
         cutoff = now - self._closed_ttl
-        while q and (q[0][0] <= cutoff or len(q) > self._closed_max):
-            t, old = q.popleft()
+        while ts and (ts[0] <= cutoff or len(ts) > self._closed_max):
+            t, old = ts.popleft(), ids.popleft()
             if self._closed.get(old) == t:  # not closed again since (a restored id)
                 del self._closed[old]
 

@@ -116,7 +116,8 @@ class RiskEngine(GeneralCheck):
         # client order ids of closed orders -> mono ns closed (open ones are the keys of _open);
         # bounded by config.closed_id_memory_s / closed_id_memory_max (EngineState._forget)
         self._closed: dict[str, int] = {}
-        self._closed_q: deque[tuple[int, str]] = deque()  # (closed at, id), oldest first
+        self._closed_ts: deque[int] = deque()  # closed at, oldest first ...
+        self._closed_ids: deque[str] = deque()  # ... and the ids, in step
         self._recent: dict[tuple[object, ...], int] = {}  # identical-order key -> mono ns
         self._recent_q: deque[tuple[object, ...]] = deque()  # its keys, oldest first
         self._open_total = 0

@@ -215,7 +215,7 @@ def test_ten_minute_soak_keeps_every_per_order_map_bounded() -> None:
         return {
             "open": len(eng._open),
             "closed": len(eng._closed),
-            "closed_q": len(eng._closed_q),
+            "closed_q": len(eng._closed_ts) + len(eng._closed_ids),
             "recent": len(eng._recent),
             "recent_q": len(eng._recent_q),
             "book": len(s.bids) + len(s.asks),
@@ -250,3 +250,4 @@ def test_ten_minute_soak_keeps_every_per_order_map_bounded() -> None:
         for k, v in later.items():
             assert v <= steady[k] + 2, (k, per_minute)
     assert steady["closed"] <= 6_000 and steady["recent"] <= 2 * 10 + 2
+    assert steady["closed_q"] == 2 * steady["closed"]
