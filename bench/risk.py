@@ -20,17 +20,24 @@ Cases (ours in `results`, peers under the same name in `peers`):
   (timestamp taken inside the last halt hook), engine wired; reset between samples, untimed.
 
 Every latency is one call timed with two `perf_counter_ns` reads (`extra.timer_overhead_ns`),
-GC off, fixed seed. The machine is shared (2 cores, several processes): tail percentiles include
-scheduler preemptions, so ratios measured in the same run are the robust numbers.
+fixed seed. The cyclic GC stays ON in every timed section, as in the node (which does not
+disable or freeze it): the collections that ran inside each case are counted in
+`extra.gc_collections` (by generation) so a tail can be told from GC. The risk accept path
+allocates only short-lived containers (the identical-order key, the open-order record), so it
+adds almost nothing to the gen-0 count. The machine is shared (2 cores, several processes):
+tail percentiles include scheduler preemptions, so ratios measured in the same run are the
+robust numbers.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import logging
 import math
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -41,6 +48,27 @@ from bot4.risk import Denied, RollingCorrelation
 _perf = time.perf_counter_ns
 
 
+@contextlib.contextmanager
+def _gc_counted(counts: dict[str, list[int]], case: str) -> Iterator[None]:
+    """GC stays enabled (as in the node); count the collections per generation meanwhile."""
+    gens = counts.setdefault(case, [0, 0, 0])
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            gens[info["generation"]] += 1
+
+    gc.collect()  # start clean, as every case does
+    gc.callbacks.append(on_gc)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(on_gc)
+
+
+GC_COUNTS: dict[str, list[int]] = {}
+GC_IN_TIMED_CALLS: dict[str, int] = {}
+
+
 def _full_check(n_orders: int) -> tuple[Case, dict[str, Any]]:
     from bench._risk_workload import Workload
 
@@ -49,26 +77,27 @@ def _full_check(n_orders: int) -> tuple[Case, dict[str, Any]]:
     hist = new_histogram()
     record = hist.record_value
     mix: collections.Counter[str] = collections.Counter()
-    gc.collect()
-    gc.disable()
-    try:
+    gens = GC_COUNTS.setdefault("full_check", [0, 0, 0])
+    in_calls = 0  # collections that ran inside a timed check() (triggered by its allocations)
+    with _gc_counted(GC_COUNTS, "full_check"):
         t_all = 0
         for i, o in enumerate(w.orders):
             before(i)
+            g = gens[0]
             t0 = _perf()
             d = check(o)
             dt = _perf() - t0
             record(max(1, dt))
             t_all += dt
+            in_calls += gens[0] - g
             if d:
                 after(o, True)
             else:
                 assert isinstance(d, Denied)
                 mix[d.reason.value] += 1
-    finally:
-        gc.enable()
     accepted = n_orders - sum(mix.values())
     deny_mix = {"ACCEPTED": accepted, **dict(mix.most_common())}
+    GC_IN_TIMED_CALLS["full_check"] = in_calls
     return latency_case("full_check", hist, t_all), deny_mix
 
 
@@ -81,9 +110,7 @@ def _nautilus(n_orders: int, *, bypass: bool, name: str) -> Case:
         submit(i)
     hist = new_histogram()
     record = hist.record_value
-    gc.collect()
-    gc.disable()
-    try:
+    with _gc_counted(GC_COUNTS, f"nautilus_{name}"):
         t_all = 0
         for i in range(warm, warm + n_orders):
             t0 = _perf()
@@ -91,8 +118,6 @@ def _nautilus(n_orders: int, *, bypass: bool, name: str) -> Case:
             dt = _perf() - t0
             record(max(1, dt))
             t_all += dt
-    finally:
-        gc.enable()
     return latency_case(name, hist, t_all)
 
 
@@ -138,9 +163,7 @@ def _correlation(quick: bool) -> tuple[list[Case], list[Case]]:
     cases: list[Case] = []
     for name, fn in (("correlation_update", corr.update), ("correlation_recompute", None)):
         hist = new_histogram()
-        gc.collect()
-        gc.disable()
-        try:
+        with _gc_counted(GC_COUNTS, name):
             for k in range(samples if fn else samples // 3):
                 r = returns[window + k % 3000]
                 t0 = _perf()
@@ -149,8 +172,6 @@ def _correlation(quick: bool) -> tuple[list[Case], list[Case]]:
                 else:
                     fn(r)
                 hist.record_value(max(1, _perf() - t0))
-        finally:
-            gc.enable()
         cases.append(latency_case(name, hist))
     state: dict[str, Any] = {
         "ring": [],
@@ -167,16 +188,12 @@ def _correlation(quick: bool) -> tuple[list[Case], list[Case]]:
         ref.update(r)
     assert np.allclose(got, ref.matrix, atol=1e-6), "naive and numpy correlations differ"
     hist = new_histogram()
-    gc.collect()
-    gc.disable()
-    try:
+    with _gc_counted(GC_COUNTS, "correlation_naive"):
         for k in range(20 if quick else 60):
             r = rows[window + 1 + k]
             t0 = _perf()
             _naive_update(state, r, n, window)
             hist.record_value(max(1, _perf() - t0))
-    finally:
-        gc.enable()
     return cases, [latency_case("correlation_naive", hist)]
 
 
@@ -196,17 +213,15 @@ def _kill_switch(samples: int) -> Case:
     was = log.disabled
     log.disabled = True  # 2 x samples log lines otherwise; the logging is after the halt
     hist = new_histogram()
-    gc.collect()
-    gc.disable()
     try:
-        for _ in range(samples):
-            t0 = _perf()
-            ks.trip("bench", source="operator", by="bench")
-            hist.record_value(max(1, stamp[0] - t0))
-            assert w.engine.trading_state.value == "HALTED"
-            ks.reset(by="bench")
+        with _gc_counted(GC_COUNTS, "kill_switch_trip"):
+            for _ in range(samples):
+                t0 = _perf()
+                ks.trip("bench", source="operator", by="bench")
+                hist.record_value(max(1, stamp[0] - t0))
+                assert w.engine.trading_state.value == "HALTED"
+                ks.reset(by="bench")
     finally:
-        gc.enable()
         log.disabled = was
     return latency_case("kill_switch_trip", hist)
 
@@ -241,7 +256,11 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         "deny_mix": deny_mix,
         "nautilus_bypass": bypass,
         "timer_overhead_ns": timer_overhead_ns(),
-        "gc": "disabled in timed sections",
+        "gc": "enabled in every timed section (as in the node); collections per case below",
+        "gc_in_timed_calls": GC_IN_TIMED_CALLS,
+        "gc_collections": {
+            k: dict(zip(("gen0", "gen1", "gen2"), v, strict=True)) for k, v in GC_COUNTS.items()
+        },
         "measures": {
             "full_check (ours)": "RiskEngine.check(OrderRequest) alone, every check enabled; "
             "an accepted order is registered as open inside the call. TestClock advanced "
