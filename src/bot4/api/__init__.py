@@ -8,6 +8,7 @@
 #   _dashboard    the dashboard page (dashboard/*.html|js|css, no build step)
 #   _server       ApiServer / serve: uvicorn inside the node's event loop
 #   _launch       start_api: token, app, server and the printed dashboard URL in one call
+#   _watchdog     Watchdog: feeds and strategies quiet for too long (log once, metric, status)
 #   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
 #   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`, `bot4 dashboard-demo`
 #   _demo         the dashboard demo's random-walk market
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from bot4.api._control import PnlPoint as PnlPoint
     from bot4.api._control import PnlView as PnlView
     from bot4.api._control import PositionView as PositionView
+    from bot4.api._control import QuietView as QuietView
     from bot4.api._control import RejectionView as RejectionView
     from bot4.api._control import ReloadResult as ReloadResult
     from bot4.api._control import StatusView as StatusView
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from bot4.api._token import read_token_file as read_token_file
     from bot4.api._token import resolve_token as resolve_token
     from bot4.api._token import write_token_file as write_token_file
+    from bot4.api._watchdog import Watchdog as Watchdog
     from bot4.api.config import ApiConfig as ApiConfig
 
 # module -> the public names it defines
@@ -70,6 +73,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "PnlPoint",
         "PnlView",
         "PositionView",
+        "QuietView",
         "RejectionView",
         "ReloadResult",
         "StatusView",
@@ -78,6 +82,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "bot4.api._memory_node": ("MemoryNode",),
     "bot4.api._metrics": ("NodeMetrics",),
+    "bot4.api._watchdog": ("Watchdog",),
     "bot4.api._server": (
         "ApiServer",
         "serve",
@@ -116,10 +121,12 @@ __all__ = [
     "PnlPoint",
     "PnlView",
     "PositionView",
+    "QuietView",
     "RejectionView",
     "ReloadResult",
     "StatusView",
     "TradingStateName",
+    "Watchdog",
     "WhyView",
     "create_app",
     "dashboard_url",

@@ -235,6 +235,11 @@ def _print_status(status: dict[str, Any], *, why: bool) -> None:
     for name, state in sorted(status["breakers"].items()):
         breakers.add_row(name, state)
     console.print(breakers)
+    for q in status.get("quiet", []):  # (an older node's status has no watchdog)
+        console.print(
+            f"watchdog: {q['component']} quiet for {q['quiet_s']} s (limit {q['limit_s']} s)",
+            markup=False,
+        )
     if why:
         _print_why(console, status["why"])
 

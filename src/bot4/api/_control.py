@@ -29,6 +29,7 @@ __all__ = [
     "PnlPoint",
     "PnlView",
     "PositionView",
+    "QuietView",
     "RejectionView",
     "ReloadResult",
     "StatusView",
@@ -87,6 +88,14 @@ class WhyView(TypedDict):
     rejections: list[RejectionView]  # most recent last, bounded by the node
 
 
+class QuietView(TypedDict):
+    """A feed or strategy silent for longer than the watchdog allows (until it speaks again)."""
+
+    component: str  # "feed:binance", "strategy:mm"
+    quiet_s: float  # seconds since it last showed life
+    limit_s: float  # the configured limit it exceeded
+
+
 class KillSwitchView(TypedDict):
     """The kill switch: who tripped it, why and when (survives restart until reset)."""
 
@@ -130,6 +139,7 @@ class StatusView(TypedDict):
     kill_switch: KillSwitchView
     pnl: PnlView
     why: list[WhyView]
+    quiet: list[QuietView]  # the watchdog's current alerts; empty when all is well
     ts_ns: int  # when this view was taken
 
 

@@ -33,6 +33,7 @@ from bot4.api._control import (
     TradingStateName,
 )
 from bot4.api._metrics import NodeMetrics
+from bot4.api._watchdog import Watchdog
 from bot4.clock import Clock
 
 __all__ = ["DEFAULT_LIMITS", "MemoryNode"]
@@ -97,6 +98,7 @@ class MemoryNode:
     def __init__(self, clock: Clock, *, pnl_history: int = 500) -> None:
         self._clock = clock
         self.metrics = NodeMetrics(clock)
+        self.watchdog = Watchdog(clock, self.metrics.on_watchdog_alert)
         self.trading_state: TradingStateName = "ACTIVE"
         self._kill: KillSwitchView = _ARMED.copy()
         self._positions: dict[str, _Position] = {}
@@ -138,6 +140,7 @@ class MemoryNode:
                 }
                 for instrument, why in sorted(self._why.items())
             ],
+            "quiet": self.watchdog.quiet(),
             "ts_ns": self._clock.time_ns(),
         }
 

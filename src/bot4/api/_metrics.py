@@ -180,7 +180,8 @@ class NodeMetrics:
     def register_feed(self, feed: str) -> None:
         """Start the feed's silence clock now, so a feed that never speaks shows a growing age."""
         self._feed_age.last_ns.setdefault(feed, self._clock.monotonic_ns())
-        self._messages.labels(feed)
+        for counter in (self._messages, self._reconnects, self._resyncs):
+            counter.labels(feed)  # exported as 0 from the start, not only after the first
 
     def on_feed_message(self, feed: str, count: int = 1) -> None:
         """`count` messages arrived from `feed` (hot path)."""

@@ -6,18 +6,56 @@ conversions (fixed-point ints -> decimal strings) live in one place.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from bot4.api._control import KillSwitchView, OrderView, PositionView
+from bot4.api._control import KillSwitchView, OrderView, PositionView, RejectionView
 
 if TYPE_CHECKING:
     from bot4.model import Instrument, InstrumentId
-    from bot4.oms import OrderManager, Portfolio
+    from bot4.oms import Order, OrderManager, Portfolio
     from bot4.risk import KillSwitch
 
-__all__ = ["account_str", "kill_view", "order_views", "position_views"]
+__all__ = ["RecentRejections", "account_str", "kill_view", "order_views", "position_views"]
+
+
+class RecentRejections:
+    """Per instrument, the latest orders risk denied or the venue rejected (bounded deques),
+    for `bot4 status --why`; `dropped` counts those pushed out by newer ones."""
+
+    def __init__(self, per_instrument: int = 20) -> None:
+        self.per_instrument = per_instrument
+        self._by_instrument: dict[InstrumentId, deque[RejectionView]] = {}
+        self.dropped = 0
+
+    def add(
+        self,
+        order: Order,
+        source: Literal["risk", "venue"],
+        reason: str,
+        detail: str,
+        ts_ns: int,
+    ) -> None:
+        recent = self._by_instrument.get(order.instrument_id)
+        if recent is None:
+            recent = self._by_instrument[order.instrument_id] = deque(maxlen=self.per_instrument)
+        elif len(recent) == self.per_instrument:
+            self.dropped += 1
+        recent.append(
+            {
+                "client_order_id": str(order.client_order_id),
+                "source": source,
+                "reason": reason,
+                "detail": detail,
+                "ts_ns": ts_ns,
+            }
+        )
+
+    def get(self, instrument_id: InstrumentId) -> list[RejectionView]:
+        """Oldest first."""
+        return list(self._by_instrument.get(instrument_id, ()))
 
 
 def account_str(value: int, precision: int) -> str:

@@ -16,7 +16,7 @@ from bot4.risk import RiskConfig
 from bot4.storage import StorageConfig
 from bot4.venues import PaperVenueConfig
 
-__all__ = ["NodeConfig", "ReplayConfig", "StrategiesConfig"]
+__all__ = ["NodeConfig", "ReplayConfig", "StrategiesConfig", "WatchdogConfig"]
 
 
 class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -32,10 +32,25 @@ class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 class StrategiesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Which sample strategies run, and their settings."""
 
+    # Run the sample market maker (quotes a bid and an ask around mid, skewed by inventory).
     market_maker: bool = True
+    # Run the sample momentum taker (market orders when a fast EMA of trades leads a slow one).
     momentum: bool = True
     market_maker_config: MarketMakerConfig = msgspec.field(default_factory=MarketMakerConfig)
     momentum_config: MomentumConfig = msgspec.field(default_factory=MomentumConfig)
+
+
+class WatchdogConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """ "Running but not trading": warn when a feed or a strategy goes quiet this long.
+
+    A feed is quiet when no frame arrived; a strategy when it recorded no decision (every
+    sample strategy records one per book or trade it acts on). One warning per quiet episode.
+    """
+
+    # Seconds without a market-data frame before the feed counts as quiet.
+    feed_quiet_s: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    # Seconds without a strategy decision before the strategy counts as quiet.
+    strategy_quiet_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
 
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -50,5 +65,6 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     risk: RiskConfig = msgspec.field(default_factory=RiskConfig)
     api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     paper: PaperVenueConfig = msgspec.field(default_factory=PaperVenueConfig)
+    watchdog: WatchdogConfig = msgspec.field(default_factory=WatchdogConfig)
     # None: embedded SQLite in the run directory.
     storage: StorageConfig | None = None

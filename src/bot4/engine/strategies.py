@@ -36,13 +36,24 @@ class MarketMakerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     skew_ticks: int = 5  # how far both quotes shift at full inventory
     requote_ticks: int = 2  # move a quote only when its target moved this far
     min_requote_interval_s: float = 0.2  # at most one requote per side per interval
+    # An identical quote (same side, price and size) is not sent again within this many
+    # seconds: the risk engine would deny it as a duplicate (its duplicate_window_ms).
+    same_quote_gap_s: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("half_spread_ticks", "quote_lots", "max_inventory_lots", "lot_notional"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if self.requote_ticks < 0 or self.skew_ticks < 0 or self.min_requote_interval_s < 0:
-            raise ValueError("requote_ticks, skew_ticks and min_requote_interval_s must be >= 0")
+        if (
+            self.requote_ticks < 0
+            or self.skew_ticks < 0
+            or self.min_requote_interval_s < 0
+            or self.same_quote_gap_s < 0
+        ):
+            raise ValueError(
+                "requote_ticks, skew_ticks, min_requote_interval_s and same_quote_gap_s "
+                "must be >= 0"
+            )
 
 
 class MarketMaker(Strategy):
@@ -57,6 +68,10 @@ class MarketMaker(Strategy):
         self._quotes: dict[tuple[InstrumentId, Side], tuple[ClientOrderId, int]] = {}
         # Monotonic ns of the last requote per (instrument, side).
         self._last_requote: dict[tuple[InstrumentId, Side], int] = {}
+        # Per (instrument, side): (price, qty) -> monotonic ns of quotes sent recently (entries
+        # older than same_quote_gap_s are pruned on each send, so it stays small).
+        self._sent: dict[tuple[InstrumentId, Side], dict[tuple[int, int], int]] = {}
+        self.skipped_same_quote = 0  # quotes not sent because an identical one just went out
 
     def on_book(self, book: OrderBook) -> None:
         mid = book.mid()
@@ -92,6 +107,14 @@ class MarketMaker(Strategy):
         now = self.ctx.clock.monotonic_ns()
         if now - self._last_requote.get(key, -(10**18)) < self.config.min_requote_interval_s * 1e9:
             return
+        qty = self.config.quote_lots * lot
+        gap_ns = self.config.same_quote_gap_s * 1e9
+        sent = self._sent.setdefault(key, {})
+        if price is not None and now - sent.get((price, qty), -(10**18)) < gap_ns:
+            # The same quote went out moments ago (filled, or moved away and back): sending it
+            # again would only be denied DUPLICATE_ORDER. Keep what is live until it changes.
+            self.skipped_same_quote += 1
+            return
         self._last_requote[key] = now
         if live is not None:
             # The cancel may be confirmed inside the call (paper venue without latency), and
@@ -100,7 +123,10 @@ class MarketMaker(Strategy):
             self.cancel(live[0])
         if price is None:
             return
-        coid = self.submit_limit(iid, side, self.config.quote_lots * lot, price, TimeInForce.GTC)
+        for old in [k for k, t in sent.items() if now - t >= gap_ns]:
+            del sent[old]
+        sent[(price, qty)] = now
+        coid = self.submit_limit(iid, side, qty, price, TimeInForce.GTC)
         if coid is not None:
             self._quotes[key] = (coid, price)
 

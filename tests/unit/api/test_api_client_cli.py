@@ -61,6 +61,17 @@ async def test_status_why(server: ApiServer) -> None:
     assert "O-99: risk PRICE_COLLAR: price 10% off the reference" in result.stdout
 
 
+async def test_status_shows_watchdog_alerts(
+    server: ApiServer, node: MemoryNode, clock: TestClock
+) -> None:
+    node.watchdog.watch("strategy:mm", 1.0)
+    clock.advance(2)
+    node.watchdog.check()
+    result = await bot4("status", "--api", server.url, "--token", TOKEN)
+    assert result.exit_code == 0, result.output
+    assert "watchdog: strategy:mm quiet for 2.0 s (limit 1.0 s)" in result.stdout
+
+
 async def test_status_json(server: ApiServer) -> None:
     result = await bot4("status", "--json", "--api", server.url, "--token", TOKEN)
     assert result.exit_code == 0, result.output

@@ -31,6 +31,8 @@ def test_feeds_messages_age_reconnects_resyncs() -> None:
     s = samples(m)
     assert s[("bot4_feed_messages_total", (("feed", "binance"),))] == 5
     assert s[("bot4_feed_messages_total", (("feed", "kraken"),))] == 0
+    assert s[("bot4_feed_reconnects_total", (("feed", "kraken"),))] == 0  # from registration on
+    assert s[("bot4_book_resyncs_total", (("feed", "kraken"),))] == 0
     age = "bot4_feed_seconds_since_last_message"
     assert s[(age, (("feed", "binance"),))] == 1.5
     assert s[(age, (("feed", "kraken"),))] == 3.5  # silent since it was registered

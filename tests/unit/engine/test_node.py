@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
 from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode
+from bot4.engine._node import _GroupCommit
 from bot4.engine._report import summary
-from bot4.engine.config import ReplayConfig, StrategiesConfig
+from bot4.engine._views import RecentRejections
+from bot4.engine.config import ReplayConfig, StrategiesConfig, WatchdogConfig
 from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
 from bot4.marketdata import OrderBook
-from bot4.model import InstrumentId, Side
+from bot4.model import InstrumentId, OrderType, Side, TimeInForce
+from bot4.oms import OrderDenied, TradingHalted
+from bot4.oms._order import Order
 from bot4.storage import SqliteJournal, StorageConfig, fills
 
 TOKEN = "engine-test-token-0123456789"
@@ -33,6 +42,14 @@ def _config(pace: float, api: bool = True) -> NodeConfig:
     )
 
 
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
 async def _journal_fills(run_dir: Path) -> int:
     journal = await SqliteJournal.open(
         StorageConfig(data_dir=str(run_dir / "storage")), LiveClock()
@@ -47,7 +64,26 @@ async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders
     tmp_path: Path,
 ) -> None:
     node = TradingNode(_config(pace=15), run_dir=tmp_path / "run", announce=lambda _: None)
-    task = asyncio.create_task(node.run(duration_s=20))
+    async with _running(node, duration_s=20) as task:
+        fills_at_kill = await _trade_then_kill(node)
+        report = await asyncio.wait_for(task, 30)
+    await _check_the_report(report, fills_at_kill, tmp_path)
+
+
+@contextlib.asynccontextmanager
+async def _running(node: TradingNode, duration_s: float) -> AsyncIterator[asyncio.Task[Any]]:
+    """`node.run` as a task that is stopped and awaited even when the test fails."""
+    task = asyncio.create_task(node.run(duration_s=duration_s))
+    try:
+        yield task
+    finally:
+        node.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 30)
+
+
+async def _trade_then_kill(node: TradingNode) -> int:
+    """Trade, scrape /metrics, kill via the API; the fills at the kill."""
     for _ in range(600):  # bounded: 30 s at most
         if node.fills >= 3 and node.api is not None:
             break
@@ -60,6 +96,28 @@ async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders
     assert all(o["state"] in ("SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED") for o in working)
     assert len(working) == node.status()["open_orders"]
     async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/metrics") as resp:
+            assert resp.status == 401
+        async with http.get(f"{base}/metrics", headers=auth) as resp:
+            assert resp.status == 200
+            metrics = _samples(await resp.text())
+        assert metrics[("bot4_feed_messages_total", (("feed", "binance"),))] > 0
+        assert metrics[("bot4_feed_seconds_since_last_message", (("feed", "binance"),))] < 5
+        assert metrics[("bot4_feed_reconnects_total", (("feed", "binance"),))] == 0
+        assert ("bot4_book_resyncs_total", (("feed", "binance"),)) in metrics
+        assert metrics[("bot4_orders", (("state", "FILLED"),))] >= 1
+        assert (
+            metrics[("bot4_breaker_state", (("breaker", "binance-ws"), ("state", "CLOSED")))] == 1
+        )
+        assert metrics[("bot4_trading_state", (("state", "ACTIVE"),))] == 1
+        for stage in ("venue", "strategies", "submit", "journal_commit"):
+            count = ("bot4_pipeline_latency_seconds_count", (("stage", stage),))
+            assert metrics[count] > 0, stage
+        assert ("bot4_storage_queue_depth", (("queue", "journal"),)) in metrics
+        assert ("bot4_storage_queue_depth", (("queue", "writer"),)) in metrics
+        assert ("bot4_storage_spills_total", ()) in metrics
+        denied = sum(v for (n, _), v in metrics.items() if n == "bot4_risk_denials_total")
+        assert denied == sum(node.denials.values())
         async with http.get(f"{base}/status", headers=auth) as resp:
             assert resp.status == 200
             status = await resp.json()
@@ -75,9 +133,12 @@ async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders
         async with http.get(f"{base}/status", headers=auth) as resp:
             status = await resp.json()
     assert status["trading_state"] == "HALTED" and status["open_orders"] == 0
-    fills_at_kill = node.fills
-    report = await asyncio.wait_for(task, 30)
+    assert node.metrics.exposition().count(b'bot4_trading_state{state="HALTED"} 1.0') == 1
+    assert b"bot4_kill_switch_trips_total 1.0" in node.metrics.exposition()
+    return node.fills
 
+
+async def _check_the_report(report: dict[str, Any], fills_at_kill: int, tmp_path: Path) -> None:
     assert report["orders_submitted"] > 0
     assert report["fills"] == fills_at_kill, "no fill after the kill"
     assert report["open_orders_at_stop"] == 0
@@ -87,6 +148,8 @@ async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders
     # The report agrees with the durable journal read back from the run directory.
     assert await _journal_fills(tmp_path / "run") == report["fills"] == report["journal_fills"]
     assert (tmp_path / "run" / "report.json").is_file()
+    assert (tmp_path / "run" / "report.html").is_file()
+    assert report["orders_submitted"] > 0
     assert "submit" in report["latency"] and report["latency"]["submit"]["count"] > 0
     assert "fills" in summary(report)
 
@@ -209,8 +272,159 @@ async def test_limits_and_cancel_all_in_a_short_run(tmp_path: Path) -> None:
         (MomentumConfig, {"fast": 30, "slow": 30}),
         (MomentumConfig, {"order_lots": 0}),
         (MomentumConfig, {"cooldown_s": -1}),
+        (MarketMakerConfig, {"same_quote_gap_s": -1}),
     ],
 )
 def test_strategy_configs_validate(cls: type, kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="must be"):
         cls(**kwargs)
+
+
+class _Refused(Strategy):
+    """Sends orders the venue rejects (post-only at the ask) and risk denies (duplicates);
+    decides once, then goes quiet."""
+
+    def __init__(self) -> None:
+        super().__init__("refused", [BTC])
+        self.sent = 0
+
+    def on_book(self, book: OrderBook) -> None:
+        ask = book.best_ask()
+        if ask is None or self.sent >= 30:
+            return
+        if self.sent == 0:
+            self.decide(BTC, "probing")
+        self.sent += 1
+        lot = self.lot_size(book.instrument, ask[0], 20)
+        price = ask[0] + self.sent * book.instrument.tick  # a new price each time
+        self.submit_limit(BTC, Side.BUY, lot, price, TimeInForce.POST_ONLY)
+        self.submit_limit(BTC, Side.BUY, lot, price, TimeInForce.POST_ONLY)  # duplicate
+
+
+async def test_why_rejections_watchdog_and_group_commit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    refused = _Refused()
+    cfg = msgspec_replace(
+        _config(pace=15, api=False),
+        watchdog=WatchdogConfig(feed_quiet_s=30, strategy_quiet_s=0.5),
+    )
+    node = TradingNode(cfg, run_dir=tmp_path / "run", strategies=[refused])
+    with caplog.at_level(logging.WARNING, logger="bot4.api._watchdog"):
+        async with _running(node, duration_s=20):
+            for _ in range(200):  # bounded: 10 s
+                if node.status()["quiet"] and refused.sent >= 30:
+                    break
+                await asyncio.sleep(0.05)
+            status = node.status()
+    assert [q["component"] for q in status["quiet"]] == ["strategy:refused"]
+    assert caplog.text.count("watchdog: strategy:refused quiet") == 1
+    assert b'bot4_watchdog_alerts_total{component="strategy:refused"} 1.0' in (
+        node.metrics.exposition()
+    )
+    why = {w["instrument_id"]: w for w in status["why"]}
+    rejections = why[str(BTC)]["rejections"]
+    assert len(rejections) == 20, "bounded per instrument (the newest kept)"
+    assert node.recent_rejections.dropped == 60 - 20
+    assert {(r["source"], r["reason"]) for r in rejections} == {
+        ("venue", "POST_ONLY_WOULD_TAKE"),
+        ("risk", "DUPLICATE_ORDER"),
+    }
+    assert all(
+        r["detail"].startswith("identical order") for r in rejections if r["source"] == "risk"
+    )
+    assert why[str(BTC)]["last_decision"] == "refused: probing"
+    assert why["BINANCE:ETHUSDT"]["rejections"] == []
+    # Every record was committed by the per-turn group commit, in fewer commits than records.
+    journal = node._journal
+    assert journal is not None and node.storage is not None
+    assert 0 < journal.commits < len(journal)
+    assert node.storage.journal.committed_seq == len(journal)
+
+
+def msgspec_replace(cfg: NodeConfig, **changes: object) -> NodeConfig:
+    import msgspec
+
+    return msgspec.structs.replace(cfg, **changes)
+
+
+def _halt(n: int) -> TradingHalted:
+    return TradingHalted(source="test", reason=f"r{n}", ts_event=n)
+
+
+async def test_group_commit_one_commit_per_turn_and_failures(tmp_path: Path) -> None:
+    journal = await SqliteJournal.open(StorageConfig(data_dir=str(tmp_path)), LiveClock())
+    observed: list[int] = []
+    group = _GroupCommit(journal, asyncio.get_running_loop(), observed.append, LiveClock().perf_ns)
+    for i in range(3):
+        assert group.append(_halt(i)) == i + 1  # one turn, three records
+    assert journal.committed_seq == 0  # nothing durable yet inside the turn
+    await group.drain()
+    assert group.commits == 1 and journal.committed_seq == 3 and len(observed) == 1
+    group.append(_halt(3))
+    await asyncio.sleep(0)
+    group.append(_halt(4))  # next turn, while the first commit may still run
+    await group.drain()
+    assert journal.committed_seq == 5 and 2 <= group.commits <= 3
+    assert len(group) == 5 and [r.reason for r in group.records()][-1] == "r4"  # type: ignore[attr-defined]
+    await group.commit()
+    await journal.backend.close()  # a commit now fails: logged, counted, records kept
+    group.append(_halt(5))
+    await group.drain()
+    assert group.failures == 1 and journal.committed_seq == 5 and len(journal) == 6
+
+
+def _denied(coid: str) -> Order:
+    return Order(
+        OrderDenied(
+            client_order_id=coid,  # type: ignore[arg-type]
+            instrument_id=BTC,
+            side=Side.BUY,
+            order_type=OrderType.LIMIT,
+            time_in_force=TimeInForce.GTC,
+            qty=1,
+            price=1,
+            trigger_price=None,
+            reduce_only=False,
+            strategy_id="s",
+            reason="X",
+            ts_event=0,
+        )
+    )
+
+
+def test_recent_rejections_and_breaker_events_are_bounded(tmp_path: Path) -> None:
+    recent = RecentRejections(per_instrument=3)
+    for i in range(5):
+        recent.add(_denied(f"c{i}"), "risk", "X", "d", i)
+    assert [r["client_order_id"] for r in recent.get(BTC)] == ["c2", "c3", "c4"]
+    assert recent.dropped == 2 and recent.get(InstrumentId("BINANCE:ETHUSDT")) == []
+    node = TradingNode(NodeConfig(), run_dir=tmp_path, strategies=[])
+    for i in range(1005):
+        node._on_breaker_event(f"e{i}")
+    assert len(node.breaker_events) == 1000 and node.breaker_events_dropped == 5
+    assert node.breaker_events[-1]["event"] == "e1004"
+
+
+async def test_market_maker_does_not_resend_identical_quotes(tmp_path: Path) -> None:
+    """With the gap off, the MM re-sends quotes risk denies as duplicates; with it, it does not."""
+    iids = [BTC, InstrumentId("BINANCE:ETHUSDT"), InstrumentId("BINANCE:SOLUSDT")]
+    dups = {}
+    for gap in (0.0, 1.0):
+        mm = MarketMaker(
+            "mm",
+            iids,
+            MarketMakerConfig(
+                half_spread_ticks=1, min_requote_interval_s=0.02, same_quote_gap_s=gap
+            ),
+        )
+        node = TradingNode(
+            _config(pace=30, api=False), run_dir=tmp_path / f"run{gap}", strategies=[mm]
+        )
+        report = await node.run(duration_s=20)
+        dups[gap] = report["risk_denials"].get("DUPLICATE_ORDER", 0)
+        assert report["fills"] > 0
+        if gap:
+            assert mm.skipped_same_quote > 0
+    assert dups[0.0] > 20, dups
+    assert dups[1.0] * 20 <= dups[0.0], dups
