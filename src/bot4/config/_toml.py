@@ -44,7 +44,8 @@ class TomlLayout(msgspec.Struct, frozen=True, kw_only=True):
 def render_struct(cls: type[msgspec.Struct], data: Mapping[str, Any], layout: TomlLayout) -> str:
     """TOML text for `data` (the builtins of a `cls`, e.g. `msgspec.to_builtins(cls())`)."""
     info = mi.type_info(cls)
-    assert isinstance(info, mi.StructType), "render_struct takes a Struct class"
+    if not isinstance(info, mi.StructType):
+        raise TypeError(f"render_struct takes a Struct class, not {cls!r}")
     out: list[str] = []
     _Writer(layout, out).table(info, data, (), disabled=False)
     return "\n".join(out).strip("\n") + "\n"
@@ -191,7 +192,7 @@ class _Writer:
                 self.table(struct, value, sub_path, disabled=disabled or unset)
                 continue
             values = _dict_of_structs(f.type)
-            assert values is not None, "tables holds structs and dicts of structs only"
+            assert values is not None, "tables: structs, dicts of structs"  # nosec B101
             if value:
                 for key, sub in value.items():
                     self.section(info.cls, values.cls, f, (*sub_path, key))

@@ -7,10 +7,12 @@ import tomllib
 from pathlib import Path
 
 import msgspec
+import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
 from bot4.config._redact import redact
+from bot4.config.node import resolve_node_config, show_config
 from bot4.engine.config import NodeConfig
 
 runner = CliRunner()
@@ -110,3 +112,9 @@ def test_redact_by_name_and_by_dsn_form() -> None:
         "max_position": "1",
         "monkey": "m",
     }
+
+
+def test_show_config_needs_a_valid_config() -> None:
+    resolved = resolve_node_config(None, {"BOT4__PAPER__LATENCY_US": "-1"})
+    with pytest.raises(ValueError, match="without problems"):
+        show_config(resolved)

@@ -76,3 +76,8 @@ def test_tables_of_tables_and_unconstructible_defaults() -> None:
     )
     assert tomllib.loads(full) == {"legs": {"x y": {"qty": 2, "note": "n"}}, "undocumented": 0.5}
     assert "# [optional_leg]  (not set)" in full
+
+
+def test_render_struct_takes_a_struct_class() -> None:
+    with pytest.raises(TypeError, match="takes a Struct class"):
+        render_struct(int, {}, TomlLayout())  # type: ignore[arg-type]
