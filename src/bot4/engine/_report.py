@@ -121,11 +121,7 @@ def _fills_by_instrument(node: TradingNode) -> dict[str, dict[str, Any]]:
 
 def _pnl_history(node: TradingNode, total: str) -> list[dict[str, Any]]:
     """The sampled history, ending with the PnL at stop (so the plot ends where the report does)."""
-    points = node.pnl_history.points()
-    now = node.clock.time_ns()
-    if not points or points[-1]["ts_ns"] < now:
-        points.append({"ts_ns": now, "total": total})
-    return points
+    return [*node.pnl_history.points(), {"ts_ns": node.clock.time_ns(), "total": total}]
 
 
 def build_report(node: TradingNode, elapsed_s: float, frames_total: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from bot4.api.config import ApiConfig
 from bot4.engine import NodeConfig, TradingNode
 from bot4.engine._tui import LiveView, RateMeter, StatusLines, run_with_view
 from bot4.engine.config import ReplayConfig
+from bot4.marketdata import OrderBook
 
 
 def _node(tmp_path: Path, pace: float = 5.0) -> TradingNode:
@@ -76,10 +77,10 @@ async def test_render_while_trading_and_after(tmp_path: Path) -> None:
 
 async def test_live_view_runs_beside_the_node(tmp_path: Path) -> None:
     node = _node(tmp_path, pace=20)
-    view = LiveView(node, duration_s=5)
+    view = LiveView(node, duration_s=60)
     out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230 - a file the test reads
     console = Console(file=out, force_terminal=True, width=120)
-    report = await run_with_view(node, 5, lambda: view.run(console, refresh_s=0.05))
+    report = await run_with_view(node, 60, lambda: view.run(console, refresh_s=0.05))
     out.close()
     shown = (tmp_path / "tty.txt").read_text()
     assert report["frames"]["received"] == 2000
@@ -111,7 +112,7 @@ async def test_a_render_error_stops_the_view_not_the_node(
     out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230
     console = Console(file=out, force_terminal=True, width=120)
     with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
-        report = await run_with_view(node, 10, lambda: view.run(console, refresh_s=0.02))
+        report = await run_with_view(node, 60, lambda: view.run(console, refresh_s=0.02))
     out.close()
     assert report["frames"]["received"] == 2000, "the node ran to the end of the replay"
     assert view.calls == ok + 1, "the view stopped at the first error"
@@ -122,7 +123,7 @@ async def test_a_render_error_stops_the_view_not_the_node(
 async def test_status_lines_without_a_terminal(tmp_path: Path) -> None:
     node = _node(tmp_path, pace=20)
     lines: list[str] = []
-    report = await run_with_view(node, 10, StatusLines(node, lines.append, every_s=0.3).run)
+    report = await run_with_view(node, 60, StatusLines(node, lines.append, every_s=0.3).run)
     assert len(lines) >= 3
     assert all(" ACTIVE frames " in line and " pnl " in line for line in lines)
     seen = [int(re.search(r" fills (\d+) ", line).group(1)) for line in lines]  # type: ignore[union-attr]
@@ -141,7 +142,7 @@ async def test_status_line_errors_are_logged_once(
         raise OSError("stdout closed")
 
     with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
-        report = await run_with_view(node, 10, StatusLines(node, emit, every_s=0.05).run)
+        report = await run_with_view(node, 60, StatusLines(node, emit, every_s=0.05).run)
     assert report["frames"]["received"] == 2000
     assert len(calls) == 1
     assert [r.getMessage() for r in caplog.records] == ["status lines stopped (the node goes on)"]
@@ -153,3 +154,17 @@ def test_rate_meter() -> None:
     assert m.update(500_000_000, 100) == 200.0
     assert m.update(1_000_000_000, 300) == 300.0
     assert m.update(2_000_000_000, 300) == pytest.approx(200 / 1.5), "the oldest reading left"
+
+
+async def test_one_sided_book_and_a_tripped_kill_switch(tmp_path: Path) -> None:
+    node = _node(tmp_path)
+    (btc,) = (iid for iid, inst in node.instruments.items() if inst.symbol == "BTCUSDT")
+    book = OrderBook(node.instruments[btc])  # as the feed handler would hold it
+    book.load([(4_325_003, 23_427)], [])
+    book.synced = True
+    node.books[btc] = book
+    await node.kill("drawdown <3%>", "ops")
+    text = _text(LiveView(node))
+    row = next(line for line in text.splitlines() if "│ BTCUSDT " in line)
+    assert "0.23427" in row and "43250.03" in row and row.count(" - ") >= 3, row
+    assert "HALTED" in text and "KILL SWITCH by ops: drawdown <3%>" in text
