@@ -138,8 +138,8 @@ class GeneralCheck(EngineState):
                 return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid}")
             if ot is _STOP and s.algo_n >= s.max_algo:
                 return Denied(_R.MAX_OPEN_ORDERS, f"{s.algo_n} stop orders open on {s.iid}")
-            if self._open_total >= self._max_open_total:
-                return Denied(_R.MAX_OPEN_ORDERS, f"{self._open_total} open in total")
+            if len(self._open) >= self._max_open_total:
+                return Denied(_R.MAX_OPEN_ORDERS, f"{len(self._open)} open in total")
             # 7. reference price: known and fresh (ref_until = ref_ts + max age; -1 = none)
             if now > s.ref_until:
                 if not ref:
@@ -215,17 +215,6 @@ class GeneralCheck(EngineState):
             t = self._g_tat
             self._g_tat = (t if t > now else now) + self._g_int
         recent[key] = now
-        # forget the oldest key once its newest acceptance is out of the window (one in, at
-        # most one out): memory stays bounded by about two windows of accepts, in O(1), with
-        # no rebuild to spike the tail. The queue holds keys only (no (time, key) tuple): a
-        # key's time is its entry in `recent`, gone once forgotten.
-        rq = self._recent_q
-        rq.append(key)
-        head = rq[0]
-        if head not in recent:
-            rq.popleft()
-        elif recent[head] <= now - self._dup_window:
-            rq.popleft()
-            del recent[head]
+        self._recent_q.append(key)  # forgotten when expired, as orders close
         self._register(s, cid, buy, qty, px, ot, req)
         return ACCEPTED

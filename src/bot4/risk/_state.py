@@ -57,7 +57,6 @@ class EngineState:
     _recent: dict[tuple[object, ...], int]
     _recent_q: deque[tuple[object, ...]]
     _dup_window: int
-    _open_total: int
     _open_buy_notional: int
     _open_sell_notional: int
     _gross: int
@@ -87,7 +86,6 @@ class EngineState:
         notional = qty * px * s.mult
         self._open[cid] = [s, buy, qty, px, notional, algo, rest]
         s.open_n += 1
-        self._open_total += 1
         if algo:
             s.algo_n += 1
         if buy:
@@ -132,11 +130,12 @@ class EngineState:
         o = self._open.pop(client_order_id, None)
         if o is None:
             return
-        self._remember_closed(client_order_id)
+        now = self._clock.monotonic_ns()
+        self._remember_closed(client_order_id, now)
+        self._forget_recent(now)
         self._reduce_open(o, o[O_REM])
         s: Slot = o[O_SLOT]
         s.open_n -= 1
-        self._open_total -= 1
         if o[O_ALGO]:
             s.algo_n -= 1
         if o[O_REST]:
@@ -152,10 +151,9 @@ class EngineState:
                 else:
                     s.our_ask = min(book, default=INF)
 
-    def _remember_closed(self, cid: str) -> None:
+    def _remember_closed(self, cid: str, now: int) -> None:
         """Keep a closed order's id (a reuse is denied) for `closed_id_memory_s`, at most
         `closed_id_memory_max` of them: the oldest go first, so a long run stays bounded."""
-        now = self._clock.monotonic_ns()
         self._closed[cid] = now
         # two deques (times, ids) rather than one of (time, id) tuples: ints and strs are not
         # GC-tracked, so an hour of closed ids adds nothing to the collector's gen-0 count
@@ -167,6 +165,25 @@ class EngineState:
             t, old = ts.popleft(), ids.popleft()
             if self._closed.get(old) == t:  # not closed again since (a restored id)
                 del self._closed[old]
+
+    def _forget_recent(self, now: int) -> None:
+        """Forget up to two identical-order keys whose newest acceptance is out of the window,
+        oldest first. Done as orders close, not on the accept path: every accepted order closes
+        once, so the keys of the last window plus about one per open order are kept. (A key
+        is forgotten only once expired, so no decision changes; a stale queue entry — its key
+        forgotten already, or accepted again later — is just dropped.)"""
+        rq, recent = self._recent_q, self._recent
+        cutoff = now - self._dup_window
+        for _ in range(2):
+            if not rq:
+                return
+            head = rq[0]
+            t = recent.get(head)
+            if t is not None and t > cutoff:
+                return  # the oldest key is still in the window
+            rq.popleft()
+            if t is not None:
+                del recent[head]
 
     def on_fill(self, client_order_id: ClientOrderId, qty: int, price: int) -> None:
         """A fill of one of our orders: moves the position; a full fill closes the order."""
@@ -278,7 +295,7 @@ class EngineState:
         return {s.iid: s.pos for s in self._by_idx if s.pos}
 
     def open_orders(self) -> int:
-        return self._open_total
+        return len(self._open)
 
     def exposure(self) -> tuple[int, int]:
         """(gross, net) position exposure in 10**-exposure_decimals account units."""

@@ -120,7 +120,6 @@ class RiskEngine(GeneralCheck):
         self._closed_ids: deque[str] = deque()  # ... and the ids, in step
         self._recent: dict[tuple[object, ...], int] = {}  # identical-order key -> mono ns
         self._recent_q: deque[tuple[object, ...]] = deque()  # its keys, oldest first
-        self._open_total = 0
         self._open_buy_notional = 0  # exposure units, all instruments
         self._open_sell_notional = 0
         self._gross = 0  # Σ|position value| at reference prices, exposure units
@@ -249,8 +248,8 @@ class RiskEngine(GeneralCheck):
         # 6. open orders: instrument, total (a LIMIT order is no algo order)
         if s.open_n >= s.max_open:
             return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid}")
-        if self._open_total >= self._max_open_total:
-            return Denied(_R.MAX_OPEN_ORDERS, f"{self._open_total} open in total")
+        if len(self._open) >= self._max_open_total:  # (len is specialised: no real call)
+            return Denied(_R.MAX_OPEN_ORDERS, f"{len(self._open)} open in total")
         # 7. reference price known and fresh (the reference tells missing from stale)
         now = self._now()
         if now > s.ref_until:
@@ -321,21 +320,13 @@ class RiskEngine(GeneralCheck):
         s.o_tat = (tat if tat > now else now) + s.o_int
         self._g_tat = (gtat if gtat > now else now) + self._g_int
         recent[key] = now
-        rq = self._recent_q  # forget the oldest key (see _check_general)
-        rq.append(key)
-        head = rq[0]
-        if head not in recent:
-            rq.popleft()
-        elif recent[head] <= now - self._dup_window:
-            rq.popleft()
-            del recent[head]
+        self._recent_q.append(key)  # forgotten when expired, as orders close (_state)
         # EngineState._register inlined for a LIMIT order; keep the two in step —
         # test_inlined_accept_bookkeeping_matches_register compares them.
         tif = req.time_in_force
         rest = tif is _GTC or tif is _POST_ONLY  # IOC and FOK never rest
         self._open[cid] = [s, buy, qty, price, ne, False, rest]
         s.open_n += 1
-        self._open_total += 1
         if buy:
             s.open_buy += qty
             self._open_buy_notional += ne

@@ -531,3 +531,28 @@ def test_global_cancel_bucket_applies_to_unknown_instruments_too() -> None:
     assert eng.check_cancel("a", nope) is ACCEPTED  # type: ignore[arg-type]
     d = eng.check_cancel("b", IID)  # type: ignore[arg-type]
     assert isinstance(d, Denied) and d.detail == "global cancel rate limit"
+
+
+def test_identical_order_keys_are_forgotten_as_orders_close_once_expired() -> None:
+    eng, clock = engine(RiskConfig(duplicate_window_ms=50))
+    ms = 1_000_000
+    assert eng.check(req(cid="a")) is ACCEPTED  # key K at t=0
+    clock.advance_ns(10 * ms)
+    eng.on_order_closed("a")  # type: ignore[arg-type]
+    assert len(eng._recent) == 1 and len(eng._recent_q) == 1  # K still in its window
+    clock.advance_ns(50 * ms)
+    assert eng.check(req(cid="b")) is ACCEPTED  # K again at t=60 (the window has passed)
+    eng.on_order_closed("b")  # type: ignore[arg-type]
+    assert len(eng._recent) == 1 and len(eng._recent_q) == 2  # head K is newer now: kept
+    clock.advance_ns(60 * ms)
+    eng.on_order_closed("nope")  # type: ignore[arg-type]  # not ours: nothing happens
+    assert len(eng._recent_q) == 2
+    assert eng.check(req(cid="c", qty=105)) is ACCEPTED  # K2 at t=120
+    eng.on_order_closed("c")  # type: ignore[arg-type]  # forgets K and drops its stale entry
+    assert list(eng._recent.values()) == [120 * ms] and len(eng._recent_q) == 1
+    clock.advance_ns(50 * ms)
+    eng.on_order_closed("c")  # type: ignore[arg-type]  # closed already: nothing
+    assert eng.check(req(cid="d", qty=110)) is ACCEPTED
+    eng.on_order_closed("d")  # type: ignore[arg-type]
+    eng.on_order_closed("x")  # type: ignore[arg-type]
+    assert list(eng._recent.values()) == [170 * ms]

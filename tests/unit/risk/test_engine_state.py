@@ -201,7 +201,8 @@ def test_inlined_accept_bookkeeping_matches_register() -> None:
     assert {k: v[1:] for k, v in checked._open.items()} == {
         k: v[1:] for k, v in restored._open.items()
     }
-    for total in ("_open_total", "_open_buy_notional", "_open_sell_notional"):
+    assert checked.open_orders() == restored.open_orders() == len(orders)
+    for total in ("_open_buy_notional", "_open_sell_notional"):
         assert getattr(checked, total) == getattr(restored, total)
 
 

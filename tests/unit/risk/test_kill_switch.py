@@ -222,3 +222,13 @@ def test_triggers_are_bounded_keeping_the_first_and_the_newest() -> None:
     kept = [t.reason for t in ks.triggers]
     assert len(kept) == MAX_TRIGGERS
     assert kept == ["r0", *(f"r{i}" for i in range(250 - MAX_TRIGGERS + 1, 250))]
+
+
+def test_flatten_skips_flat_positions_and_restore_of_the_same_state_changes_nothing() -> None:
+    ks = KillSwitch(TestClock(), positions=lambda: {IID: 0, IID2: -10})
+    orders = ks.flatten_orders(0)
+    assert [(o.instrument_id, o.side, o.qty) for o in orders] == [(IID2, Side.BUY, 10)]
+    halts: list[bool] = []
+    ks.add_halt_hook(halts.append)
+    ks.restore(KillSwitchState(tripped=False, trip_count=3))
+    assert halts == [] and not ks.tripped and ks.state().trip_count == 3
