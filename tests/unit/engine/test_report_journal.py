@@ -128,3 +128,10 @@ def test_make_run_report_agrees_with_the_journal(tmp_path: Path) -> None:
     assert [r["client_order_id"] for r in recent] == [
         str(f.client_order_id) for f in journaled[-len(recent) :]
     ]
+
+    # report.html shows the same numbers.
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert f"Fills ({len(journaled)})" in page
+    for key in ("realized", "fees", "unrealized", "total"):
+        assert f"<td>{_dec(pnl[key]):f}</td>" in page, key  # plain notation on the page
+    assert f"PnL over time ({len(report['pnl_history'])} samples)" in page

@@ -82,7 +82,7 @@ def test_run_on_a_terminal_shows_the_live_view(
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert f"report: {run_dir}/report.json" in shown
     assert f"report: {run_dir}/report.html" in shown
-    # report.html itself is written by the node (node-ops), tested in test_report_journal.py
+    assert (run_dir / "report.html").is_file()
 
 
 def test_no_tui_on_a_terminal_prints_plain_lines(
