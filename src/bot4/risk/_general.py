@@ -59,8 +59,6 @@ class GeneralCheck(EngineState):
 
     _state: int
     _max_open_total: int
-    _max_gross: int
-    _max_net: int
     _max_corr_sq: float
     _corr_on: bool
     _stp: bool
@@ -178,12 +176,12 @@ class GeneralCheck(EngineState):
             # exposure limits bound new risk: an order that shrinks the position skips them
             if not reducing:
                 ne = n * s.mult
-                ob = self._open_buy_notional
-                os_ = self._open_sell_notional
-                if self._gross + ob + os_ + ne > self._max_gross:
-                    return Denied(_R.MAX_GROSS_EXPOSURE, f"gross {self._gross + ob + os_ + ne}")
-                net_after = self._net + ob + ne if buy else os_ + ne - self._net
-                if net_after > self._max_net:
+                if ne > self._gross_room:  # gross + open + ne > max (EngineState rooms)
+                    gross = self._max_gross - self._gross_room + ne
+                    return Denied(_R.MAX_GROSS_EXPOSURE, f"gross {gross}")
+                room = self._buy_room if buy else self._sell_room
+                if ne > room:  # |net + same-direction open + ne| > max
+                    net_after = self._max_net - room + ne
                     return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {net_after}")
                 # 10. correlation-adjusted exposure: Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
                 if self._corr_on:

@@ -79,6 +79,7 @@ class Slot:
         "idx",
         "iid",
         "instrument",
+        "lot_lo",
         "lot_max",
         "lot_min",
         "lot_step",
@@ -209,6 +210,9 @@ class Slot:
         )
         # merged bounds for the fast path; the deny path works out which limit it was
         self.qty_hi = min(self.lot_max, self.max_qty)
+        # the fast path's lower qty bound: also refuses qty <= 0, and every order on an
+        # untradable instrument (RiskEngine.check then asks the reference, which says why)
+        self.lot_lo = max(self.lot_min, 1) if self.tradable else INF
         self.notional_hi = min(self.max_notional_f, self.max_notional)
         self.mkt_min_notional = self.min_notional if self.min_notional_mkt else 0
         self.mkt_notional_hi = min(

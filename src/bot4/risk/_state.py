@@ -57,10 +57,18 @@ class EngineState:
     _recent: dict[tuple[object, ...], int]
     _recent_q: deque[tuple[object, ...]]
     _dup_window: int
-    _open_buy_notional: int
-    _open_sell_notional: int
     _gross: int
     _net: int
+    _max_gross: int
+    _max_net: int
+    # Headroom left under the gross and net limits (exposure units), kept up to date here and
+    # on every accept, so `check` compares the order's notional with one number per limit:
+    #   gross_room = max_gross - gross - open buy - open sell   (open = open-order notional)
+    #   buy_room   = max_net - net - open buy     sell_room = max_net + net - open sell
+    # (exact ints; INF limits stay exact too). The open notionals are derived from them.
+    _gross_room: int
+    _buy_room: int
+    _sell_room: int
     _exp_dec: int
     _day: int
     _day_start: int
@@ -88,15 +96,16 @@ class EngineState:
         s.open_n += 1
         if algo:
             s.algo_n += 1
+        self._gross_room -= notional
         if buy:
             s.open_buy += qty
-            self._open_buy_notional += notional
+            self._buy_room -= notional
             if rest:
                 s.bids[px] = s.bids.get(px, 0) + 1
                 s.our_bid = max(s.our_bid, px)
         else:
             s.open_sell += qty
-            self._open_sell_notional += notional
+            self._sell_room -= notional
             if rest:
                 s.asks[px] = s.asks.get(px, 0) + 1
                 s.our_ask = min(s.our_ask, px)
@@ -118,12 +127,26 @@ class EngineState:
         part = o[O_NOTIONAL] if qty == o[O_REM] else qty * o[O_PRICE] * s.mult
         o[O_REM] -= qty
         o[O_NOTIONAL] -= part
+        self._gross_room += part
         if o[O_BUY]:
             s.open_buy -= qty
-            self._open_buy_notional -= part
+            self._buy_room += part
         else:
             s.open_sell -= qty
-            self._open_sell_notional -= part
+            self._sell_room += part
+
+    def _open_notional(self) -> tuple[int, int]:
+        """(buy, sell) notional of the open orders, exposure units (from the rooms)."""
+        return (
+            self._max_net - self._net - self._buy_room,
+            self._max_net + self._net - self._sell_room,
+        )
+
+    def _set_rooms(self, open_buy: int, open_sell: int) -> None:
+        """Recompute the rooms from scratch (at start and when the limits change)."""
+        self._gross_room = self._max_gross - self._gross - open_buy - open_sell
+        self._buy_room = self._max_net - self._net - open_buy
+        self._sell_room = self._max_net + self._net - open_sell
 
     def on_order_closed(self, client_order_id: ClientOrderId) -> None:
         """The order is done (cancelled, rejected, expired, filled, or never sent)."""
@@ -217,8 +240,12 @@ class EngineState:
 
     def _set_expo(self, s: Slot, new: int) -> None:
         old = s.expo
-        self._net += new - old
-        self._gross += abs(new) - abs(old)
+        dn, dg = new - old, abs(new) - abs(old)
+        self._net += dn
+        self._gross += dg
+        self._gross_room -= dg
+        self._buy_room -= dn
+        self._sell_room += dn
         s.expo = new
 
     def on_price(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:

@@ -65,7 +65,7 @@ from bot4.model import (
     TimeInForce,
 )
 from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
-from bot4.risk._general import GeneralCheck, deny_band, deny_notional, deny_qty
+from bot4.risk._general import GeneralCheck, deny_band, deny_notional
 from bot4.risk._slot import INF, Slot, bucket, compile_limits, scaled_limit
 from bot4.risk.config import RiskConfig, TradingState, validate_config
 from bot4.risk.correlation import RollingCorrelation
@@ -120,8 +120,6 @@ class RiskEngine(GeneralCheck):
         self._closed_ids: deque[str] = deque()  # ... and the ids, in step
         self._recent: dict[tuple[object, ...], int] = {}  # identical-order key -> mono ns
         self._recent_q: deque[tuple[object, ...]] = deque()  # its keys, oldest first
-        self._open_buy_notional = 0  # exposure units, all instruments
-        self._open_sell_notional = 0
         self._gross = 0  # Σ|position value| at reference prices, exposure units
         self._net = 0  # Σ position value
         # Equity tracking (account units): start of the UTC day, peak, and the breach flag.
@@ -154,8 +152,10 @@ class RiskEngine(GeneralCheck):
         compile_limits(self._slots, config)
         e = self._exp_dec
         self._max_open_total = INF if config.max_open_orders is None else config.max_open_orders
+        open_buy, open_sell = (0, 0) if fresh else self._open_notional()  # (old limits)
         self._max_gross = scaled_limit(config.max_gross_exposure, e)
         self._max_net = scaled_limit(config.max_net_exposure, e)
+        self._set_rooms(open_buy, open_sell)
         mce = config.max_correlated_exposure
         # floats (analytics): a 1e-9 relative tolerance keeps "exactly at the limit" accepted
         self._max_corr_sq = math.inf if mce is None else float(mce) ** 2 * (1 + 1e-9)
@@ -233,16 +233,17 @@ class RiskEngine(GeneralCheck):
             s = self._slots[req.instrument_id]
         except KeyError:
             return self._check_general(req)
+        # 4+5. exchange lot and max order qty (one merged bound); `lot_lo` is >= 1 and INF on
+        # an untradable instrument, so this also sends qty <= 0 and "not tradable" to the
+        # reference — which checks them, and a reused id, before the lot, as it should
         qty = req.qty
-        if qty <= 0 or price < 0 or not s.tradable:
+        if qty < s.lot_lo or qty > s.qty_hi or (qty - s.lot_min) % s.lot_step or price < 0:
             return self._check_general(req)
         # 3. client order id reused (open, or closed within the memory)
         cid = req.client_order_id
         if cid in self._open or cid in self._closed:
             return Denied(_R.DUPLICATE_CLIENT_ORDER_ID, f"client order id {cid!r} already used")
-        # 4+5. exchange lot and max order qty (one merged bound), exchange tick
-        if qty < s.lot_min or qty > s.qty_hi or (qty - s.lot_min) % s.lot_step:
-            return deny_qty(s, qty)
+        # 5. exchange tick
         if (price - s.min_price) % s.tick:  # (min/max price are folded into the bands)
             return Denied(_R.PRICE_FILTER, f"price {price} not in [{s.min_price}, {s.max_price}]")
         # 6. open orders: instrument, total (a LIMIT order is no algo order)
@@ -288,13 +289,13 @@ class RiskEngine(GeneralCheck):
         ne = n * s.mult  # exposure units
         # 13. gross / net exposure, 10. correlated exposure — new risk only
         if not reducing:
-            ob = self._open_buy_notional
-            os_ = self._open_sell_notional
-            if self._gross + ob + os_ + ne > self._max_gross:
-                return Denied(_R.MAX_GROSS_EXPOSURE, f"gross {self._gross + ob + os_ + ne}")
-            net_after = self._net + ob + ne if buy else os_ + ne - self._net
-            if net_after > self._max_net:
-                return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {net_after}")
+            if ne > self._gross_room:  # gross + open + ne > max (EngineState rooms)
+                return Denied(
+                    _R.MAX_GROSS_EXPOSURE, f"gross {self._max_gross - self._gross_room + ne}"
+                )
+            room = self._buy_room if buy else self._sell_room
+            if ne > room:  # |net + same-direction open + ne| > max
+                return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {self._max_net - room + ne}")
             if self._corr_on:  # Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
                 delta = (qty + same) * price * s.fscale
                 if not buy:
@@ -327,9 +328,10 @@ class RiskEngine(GeneralCheck):
         rest = tif is _GTC or tif is _POST_ONLY  # IOC and FOK never rest
         self._open[cid] = [s, buy, qty, price, ne, False, rest]
         s.open_n += 1
+        self._gross_room -= ne
         if buy:
             s.open_buy += qty
-            self._open_buy_notional += ne
+            self._buy_room -= ne
             if rest:  # (subscripts and compares: no method calls)
                 book = s.bids
                 if price in book:
@@ -340,7 +342,7 @@ class RiskEngine(GeneralCheck):
                     s.our_bid = price
         else:
             s.open_sell += qty
-            self._open_sell_notional += ne
+            self._sell_room -= ne
             if rest:
                 book = s.asks
                 if price in book:
