@@ -36,6 +36,7 @@ import contextlib
 import gc
 import logging
 import math
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -229,7 +230,9 @@ def _kill_switch(samples: int) -> Case:
 def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
     n_ours = 20_000 if quick else 120_000
     n_peer = 3_000 if quick else 40_000
+    load = {"before": os.getloadavg()}  # the machine is shared: how busy it was
     full, deny_mix = _full_check(n_ours)
+    load["after_full_check"] = os.getloadavg()
     peer = _nautilus(n_peer, bypass=False, name="full_check")
     bypass = _nautilus(n_peer // 2, bypass=True, name="full_check_bypass")
     corr_cases, corr_peers = _correlation(quick)
@@ -256,6 +259,7 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         "deny_mix": deny_mix,
         "nautilus_bypass": bypass,
         "timer_overhead_ns": timer_overhead_ns(),
+        "loadavg_1_5_15min": load,
         "gc": "enabled in every timed section (as in the node); collections per case below",
         "gc_in_timed_calls": GC_IN_TIMED_CALLS,
         "gc_collections": {
@@ -263,7 +267,8 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         },
         "measures": {
             "full_check (ours)": "RiskEngine.check(OrderRequest) alone, every check enabled; "
-            "an accepted order is registered as open inside the call. TestClock advanced "
+            "an accepted order is registered as open inside the call (LIMIT orders while "
+            "ACTIVE take the fast path, the rest the reference check). TestClock advanced "
             "100 us per order outside the timing; references refreshed every 50 orders and "
             "the correlation matrix every 2,000, both untimed.",
             "full_check (nautilus_trader 1.221.0)": "RiskEngine.execute(SubmitOrder) of a "
