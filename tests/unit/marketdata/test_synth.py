@@ -13,7 +13,13 @@ from _io_helpers import book_state, replay_offline
 
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, CoinbaseFeed, KrakenFeed
 from bot4.marketdata.recording import read_records
-from bot4.marketdata.synth import LEVELS_HISTOGRAM, Ladder, binance_session, sample_levels
+from bot4.marketdata.synth import (
+    LEVELS_HISTOGRAM,
+    Ladder,
+    binance_session,
+    sample_levels,
+    write_binance_session,
+)
 from bot4.marketdata.synth._ladder import BINANCE_FUTURES_LEVELS, BINANCE_SPOT_LEVELS
 from bot4.marketdata.synth._session import wire
 from bot4.marketdata.synth.coinbase import coinbase_session
@@ -165,3 +171,18 @@ def test_written_session_keeps_what_the_client_sent(tmp_path: Path) -> None:
     assert loaded.sent == session.sent and len(loaded.sent) == 2
     assert [t for _, t in loaded.frames] == [t for _, t in session.frames]
     assert loaded.ws_url == "wss://ws.kraken.com"
+
+
+@pytest.mark.parametrize("futures", [False, True])
+def test_streamed_session_is_byte_identical_to_the_in_memory_one(
+    tmp_path: Path, futures: bool
+) -> None:
+    kwargs = {"messages": 1500, "seed": 11, "depth": 40, "futures": futures}
+    binance_session(**kwargs).write(tmp_path / "mem")  # type: ignore[arg-type]
+    ws_file = write_binance_session(tmp_path / "stream", **kwargs)  # type: ignore[arg-type]
+    assert ws_file.parent == tmp_path / "stream"
+    names = sorted(p.name for p in (tmp_path / "mem").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "stream").iterdir())
+    assert len(names) == 3
+    for name in names:
+        assert (tmp_path / "stream" / name).read_bytes() == (tmp_path / "mem" / name).read_bytes()

@@ -14,6 +14,7 @@ from bot4.marketdata.synth._session import Session as Session
 from bot4.marketdata.synth.binance import DEFAULT_SYMBOLS as DEFAULT_SYMBOLS
 from bot4.marketdata.synth.binance import SynthSymbol as SynthSymbol
 from bot4.marketdata.synth.binance import binance_session as binance_session
+from bot4.marketdata.synth.binance import write_binance_session as write_binance_session
 
 __all__ = [
     "DEFAULT_SYMBOLS",
@@ -23,4 +24,5 @@ __all__ = [
     "SynthSymbol",
     "binance_session",
     "sample_levels",
+    "write_binance_session",
 ]

@@ -11,14 +11,17 @@ client that syncs from any of them ends with the same book as one that read ever
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import msgspec
 import orjson
 
+from bot4.marketdata.recorder import RecordingWriter
 from bot4.marketdata.synth._ladder import Ladder, sample_levels
 from bot4.marketdata.synth._session import Session, wire
 
-__all__ = ["DEFAULT_SYMBOLS", "SynthSymbol", "binance_session"]
+__all__ = ["DEFAULT_SYMBOLS", "SynthSymbol", "binance_session", "write_binance_session"]
 
 _START_NS = 1_764_000_000 * 1_000_000_000  # 2025-11-24: a fixed, plausible epoch
 
@@ -91,6 +94,29 @@ class _SymbolState:
         self.trade_id = rng.randrange(10**6, 10**8)
 
 
+def _header(symbols: tuple[SynthSymbol, ...], futures: bool) -> tuple[Session, str]:
+    """The session without frames (URL, configuration, exchangeInfo) and the REST base URL."""
+    host = "fstream.binance.com" if futures else "stream.binance.com:9443"
+    rest = "https://fapi.binance.com/fapi/v1" if futures else "https://api.binance.com/api/v3"
+    streams = "/".join(
+        f"{s.symbol.lower()}@{ch}" for s in symbols for ch in ("depth@100ms", "aggTrade")
+    )
+    names = [f"{s.base}-{s.quote}{'-PERP' if futures else ''}" for s in symbols]
+    session = Session(
+        exchange="binance-futures" if futures else "binance",
+        ws_url=f"wss://{host}/stream?streams={streams}",
+        configuration={"trades": names, "l2_book": names},
+    )
+    session.headers.append(
+        (f"{rest}/exchangeInfo", _START_NS, _exchange_info(symbols, futures, _START_NS // 10**6))
+    )
+    return session, rest
+
+
+def _step_ns(duration_s: float, messages: int) -> int:
+    return max(1, int(duration_s * 1e9) // max(messages, 1))
+
+
 def binance_session(
     *,
     messages: int,
@@ -108,28 +134,80 @@ def binance_session(
     recorded (0.0 means just after the first three diffs, which the sync procedure then drops).
     The same arguments always give the same bytes.
     """
+    session, rest = _header(symbols, futures)
+    items = _items(
+        rest, messages=messages, seed=seed, symbols=symbols, futures=futures,
+        duration_s=duration_s, depth=depth, trade_ratio=trade_ratio,
+        snapshot_points=snapshot_points,
+    )  # fmt: skip
+    for ts, text, url in items:
+        if url is None:
+            session.frames.append((ts, text))
+        else:
+            session.snapshots.append((url, ts, text))
+    return session
+
+
+def write_binance_session(
+    folder: Path,
+    *,
+    messages: int,
+    seed: int,
+    symbols: tuple[SynthSymbol, ...] = DEFAULT_SYMBOLS,
+    futures: bool = False,
+    duration_s: float = 60.0,
+    depth: int = 1000,
+    trade_ratio: float = 0.1,
+    snapshot_points: tuple[float, ...] = (0.0, 0.5),
+) -> Path:
+    """`binance_session(...).write(folder)` streamed: each frame goes to disk as it is made.
+
+    Same bytes as the in-memory path, in constant memory, so a soak session of millions of
+    frames can be generated. Returns the `.ws.1.0` file's path.
+    """
+    session, rest = _header(symbols, futures)
+    writer = RecordingWriter(folder, session.exchange)
+    try:
+        for url, ts, body in session.headers:
+            writer.header(url, ts, body)
+        writer.configuration(session.configuration)
+        writer.ws_connect(session.ws_url, _START_NS + _step_ns(duration_s, messages))
+        items = _items(
+            rest, messages=messages, seed=seed, symbols=symbols, futures=futures,
+            duration_s=duration_s, depth=depth, trade_ratio=trade_ratio,
+            snapshot_points=snapshot_points,
+        )  # fmt: skip
+        for ts, text, url in items:
+            if url is None:
+                writer.ws_recv(ts, text)
+            else:
+                writer.http(url, ts, text)
+    finally:
+        writer.close()
+    return folder / f"{writer.prefix}.ws.1.0"
+
+
+def _items(
+    rest: str,
+    *,
+    messages: int,
+    seed: int,
+    symbols: tuple[SynthSymbol, ...],
+    futures: bool,
+    duration_s: float,
+    depth: int,
+    trade_ratio: float,
+    snapshot_points: tuple[float, ...],
+) -> Iterator[tuple[int, str, str | None]]:
+    """The session's records in time order: (ts_ns, text, None) a frame, (ts_ns, body, url)
+    a REST snapshot (yielded just before the diff it precedes)."""
     # Synthetic data, seeded for determinism: not a security use of random.
     rng = random.Random(seed)  # nosec B311
-    host = "fstream.binance.com" if futures else "stream.binance.com:9443"
-    rest = "https://fapi.binance.com/fapi/v1" if futures else "https://api.binance.com/api/v3"
-    streams = "/".join(
-        f"{s.symbol.lower()}@{ch}" for s in symbols for ch in ("depth@100ms", "aggTrade")
-    )
-    names = [f"{s.base}-{s.quote}{'-PERP' if futures else ''}" for s in symbols]
-    session = Session(
-        exchange="binance-futures" if futures else "binance",
-        ws_url=f"wss://{host}/stream?streams={streams}",
-        configuration={"trades": names, "l2_book": names},
-    )
-    session.headers.append(
-        (f"{rest}/exchangeInfo", _START_NS, _exchange_info(symbols, futures, _START_NS // 10**6))
-    )
     per_symbol = max(1, int(messages * (1 - trade_ratio)) // len(symbols))
     snaps = {max(3, int(p * per_symbol)) for p in snapshot_points}
     states = [_SymbolState(s, rng, depth, set(snaps)) for s in symbols]
-    step_ns = max(1, int(duration_s * 1e9) // max(messages, 1))
+    step_ns = _step_ns(duration_s, messages)
     dumps = orjson.dumps
-    frames = session.frames
     for i in range(messages):
         ts = _START_NS + (i + 1) * step_ns
         ts_ms = ts // 1_000_000
@@ -148,7 +226,7 @@ def binance_session(
                 "f": st.trade_id * 2, "l": st.trade_id * 2, "T": ts_ms - 2, "m": buyer_maker,
                 "M": True,
             }  # fmt: skip
-            frames.append((ts, dumps({"stream": f"{stream}@aggTrade", "data": data}).decode()))
+            yield ts, dumps({"stream": f"{stream}@aggTrade", "data": data}).decode(), None
             continue
         first = st.last_u + 1 + (rng.randrange(0, 40) if futures else 0)
         before = None
@@ -161,7 +239,7 @@ def binance_session(
             snap_id = last - (last - first) // 2 if futures else first - 1
             url = f"{rest}/depth?symbol={spec.symbol}&limit=1000"
             body = _snapshot(snap_id, before, pp, sp, pd, sd, ts_ms if futures else None)
-            session.snapshots.append((url, ts - step_ns // 2, body))
+            yield ts - step_ns // 2, body, url
         bids = [[wire(p, pp, pd), wire(q, sp, sd)] for b, p, q in changes if b]
         asks = [[wire(p, pp, pd), wire(q, sp, sd)] for b, p, q in changes if not b]
         if futures:
@@ -170,10 +248,9 @@ def binance_session(
         else:
             data = {"e": "depthUpdate", "E": ts_ms, "s": spec.symbol, "U": first, "u": last,
                     "b": bids, "a": asks}  # fmt: skip
-        frames.append((ts, dumps({"stream": f"{stream}@depth@100ms", "data": data}).decode()))
+        yield ts, dumps({"stream": f"{stream}@depth@100ms", "data": data}).decode(), None
         st.last_u = last
         st.diffs += 1
-    return session
 
 
 def _snapshot(
