@@ -15,6 +15,17 @@ in `errors` (bounded), and logged. Duplicate fills are counted and ignored.
 
 Kill switch: `halt()` journals TradingHalted, refuses every new order from then on and sends a
 cancel for every open order before it returns (same call, so the same event-loop turn).
+
+Bounded memory: `orders` holds every open order plus the latest `max_terminal_orders` orders that
+reached a terminal status (filled, cancelled, rejected, expired, denied); older terminal orders
+are evicted, oldest first (counted in `counters.evicted`). The journal keeps their history. A
+late venue event for an evicted order is counted (`unknown_order_events`) and logged, like an
+event for an order never sent. A replay of the journal evicts the same way, so a rebuilt OMS
+holds the same orders as the live one.
+
+Replace: the new terms go through the risk engine as if the order were sent anew at them (its
+own current terms taken out first, so it neither blocks itself nor counts twice); a denial
+refuses the replace and the original order stands, unchanged at the venue and in the engine.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from bot4.oms._events import (
     OrderPendingCancel,
     OrderPendingReplace,
     OrderRejected,
+    OrderReplaced,
     OrderReplaceRejected,
     OrderSubmitted,
     VenueEvent,
@@ -51,7 +63,7 @@ from bot4.risk import KillSwitchEvent, KillSwitchReset
 if TYPE_CHECKING:
     from bot4.venues import Venue
 
-__all__ = ["OmsCounters", "OrderManager", "order_statuses"]
+__all__ = ["DEFAULT_MAX_TERMINAL_ORDERS", "OmsCounters", "OrderManager", "order_statuses"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +73,10 @@ OrderListener = Callable[[Order, OrderEvent], None]
 # Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
 # Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
 _BUY = Side.BUY
+
+# Terminal orders kept for lookups and late venue events (a fill racing a cancel comes within
+# milliseconds): 2,000 is about a minute of the sample strategies' ~30 orders/s, ~1 MB.
+DEFAULT_MAX_TERMINAL_ORDERS = 2000
 
 
 @dataclass(slots=True)
@@ -76,6 +92,8 @@ class OmsCounters:
     unknown_order_events: int = 0  # venue events for a client order id we never sent
     cancels_sent: int = 0
     replaces_sent: int = 0
+    replaces_denied: int = 0  # replaces the risk engine refused (the order stood unchanged)
+    evicted: int = 0  # terminal orders dropped from `orders` (past max_terminal_orders)
 
 
 def _reason_name(reason: object) -> str:
@@ -94,15 +112,21 @@ class OrderManager:
         journal: Journal,
         portfolio: Portfolio,
         max_errors: int = 1000,
+        max_terminal_orders: int = DEFAULT_MAX_TERMINAL_ORDERS,
     ) -> None:
+        if max_terminal_orders < 0:
+            raise ValueError(f"max_terminal_orders must be >= 0, got {max_terminal_orders}")
         self._clock = clock
         self._risk = risk
         self._venue = venue
         self._journal = journal
         self._append: Callable[[JournalRecord], int] = journal.append
         self.portfolio = portfolio
-        # Every order ever seen, by client order id (denied ones too).
+        # Open orders and the latest `max_terminal_orders` terminal ones (denied too), by id.
         self.orders: dict[ClientOrderId, Order] = {}
+        # Ids of the terminal orders still in `orders`, oldest first (eviction order).
+        self._terminal: deque[ClientOrderId] = deque()
+        self.max_terminal_orders = max_terminal_orders
         # Orders in OPEN_STATUSES, per instrument, for cancel-all and the risk engine's limits.
         self._open: dict[InstrumentId, dict[ClientOrderId, Order]] = {}
         # Remaining qty of open BUY / SELL orders per instrument, kept incrementally (two dicts
@@ -115,6 +139,7 @@ class OrderManager:
         # The latest refused events, newest last (bounded: a storm cannot eat memory).
         self.errors: deque[str] = deque(maxlen=max_errors)
         self._listeners: list[OrderListener] = []
+        self._probes = 0  # replace checks so far (names the probe request of each)
         # True inside replay(): no journaling, no risk hooks (the engine is synced after).
         self._replaying = False
         venue.set_event_handler(self.on_venue_event)
@@ -216,9 +241,9 @@ class OrderManager:
     def replace(self, client_order_id: ClientOrderId, qty: int, price: int | None) -> bool:
         """Ask the venue to change a working LIMIT order's total qty and price.
 
-        A replace never adds risk past what the risk engine approved: `qty` may not exceed the
-        original quantity (and must stay above what is filled), and it is refused while halted.
-        Returns False when the order cannot be replaced now.
+        `qty` may not exceed the original quantity (and must stay above what is filled), it is
+        refused while halted, and the new terms must pass the risk engine (`_risk_allows`).
+        Returns False when the order cannot be replaced now; the order then stands unchanged.
         """
         order = self.orders.get(client_order_id)
         if (
@@ -228,6 +253,11 @@ class OrderManager:
             or not order.filled_qty < qty <= order.qty
             or (price is None) != (order.price is None)
         ):
+            return False
+        denial = self._risk_allows(order, qty, price)
+        if denial is not None:
+            self.counters.replaces_denied += 1
+            log.info("replace of %s refused by risk: %s", client_order_id, denial)
             return False
         event = OrderPendingReplace(
             client_order_id=client_order_id, qty=qty, price=price, ts_event=self._clock.time_ns()
@@ -248,6 +278,57 @@ class OrderManager:
                 )
             )
         return True
+
+    def _risk_allows(self, order: Order, qty: int, price: int | None) -> str | None:
+        """None when the risk engine accepts `order` at the new terms, else the denial reason.
+
+        The engine has no replace check of its own, so it is asked with its own calls: the
+        order's current terms are taken out (`on_order_closed`), a probe request with the new
+        remaining qty and price is checked (on accept it counted as open: closed at once), and
+        the current terms go back in (`on_order_opened`) either way. The engine moves to the
+        new terms only when the venue confirms the replace (`on_venue_event`). The probe spends
+        an order-rate token like a new order (venues count an amendment as an order).
+        """
+        self._probes += 1
+        probe = OrderRequest(
+            client_order_id=ClientOrderId(f"{order.client_order_id}~replace{self._probes}"),
+            instrument_id=order.instrument_id,
+            side=order.side,
+            order_type=order.order_type,
+            qty=qty - order.filled_qty,
+            price=price,
+            time_in_force=order.time_in_force,
+            reduce_only=order.reduce_only,
+            strategy_id=order.strategy_id,
+            ts_init=self._clock.time_ns(),
+            trigger_price=order.trigger_price,
+        )
+        risk = self._risk
+        risk.on_order_closed(order.client_order_id)
+        verdict = risk.check(probe)
+        if verdict:
+            risk.on_order_closed(probe.client_order_id)
+        risk.on_order_opened(self._request(order, order.qty - order.filled_qty, order.price))
+        if verdict:
+            return None
+        reason = _reason_name(getattr(verdict, "reason", "DENIED"))
+        return f"{reason}: {getattr(verdict, 'detail', '')}"
+
+    def _request(self, order: Order, remaining: int, price: int | None) -> OrderRequest:
+        """The order's remaining part as a request (for the risk engine's bookkeeping)."""
+        return OrderRequest(
+            client_order_id=order.client_order_id,
+            instrument_id=order.instrument_id,
+            side=order.side,
+            order_type=order.order_type,
+            qty=remaining,
+            price=price,
+            time_in_force=order.time_in_force,
+            reduce_only=order.reduce_only,
+            strategy_id=order.strategy_id,
+            ts_init=order.ts_init,
+            trigger_price=order.trigger_price,
+        )
 
     def halt(self, source: str, reason: str) -> int:
         """The kill switch: journal it, refuse new orders, cancel every open order now.
@@ -304,7 +385,10 @@ class OrderManager:
         order = self.orders.get(event.client_order_id)
         if order is None:
             self.counters.unknown_order_events += 1
-            self._error(f"{type(event).__name__} for unknown order {event.client_order_id}")
+            self._error(
+                f"{type(event).__name__} for unknown (never sent, or evicted) order "
+                f"{event.client_order_id}"
+            )
             return
         was_open = order.status in OPEN_STATUSES
         remaining_before = order.qty - order.filled_qty
@@ -333,6 +417,11 @@ class OrderManager:
                 else:  # a late fill: the engine closed this order; set its position outright
                     risk.set_position(iid, portfolio.position_qty(iid), event.last_price)
                 risk.on_equity(portfolio.equity())
+        elif type(event) is OrderReplaced and not self._replaying:
+            # The venue confirmed the new terms: the engine counts the order at them now.
+            self._risk.on_order_closed(order.client_order_id)
+            if order.status in OPEN_STATUSES:
+                self._risk.on_order_opened(self._request(order, order.remaining, order.price))
         self._track_open(order, was_open, remaining_before)
         if self._listeners:
             self._notify(order, event)
@@ -369,6 +458,7 @@ class OrderManager:
         order.apply_checked(event)
         self.orders[event.client_order_id] = order
         self.counters.denied += 1
+        self._retire(order.client_order_id)
         if self._listeners:
             self._notify(order, event)
         return order
@@ -401,6 +491,19 @@ class OrderManager:
             del self._open[order.instrument_id][order.client_order_id]
             if not self._replaying:
                 self._risk.on_order_closed(order.client_order_id)
+            self._retire(order.client_order_id)
+
+    def _retire(self, client_order_id: ClientOrderId) -> None:
+        """The order is terminal: keep it among the latest `max_terminal_orders`, evict older.
+
+        An id is in `_terminal` exactly while its terminal order is in `orders` (an id can be
+        used again only once evicted), so the oldest id always names the order to drop.
+        """
+        terminal = self._terminal
+        terminal.append(client_order_id)
+        while len(terminal) > self.max_terminal_orders:
+            del self.orders[terminal.popleft()]
+            self.counters.evicted += 1
 
     def _notify(self, order: Order, event: OrderEvent) -> None:
         for listener in self._listeners:
@@ -412,7 +515,7 @@ class OrderManager:
 
 
 def order_statuses(manager: OrderManager) -> dict[OrderStatus, int]:
-    """How many orders are in each status (for status pages and tests)."""
+    """How many orders are in each status among those held (open + recent terminal ones)."""
     counts: dict[OrderStatus, int] = {}
     for order in manager.orders.values():
         counts[order.status] = counts.get(order.status, 0) + 1

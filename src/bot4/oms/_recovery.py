@@ -16,7 +16,7 @@ from bot4.clock import Clock
 from bot4.model import OrderRequest
 from bot4.oms._events import OrderDenied, OrderPendingCancel, OrderPendingReplace, OrderSubmitted
 from bot4.oms._gate import RiskGate
-from bot4.oms._manager import OrderManager
+from bot4.oms._manager import DEFAULT_MAX_TERMINAL_ORDERS, OrderManager
 from bot4.oms._position import Portfolio
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
 
@@ -27,15 +27,28 @@ __all__ = ["rebuild", "replay"]
 
 
 def rebuild(
-    journal: Journal, *, clock: Clock, risk: RiskGate, venue: Venue, portfolio: Portfolio
+    journal: Journal,
+    *,
+    clock: Clock,
+    risk: RiskGate,
+    venue: Venue,
+    portfolio: Portfolio,
+    max_terminal_orders: int = DEFAULT_MAX_TERMINAL_ORDERS,
 ) -> OrderManager:
     """An OrderManager holding exactly the state the journal's records produce.
 
     `risk` and `portfolio` must be fresh (no orders, no fills yet): the risk engine is told what
     was rebuilt (open orders, positions, equity). New records append to the same journal.
+    Terminal orders past `max_terminal_orders` are evicted during the replay as they would
+    have been live (positions are the portfolio's: nothing is lost by that).
     """
     manager = OrderManager(
-        clock=clock, risk=risk, venue=venue, journal=journal, portfolio=portfolio
+        clock=clock,
+        risk=risk,
+        venue=venue,
+        journal=journal,
+        portfolio=portfolio,
+        max_terminal_orders=max_terminal_orders,
     )
     replay(manager, journal.records())
     return manager

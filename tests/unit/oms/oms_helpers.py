@@ -148,6 +148,7 @@ class Rig:
         latency_us: int = 0,
         config: RiskConfig | None = None,
         wire_kill_switch: bool = True,
+        max_terminal_orders: int = 2000,
     ) -> None:
         self.clock = TestClock()
         self.instruments = {i.id: i for i in (make_instrument(s) for s in symbols)}
@@ -167,6 +168,7 @@ class Rig:
             venue=self.venue,
             journal=self.journal,
             portfolio=self.portfolio,
+            max_terminal_orders=max_terminal_orders,
         )
         if wire_kill_switch:
             self.risk.kill_switch.subscribe(self.oms.on_kill_switch)
@@ -184,7 +186,12 @@ class Rig:
             assert mid is not None
             risk.on_price(iid, mid)
         oms = rebuild(
-            self.journal, clock=self.clock, risk=risk, venue=self.venue, portfolio=portfolio
+            self.journal,
+            clock=self.clock,
+            risk=risk,
+            venue=self.venue,
+            portfolio=portfolio,
+            max_terminal_orders=self.oms.max_terminal_orders,
         )
         for iid, book in self.books.items():  # marks are market data: the next book update
             mid = book.mid()

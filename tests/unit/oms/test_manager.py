@@ -232,6 +232,7 @@ async def test_10000_orders_across_50_instruments_in_flight_on_one_loop() -> Non
         tuple(i.symbol for i in list(INSTRUMENTS.values())[:50]),
         latency_us=5_000,
         config=risk_config(self_trade_prevention=False),
+        max_terminal_orders=10_000,  # every order kept: the checks below look at all of them
     )
     # 5 ms of venue latency while the driver moves the clock 1 µs per loop turn: every order is
     # submitted before the first ack, so all 10,000 are in flight together.
