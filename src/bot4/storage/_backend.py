@@ -3,14 +3,16 @@
 A backend has two independent lanes, so the journal never waits behind market data:
 - market data: `write_batch` stores one batch of rows for one table, idempotently by batch id
   (the id is recorded in the same transaction as the rows, so a retry after an unknown commit
-  outcome is answered "already landed" instead of writing the rows twice);
+  outcome is answered "already landed" instead of writing the rows twice); the ledger of landed
+  ids is pruned below the writer's oldest unsent batch (`prune_batches`), so it stays bounded;
 - journal: `append_journal` durably stores journal rows (and their projections into the orders,
   fills, risk-decision and emergency-stop tables) in one transaction that has committed when it
-  returns; `read_journal` gives every row back in seq order.
+  returns; `read_journal` (and `read_journal_sync`) gives every row back in seq order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 import msgspec
@@ -52,12 +54,22 @@ class Backend(Protocol):
         """The highest batch id stored for this writer (0 when none)."""
         ...
 
+    async def prune_batches(self, writer_id: str, below: int) -> int:
+        """Forget this writer's landed batch ids < `below` (the ledger stays bounded); returns
+        how many were forgotten. The writer never sends those ids again."""
+        ...
+
     async def append_journal(self, rows: list[JournalRow], projection: Projection) -> None:
         """Durably store journal rows (rows already stored are skipped); committed on return."""
         ...
 
     async def read_journal(self) -> list[JournalRow]:
         """Every stored journal row, in seq order."""
+        ...
+
+    def read_journal_sync(self) -> Iterator[JournalRow]:
+        """`read_journal` for synchronous callers (recovery, reports): from any thread, also
+        after close(), on a connection of its own; blocks the caller while it reads."""
         ...
 
     async def fetch_market(self, table: str) -> list[Row]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
@@ -196,6 +198,24 @@ class PostgresBackend:
             raise self._journal_failed(exc) from exc
         return int(value)
 
+    async def prune_batches(self, writer_id: str, below: int) -> int:
+        """On the market-data connection (the writer's lane): the journal never waits for it."""
+        if self._md is None:
+            self._md = await self._connect()
+        conn = self._md
+        try:
+            async with asyncio.timeout(self._config.write_timeout_s):
+                status = await conn.execute(
+                    "DELETE FROM bot4_batches WHERE writer_id = $1 AND batch_id < $2",
+                    writer_id,
+                    below,
+                )
+        except _DB_ERRORS as exc:
+            self._md = None
+            conn.terminate()
+            raise StorageError(f"PostgreSQL at {self._where}: {_reason(exc)}") from exc
+        return int(status.rsplit(" ", 1)[-1])
+
     async def fetch_market(self, table: str) -> list[Row]:
         spec = MARKET_TABLES[table]
         conn = await self._journal_conn()
@@ -261,6 +281,26 @@ class PostgresBackend:
         except _DB_ERRORS as exc:
             raise self._journal_failed(exc) from exc
         return [JournalRow(r[0], r[1], r[2], bytes(r[3])) for r in records]
+
+    def read_journal_sync(self) -> Iterator[JournalRow]:
+        """In a thread with its own event loop and connection: the caller's loop may be the
+        one running this backend (its connections belong to that loop), or none at all."""
+
+        async def fetch() -> list[JournalRow]:
+            conn = await self._connect()
+            try:
+                records = await conn.fetch(
+                    "SELECT seq, ts_ns, kind, payload FROM journal ORDER BY seq"
+                )
+            except _DB_ERRORS as exc:
+                raise StorageError(f"PostgreSQL at {self._where}: {_reason(exc)}") from exc
+            finally:
+                await conn.close()
+            return [JournalRow(r[0], r[1], r[2], bytes(r[3])) for r in records]
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-journal-read") as pool:
+            rows = pool.submit(lambda: asyncio.run(fetch())).result()
+        return iter(rows)
 
     async def save_kill_switch(self, payload: bytes, ts_ns: int) -> None:
         """Durably replace the kill switch's saved state."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -166,6 +166,19 @@ class SqliteBackend:
 
         return await self._market.run(q)
 
+    async def prune_batches(self, writer_id: str, below: int) -> int:
+        def q() -> int:
+            db = self._market.conn()
+            cur = db.execute(
+                "DELETE FROM bot4_batches WHERE writer_id = ? AND batch_id < ?", (writer_id, below)
+            )
+            return cur.rowcount
+
+        try:
+            return await self._market.run(q)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self._market.path}: {exc}") from exc
+
     async def fetch_market(self, table: str) -> list[Row]:
         spec = MARKET_TABLES[table]
 
@@ -220,6 +233,16 @@ class SqliteBackend:
 
         return await self._journal.run(q)
 
+    def read_journal_sync(self) -> Iterator[JournalRow]:
+        """Rows streamed from a read-only connection of the caller's own (WAL: readers never
+        wait for the writer), so memory stays flat however long the journal is."""
+        path = self._journal.path
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{path}: {exc}") from exc
+        return _rows(db, path)
+
     async def save_kill_switch(self, payload: bytes, ts_ns: int) -> None:
         def q() -> None:
             db = self._journal.conn()
@@ -244,3 +267,16 @@ class SqliteBackend:
         self._closed = True
         await self._journal.close()
         await self._market.close()
+
+
+def _rows(db: sqlite3.Connection, path: Path) -> Iterator[JournalRow]:
+    """The journal's rows from `db`, in seq order; closes `db` when done."""
+    try:
+        for seq, ts_ns, kind, payload in db.execute(
+            "SELECT seq, ts_ns, kind, payload FROM journal ORDER BY seq"
+        ):
+            yield JournalRow(seq, ts_ns, kind, payload)
+    except sqlite3.Error as exc:
+        raise StorageError(f"{path}: {exc}") from exc
+    finally:
+        db.close()

@@ -17,6 +17,10 @@
 - Per-(table, instrument) sequence numbers on every row let anyone check completeness and order.
 - `close()` flushes everything; if the database does not take it within `close_timeout_s`, the
   rest is written to the spill file, which the next start sends first.
+- The database's ledger of landed batch ids stays bounded: every `prune_every` batches sent,
+  ids more than `ledger_keep` below the oldest unsent batch are forgotten. The writer never
+  sends an id below its oldest unsent batch again (a retry is always of the head batch; the
+  spill keeps order across restarts), so the ids it forgets can never be asked about.
 
 The journal never goes through this queue: it has its own lane (see `journal.py`).
 """
@@ -48,6 +52,10 @@ log = logging.getLogger(__name__)
 _NS = 1_000_000_000
 _RETRY_S = 0.05  # pause after a failed write; the breaker decides when to stop trying
 _MAINTAIN_EVERY_NS = 3600 * _NS  # partitions ahead / retention, once an hour
+# Ledger pruning: every 1,000 batches sent, keep the latest 10,000 ids below the oldest unsent
+# batch (ample for an operator's look; at 5,000 rows a batch that is 50 million rows).
+PRUNE_EVERY_BATCHES = 1000
+LEDGER_KEEP_BATCHES = 10_000
 
 
 @dataclass(slots=True)
@@ -67,6 +75,7 @@ class WriterStats:
     queued_rows: int = 0  # gauge: rows in memory (buffers + ready batches)
     buffered_rows: int = 0  # gauge: rows put but not yet sealed into a batch
     spilled_pending_rows: int = 0  # gauge: rows in the spill file not yet written
+    ledger_pruned: int = 0  # landed-batch ids forgotten by the database's ledger
 
 
 class BatchWriter:
@@ -79,7 +88,17 @@ class BatchWriter:
         clock: Clock,
         config: StorageConfig,
         spill_path: Path | None = None,
+        *,
+        prune_every: int = PRUNE_EVERY_BATCHES,
+        ledger_keep: int = LEDGER_KEEP_BATCHES,
     ) -> None:
+        if prune_every < 1 or ledger_keep < 0:
+            raise ValueError(
+                f"prune_every >= 1 and ledger_keep >= 0 ({prune_every}, {ledger_keep})"
+            )
+        self._prune_every = prune_every
+        self._ledger_keep = ledger_keep
+        self._sent_since_prune = 0
         self._backend = backend
         self._breaker = breaker
         self._clock = clock
@@ -207,6 +226,9 @@ class BatchWriter:
                 self._ready_rows -= len(batch.rows)
             else:
                 self._spill.pop()
+            self._sent_since_prune += 1
+            if self._sent_since_prune >= self._prune_every:
+                await self._prune()
             if self._clock.time_ns() - self._last_maintain_ns >= _MAINTAIN_EVERY_NS:
                 await self._maintain()
 
@@ -278,6 +300,20 @@ class BatchWriter:
             self.rejected_path,
             exc,
         )
+
+    async def _prune(self) -> None:
+        """Forget ledger ids well below the oldest batch not yet sent (see the module doc)."""
+        self._sent_since_prune = 0
+        heads = [b.batch_id for b in (self._ready[0] if self._ready else None, self._spill.peek())
+                 if b is not None]  # fmt: skip
+        oldest_unsent = min(heads, default=self._next_id + 1)
+        below = oldest_unsent - self._ledger_keep
+        if below <= 1:
+            return
+        try:
+            self.stats.ledger_pruned += await self._backend.prune_batches(self._writer_id, below)
+        except StorageError as exc:
+            log.warning("storage: batch ledger not pruned (retried later): %s", exc)
 
     async def _maintain(self) -> None:
         self._last_maintain_ns = self._clock.time_ns()
