@@ -3,8 +3,9 @@
 `RiskEngine.check` handles the common order — LIMIT, not reduce-only, state ACTIVE — itself,
 with the same checks specialised (and inlined) for it, and hands everything else here: market
 and stop orders, reduce-only orders and exits, the REDUCING and HALTED states, unknown or
-untradable instruments, malformed orders, a missing or stale reference. Both must decide alike;
-`tests/property/test_risk_property.py` runs them side by side on random sequences.
+untradable instruments, malformed orders, a missing or stale reference. Both must decide alike
+(verdict, reason and detail): `tests/unit/risk/test_fast_path.py` (seeded) and a hypothesis
+test in `tests/property/test_risk_property.py` run them side by side on random sequences.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class GeneralCheck(EngineState):
     _now: Callable[[], int]  # the clock's monotonic_ns, bound once
 
     def _check_general(self, req: OrderRequest) -> Decision:
-        """Every check on any order, in the order of the module docstring (the reference)."""
+        """Every check on any order, in the order listed in `bot4.risk.engine` (the reference)."""
         try:  # a subscript, not .get(): no method call on the accept path (zero-cost try)
             s = self._slots[req.instrument_id]
         except KeyError:

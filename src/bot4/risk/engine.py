@@ -222,8 +222,8 @@ class RiskEngine(GeneralCheck):
     # call costs ~100 ns here, so the checks, the token spend and the open-order registration
     # are inlined; a Denied (and its f-string) is built only on the deny path, and the accept
     # path allocates only the identical-order key and the open-order record.
-    # Same checks, same order, same details as the reference: the property test
-    # test_fast_path_decides_as_the_reference runs both side by side on random sequences.
+    # Same verdicts, reasons and details as the reference (a check it moved earlier hands off
+    # instead of denying): tests/unit/risk/test_fast_path.py runs both side by side.
     def check(self, req: OrderRequest) -> Decision:
         """Run every check on `req`; on ACCEPTED the order counts as open at once."""
         price = req.price
