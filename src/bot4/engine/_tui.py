@@ -10,7 +10,6 @@ logged and the view stops; the node goes on.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -215,7 +214,7 @@ class LiveView:
         return Panel(t, title="breakers", title_align="left")
 
     async def run(self, console: Console, refresh_s: float = _REFRESH_S) -> None:
-        """Render every `refresh_s` until cancelled; on a render error log once and stop.
+        """Render every `refresh_s` until cancelled; on any error log once and stop.
 
         `render()` reads the node on the loop (under 1 ms); drawing the result is rich's
         layout work (15-40 ms a frame measured on the shared 2-core box) and goes to a worker
@@ -223,19 +222,13 @@ class LiveView:
         The renderable holds only strings and numbers, so the thread never touches the node.
         """
         try:
-            first = self.render()
-        except Exception:
-            log.exception("live view stopped (the node goes on)")
-            return
-        with Live(first, console=console, auto_refresh=False, transient=False) as live:
-            while True:
-                await asyncio.sleep(refresh_s)
-                try:
+            with Live(self.render(), console=console, auto_refresh=False) as live:
+                while True:
+                    await asyncio.sleep(refresh_s)
                     live.update(self.render())
                     await asyncio.to_thread(live.refresh)
-                except Exception:
-                    log.exception("live view stopped (the node goes on)")
-                    return
+        except Exception:
+            log.exception("live view stopped (the node goes on)")
 
 
 class StatusLines:
@@ -284,5 +277,5 @@ async def run_with_view(
         return await node.run(duration_s)
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # The watchers log their own errors; whatever ended them, the run's result stands.
+        await asyncio.gather(task, return_exceptions=True)

@@ -168,3 +168,19 @@ async def test_one_sided_book_and_a_tripped_kill_switch(tmp_path: Path) -> None:
     row = next(line for line in text.splitlines() if "│ BTCUSDT " in line)
     assert "0.23427" in row and "43250.03" in row and row.count(" - ") >= 3, row
     assert "HALTED" in text and "KILL SWITCH by ops: drawdown <3%>" in text
+
+
+async def test_an_unusable_terminal_stops_the_view_not_the_node(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    node = _node(tmp_path, pace=20)
+    out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230
+    out.close()  # every write raises ValueError, from the first frame on
+    console = Console(file=out, force_terminal=True, width=120)
+    view = LiveView(node)
+    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+        report = await run_with_view(node, 60, lambda: view.run(console, refresh_s=0.02))
+    assert report["frames"]["received"] == 2000
+    stopped = [r for r in caplog.records if "live view stopped" in r.getMessage()]
+    assert len(stopped) == 1 and stopped[0].exc_info is not None
+    assert stopped[0].exc_info[0] is ValueError
