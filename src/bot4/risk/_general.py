@@ -71,9 +71,8 @@ class GeneralCheck(EngineState):
 
     def _check_general(self, req: OrderRequest) -> Decision:
         """Every check on any order, in the order listed in `bot4.risk.engine` (the reference)."""
-        try:  # a subscript, not .get(): no method call on the accept path (zero-cost try)
-            s = self._slots[req.instrument_id]
-        except KeyError:
+        s = self._slots.get(req.instrument_id)  # (.get: the fast path raised KeyError already)
+        if s is None:
             return Denied(_R.UNKNOWN_INSTRUMENT, f"unknown instrument {req.instrument_id}")
         qty = req.qty
         pos = s.pos
@@ -190,7 +189,7 @@ class GeneralCheck(EngineState):
                     if not buy:
                         delta = -delta
                     q = self._q
-                    qa = q + delta * (2.0 * self._cw[s.idx] + delta)
+                    qa = q + delta * (self._cw2[s.idx] + delta)
                     if qa > self._max_corr_sq and qa > q:
                         return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) -> {qa**0.5:.2f}")
             # 15. throttle: token buckets as GCRA (Slot.bucket), instrument then global; the

@@ -78,7 +78,7 @@ class EngineState:
     _max_dd_bps: int | None
     _w: npt.NDArray[np.float64]
     _cw_vec: npt.NDArray[np.float64]
-    _cw: list[float]
+    _cw2: list[float]  # 2·Cw as floats (doubling is exact: the same bits as 2.0 * x later)
     _q: float
     _last_marks: list[int]
     _updates: int
@@ -236,7 +236,7 @@ class EngineState:
             self._q += 2.0 * d * float(self._cw_vec[j]) + d * d * float(c[j, j])
             self._cw_vec += d * c[:, j]
             self._w[j] += d
-            self._cw = self._cw_vec.tolist()
+            self._cw2 = (2.0 * self._cw_vec).tolist()
 
     def _set_expo(self, s: Slot, new: int) -> None:
         old = s.expo
@@ -310,7 +310,7 @@ class EngineState:
     def _refresh_cw(self) -> None:
         self._cw_vec = self.correlation.matrix @ self._w
         self._q = float(self._w @ self._cw_vec)
-        self._cw = self._cw_vec.tolist()
+        self._cw2 = (2.0 * self._cw_vec).tolist()
 
     def correlated_exposure(self) -> float:
         """sqrt(wᵀCw) now, account currency."""

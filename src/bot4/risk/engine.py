@@ -127,14 +127,14 @@ class RiskEngine(GeneralCheck):
         self._day_start = 0
         self._peak = 0
         self._breach: Denied | None = None
-        # Correlation: matrix, weights w (account currency floats), Cw as a list, Q = wᵀCw.
+        # Correlation: matrix, weights w (account currency floats), 2·Cw as a list, Q = wᵀCw.
         n = len(self._slots)
         self.correlation = RollingCorrelation(
             max(n, 1), config.correlation_window, config.correlation_min_samples
         )
         self._w = np.zeros(max(n, 1))
         self._cw_vec = np.zeros(max(n, 1))
-        self._cw: list[float] = self._cw_vec.tolist()
+        self._cw2: list[float] = (2.0 * self._cw_vec).tolist()
         self._q = 0.0
         self._last_marks: list[int] = [0] * n
         self._updates = 0
@@ -296,12 +296,12 @@ class RiskEngine(GeneralCheck):
             room = self._buy_room if buy else self._sell_room
             if ne > room:  # |net + same-direction open + ne| > max
                 return Denied(_R.MAX_NET_EXPOSURE, f"|net| would be {self._max_net - room + ne}")
-            if self._corr_on:  # Q + 2δ(Cw)ᵢ + δ²Cᵢᵢ (Cᵢᵢ = 1)
+            if self._corr_on:  # Q + δ(2(Cw)ᵢ + δ) (Cᵢᵢ = 1; 2(Cw)ᵢ kept doubled)
                 delta = (qty + same) * price * s.fscale
                 if not buy:
                     delta = -delta
                 q = self._q
-                qa = q + delta * (2.0 * self._cw[s.idx] + delta)
+                qa = q + delta * (self._cw2[s.idx] + delta)
                 if qa > self._max_corr_sq and qa > q:
                     return Denied(_R.MAX_CORRELATED_EXPOSURE, f"sqrt(wᵀCw) -> {qa**0.5:.2f}")
         # 15. throttle (GCRA: Slot.bucket), instrument then global; spent below, on accept

@@ -119,7 +119,7 @@ def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
     w = np.array([0.1 * REF / 100, -0.2 * REF / 100])
     q = w @ eng.correlation.matrix @ w
     assert eng._q == pytest.approx(q)
-    np.testing.assert_allclose(eng._cw, eng.correlation.matrix @ w)
+    np.testing.assert_allclose(eng._cw2, 2 * (eng.correlation.matrix @ w))
     eng.recompute_every = 1
     eng.on_price(IID, REF)
     eng.on_price(IID2, REF)
