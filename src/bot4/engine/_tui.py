@@ -10,11 +10,13 @@ logged and the view stops; the node goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sys
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -222,13 +224,38 @@ class LiveView:
         The renderable holds only strings and numbers, so the thread never touches the node.
         """
         try:
-            with Live(self.render(), console=console, auto_refresh=False) as live:
+            before = sys.stderr
+            with (
+                Live(self.render(), console=console, auto_refresh=False) as live,
+                _logs_through(before, sys.stderr),
+            ):
                 while True:
                     await asyncio.sleep(refresh_s)
                     live.update(self.render())
                     await asyncio.to_thread(live.refresh)
         except Exception:
             log.exception("live view stopped (the node goes on)")
+
+
+@contextlib.contextmanager
+def _logs_through(stream: IO[str], proxy: IO[str]) -> Iterator[None]:
+    """Root log handlers writing to `stream` write to `proxy` meanwhile.
+
+    Live swaps sys.stderr for a proxy that prints above the view, but a handler set up before
+    (`logging.basicConfig` in the CLI) holds the real stderr and would scribble over the view.
+    """
+    moved = [
+        h
+        for h in logging.getLogger().handlers
+        if type(h) is logging.StreamHandler and h.stream is stream and proxy is not stream
+    ]
+    for h in moved:
+        h.setStream(proxy)
+    try:
+        yield
+    finally:
+        for h in moved:
+            h.setStream(stream)
 
 
 class StatusLines:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,32 @@ async def test_an_unusable_terminal_stops_the_view_not_the_node(
     stopped = [r for r in caplog.records if "live view stopped" in r.getMessage()]
     assert len(stopped) == 1 and stopped[0].exc_info is not None
     assert stopped[0].exc_info[0] is ValueError
+
+
+async def test_log_lines_print_above_the_view_not_over_it(tmp_path: Path) -> None:
+    node = _node(tmp_path, pace=20)
+    out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230
+    console = Console(file=out, force_terminal=True, width=120)
+    real_stderr = sys.stderr
+    handler = logging.StreamHandler(real_stderr)  # as logging.basicConfig() sets it up
+    root = logging.getLogger()
+    root.addHandler(handler)
+    log = logging.getLogger("bot4.test_tui")
+
+    async def view_and_log() -> None:
+        async def speak() -> None:
+            await asyncio.sleep(0.5)
+            log.warning("feed quiet for 9 s")
+
+        talker = asyncio.create_task(speak())
+        await LiveView(node).run(console, refresh_s=0.05)
+        talker.cancel()
+
+    try:
+        await run_with_view(node, 60, view_and_log)
+    finally:
+        root.removeHandler(handler)
+        out.close()
+    assert handler.stream is real_stderr, "the handler gets its stream back"
+    shown = (tmp_path / "tty.txt").read_text()
+    assert "feed quiet for 9 s" in shown, "the line went through the view's console"
