@@ -337,3 +337,93 @@ def test_a_snapshot_for_a_synced_book_is_ignored() -> None:
     req = SnapshotRequest("BTCUSDT", "late")
     assert feed.on_snapshot(req, snapshot(5, bids=[("1.00", "1")]), 9) == []
     assert book.synced and (book.bids(), book.asks()) == before
+
+
+# --- the float route (feeds._wire) and its fallbacks to the exact string path ----------------
+
+WIRE = Instrument(
+    id=InstrumentId("BINANCE:NKNUSDT"),
+    exchange="BINANCE",
+    symbol="NKNUSDT",
+    base="NKN",
+    quote="USDT",
+    price_precision=8,
+    size_precision=8,
+)
+
+
+def compact_snapshot(last_id: int, bids, asks) -> bytes:
+    """A snapshot as Binance writes it (no spaces): the float route's input."""
+    body = {"lastUpdateId": last_id, "bids": [list(b) for b in bids]}
+    body["asks"] = [list(a) for a in asks]
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _synced(feed: BinanceSpotFeed, sym: str, bids, asks) -> None:
+    feed.on_message(depth(9, 10, sym=sym), 1)
+    (req,) = feed.pending_snapshots()
+    assert feed.on_snapshot(req, compact_snapshot(10, bids, asks), 2) == []
+    feed.on_message(depth(11, 11, sym=sym), 3)
+    assert feed.books[sym].synced
+
+
+@pytest.mark.parametrize("as_bytes", [True, False])
+def test_float_route_in_wire_units(as_bytes: bool) -> None:
+    feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
+    _synced(feed, "NKNUSDT", [("0.35210000", "672.00000000")], [("0.35300000", "1.50000000")])
+    book = feed.books["NKNUSDT"]
+    assert book.bids() == [(35210000, 67200000000)] and book.asks() == [(35300000, 150000000)]
+    frame = depth(12, 12, bids=[("0.35220000", "6195.00000000")], asks=[("0.35300000", "0")],
+                  sym="NKNUSDT")  # fmt: skip
+    (ev,) = feed.on_message(frame.encode() if as_bytes else frame, 4)
+    assert ev.deltas == ((Side.BUY, 35220000, 619500000000), (Side.SELL, 35300000, 0))
+    assert book.best_bid() == (35220000, 619500000000) and book.best_ask() is None
+    # Beyond the float route's range (>= 2**49 / 1e8): the strings, exact.
+    (ev,) = feed.on_message(depth(13, 13, bids=[("9000000.00000001", "1")], sym="NKNUSDT"), 5)
+    assert ev.deltas == ((Side.BUY, 900000000000001, 100000000),)
+    # A negative quantity is out of the route too; the string path decides, as it always did.
+    (ev,) = feed.on_message(depth(14, 14, asks=[("1.5", "-0.1")], sym="NKNUSDT"), 6)
+    assert ev.deltas == ((Side.SELL, 150000000, -10000000),)
+    assert feed.stats.errors == 0 and feed.stats.gaps == 0
+
+
+def test_float_route_refuses_what_the_strings_refuse() -> None:
+    feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
+    _synced(feed, "NKNUSDT", [("0.35210000", "1")], [("0.35300000", "1")])
+    # Nine decimals, and an exponent: neither is rounded, both are malformed frames.
+    assert feed.on_message(depth(12, 12, bids=[("0.352100001", "1")], sym="NKNUSDT"), 4) == []
+    assert feed.on_message(depth(12, 12, bids=[("1e-9", "1")], sym="NKNUSDT"), 4) == []
+    assert feed.stats.errors == 2 and feed.books["NKNUSDT"].best_bid() == (35210000, 100000000)
+
+
+def test_float_route_at_other_precisions() -> None:
+    feed = spot()  # BTCUSDT: price precision 2, size 3
+    _synced(feed, "BTCUSDT", [("100.00", "1.000")], [("101.00", "2.5")])
+    book = feed.books["BTCUSDT"]
+    assert book.bids() == [(10000, 1000)] and book.asks() == [(10100, 2500)]
+    (ev,) = feed.on_message(depth(12, 12, bids=[("100.50", "0.5")], asks=[("101.0", "0")]), 4)
+    assert ev.deltas == ((Side.BUY, 10050, 500), (Side.SELL, 10100, 0))
+    # A digit beyond the precision: the float route steps aside, the strings refuse it.
+    assert feed.on_message(depth(13, 13, bids=[("100.505", "1")]), 5) == []
+    assert feed.stats.errors == 1
+    # A snapshot with such a digit is refused the same way, and asked for again.
+    feed.on_message(depth(20, 20), 6)  # a gap: resync
+    (req,) = feed.pending_snapshots()
+    assert feed.on_snapshot(req, compact_snapshot(30, [("100.001", "1")], []), 7) == []
+    assert feed.stats.errors == 2 and len(feed.pending_snapshots()) == 1
+
+
+def test_snapshot_beyond_the_float_range_loads_through_the_strings() -> None:
+    feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
+    _synced(feed, "NKNUSDT", [("7000000.00000000", "1")], [("7000001.00000000", "20000000")])
+    book = feed.books["NKNUSDT"]
+    assert book.best_bid() == (700000000000000, 100000000)
+    assert book.best_ask() == (700000100000000, 2000000000000000)
+
+
+def test_numbers_msgspec_cannot_read_as_floats_go_to_the_strings() -> None:
+    feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
+    _synced(feed, "NKNUSDT", [("0.35210000", "1")], [("0.35300000", "1")])
+    # ".5" is no JSON number (the float decode refuses it); the string path reads it exactly.
+    (ev,) = feed.on_message(depth(12, 12, bids=[(".5", "1")], sym="NKNUSDT"), 4)
+    assert ev.deltas == ((Side.BUY, 50000000, 100000000),)

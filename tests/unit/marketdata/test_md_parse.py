@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +16,15 @@ from bot4.marketdata.feeds._parse import (
     parse_fixed,
     parse_ms,
     wire_decimals,
+)
+from bot4.marketdata.feeds._wire import (
+    WIRE_LIMIT,
+    NotExact,
+    plain_numbers,
+    snapshot_pairs,
+    to_units,
+    wire_to_units,
+    wire_value,
 )
 from bot4.model import Side, to_fixed
 
@@ -91,3 +101,95 @@ def test_fixed_parser_many_and_levels() -> None:
     ]
     snapshot = make_snapshot_parser(price, qty)
     assert snapshot([["1.00", "0.5", "ts"], ["2.00", "1.5", "ts"]]) == [(100, 5), (200, 15)]
+
+
+# --- the float route (feeds._wire) ------------------------------------------------------------
+
+_floats = msgspec.json.Decoder(list[tuple[float, float]], strict=False)
+
+
+def _float_rows(rows: list[tuple[str, str]]) -> list[tuple[float, float]]:
+    """The rows as msgspec decodes them for the float route (lax mode, from JSON strings)."""
+    return _floats.decode(msgspec.json.encode(rows))
+
+
+@pytest.mark.parametrize(
+    ("frame", "plain"),
+    [
+        ('{"e":"depthUpdate","E":1,"b":[["0.35130000","6195.00000000"]],"a":[]}', True),
+        ('{"e":"depthUpdate","E":1,"b":[["0.351300001","1"]],"a":[]}', False),  # 9 decimals
+        ('{"e":"depthUpdate","E":1,"b":[["1e-9","1"]],"a":[]}', False),  # exponent
+        ('{"e":"depthUpdate","E":1,"b":[],"a":[["1E5","1"]]}', False),  # exponent, upper case
+        ('{"b":[["1.5","2"]]}', True),
+    ],
+)
+def test_plain_numbers_bytes_and_str(frame: str, plain: bool) -> None:
+    assert plain_numbers(frame) is plain
+    assert plain_numbers(frame.encode()) is plain
+
+
+def test_wire_value_range() -> None:
+    assert wire_value(0.5) == 50000000
+    for bad in (-0.5, WIRE_LIMIT, float("nan"), float("inf")):
+        with pytest.raises(NotExact):
+            wire_value(bad)
+
+
+def test_units_conversions() -> None:
+    assert to_units([150000000, 250000000], 8) == [150000000, 250000000]
+    assert to_units([150000000, 250000000], 2) == [150, 250]
+    assert to_units([150000000], 10) == [15000000000]
+    with pytest.raises(ValueError):
+        to_units([150000001], 2)  # a digit the precision cannot hold
+    assert wire_to_units(150000000, 8) == 150000000
+    assert wire_to_units(150000000, 1) == 15
+    assert wire_to_units(150000000, 9) == 1500000000
+    with pytest.raises(ValueError):
+        wire_to_units(150000001, 7)
+
+
+def test_snapshot_pairs() -> None:
+    rows = _float_rows([("0.35210000", "672.00000000"), ("0.35200000", "1144.00000000")])
+    assert snapshot_pairs(rows, 8, 8) == [(35210000, 67200000000), (35200000, 114400000000)]
+    assert snapshot_pairs(rows, 4, 0) == [(3521, 672), (3520, 1144)]
+    assert snapshot_pairs([], 4, 0) == []
+    with pytest.raises(ValueError):
+        snapshot_pairs(rows, 3, 0)  # 0.3521 has 4 decimals
+    with pytest.raises(NotExact):
+        snapshot_pairs([(1.0, 1e7)], 8, 8)
+
+
+# Decimal strings as venues write them: up to 8 decimals, trailing zeros or not, values up to
+# the float route's limit and a little beyond (where it must refuse, never round).
+_wire_texts = st.builds(
+    lambda whole, frac, pad: f"{whole}.{frac:0{pad}d}".rstrip(".") if pad else str(whole),
+    st.integers(0, 6_000_000),
+    st.integers(0, 99_999_999),
+    st.integers(0, 8),
+).filter(lambda t: "." not in t or len(t.split(".")[1]) <= 8)
+
+
+@given(st.lists(st.tuples(_wire_texts, _wire_texts), min_size=1, max_size=20), st.integers(0, 12))
+def test_float_route_is_exact_against_the_string_path(
+    rows: list[tuple[str, str]], precision: int
+) -> None:
+    """Property: whatever the float route returns equals the exact string path; where the
+    string path refuses (a digit beyond the precision), the float route refuses too."""
+    floats = _float_rows(rows)
+    frame = msgspec.json.encode({"b": rows})
+    assert plain_numbers(frame)
+    try:
+        expected: list[tuple[int, int]] | None = [
+            (parse_fixed(p, precision), parse_fixed(q, precision)) for p, q in rows
+        ]
+    except ValueError:
+        expected = None
+    try:
+        got: list[tuple[int, int]] | None = snapshot_pairs(floats, precision, precision)
+    except NotExact:
+        # Refused only beyond the range, or for a digit the precision cannot hold.
+        assert expected is None or any(max(p, q) >= WIRE_LIMIT for p, q in floats)
+        return
+    except ValueError:
+        got = None
+    assert got == expected

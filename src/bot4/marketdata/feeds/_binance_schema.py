@@ -17,8 +17,11 @@ __all__ = [
     "BookTickerFrame",
     "DepthFrame",
     "DepthSnapshot",
+    "DepthSnapshotFloats",
     "DepthUpdate",
+    "DepthUpdateFloats",
     "Envelope",
+    "FastDepthFrame",
     "Kline",
     "KlineData",
     "KlineFrame",
@@ -45,6 +48,25 @@ class DepthUpdate(msgspec.Struct, gc=False):
     a: list[tuple[str, str]]  # asks
     E: int = 0  # event time, ms
     pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+
+
+class DepthUpdateFloats(msgspec.Struct, gc=False):
+    """`DepthUpdate` with the levels decoded to floats (lax mode), for the float route of
+    `feeds._wire`; used only when the frame's text vouches for exactness."""
+
+    s: str  # symbol
+    U: int  # first update id in the event
+    u: int  # final update id in the event
+    b: list[tuple[float, float]]  # bids [price, qty]
+    a: list[tuple[float, float]]  # asks
+    E: int = 0  # event time, ms
+    pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+
+
+class FastDepthFrame(msgspec.Struct, gc=False):
+    """A combined-stream depth frame decoded for the float route."""
+
+    data: DepthUpdateFloats
 
 
 class DepthFrame(msgspec.Struct, gc=False):
@@ -88,6 +110,15 @@ class DepthSnapshot(msgspec.Struct, gc=False):
     lastUpdateId: int  # noqa: N815 - the book is as of this update id
     bids: list[tuple[str, str]]  # best first
     asks: list[tuple[str, str]]
+    E: int = 0  # futures: message time, ms
+
+
+class DepthSnapshotFloats(msgspec.Struct, gc=False):
+    """`DepthSnapshot` with the levels decoded to floats (lax mode), for the float route."""
+
+    lastUpdateId: int  # noqa: N815 - the book is as of this update id
+    bids: list[tuple[float, float]]  # best first
+    asks: list[tuple[float, float]]
     E: int = 0  # futures: message time, ms
 
 
