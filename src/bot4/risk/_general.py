@@ -69,8 +69,12 @@ class GeneralCheck(EngineState):
 
     _now: Callable[[], int]  # the clock's monotonic_ns, bound once
 
-    def _check_general(self, req: OrderRequest) -> Decision:
-        """Every check on any order, in the order listed in `bot4.risk.engine` (the reference)."""
+    def _check_general(self, req: OrderRequest, replace: bool = False) -> Decision:
+        """Every check on any order, in the order listed in `bot4.risk.engine` (the reference).
+
+        `replace`: a replace probe (`RiskEngine.check_replace`): on accept only the rate
+        capacity is spent; nothing is recorded (no id, no identical-order key, no open order).
+        """
         s = self._slots.get(req.instrument_id)  # (.get: the fast path raised KeyError already)
         if s is None:
             return Denied(_R.UNKNOWN_INSTRUMENT, f"unknown instrument {req.instrument_id}")
@@ -90,7 +94,7 @@ class GeneralCheck(EngineState):
         if self._state and not exit_:
             if self._state == _HALTED:
                 if self.kill_switch.poll():  # auto re-arm after the cool-down
-                    return self._check_general(req)
+                    return self._check_general(req, replace)
                 return Denied(_R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
             if not reducing:
                 return Denied(_R.TRADING_REDUCING, "state REDUCING: order does not reduce")
@@ -212,6 +216,8 @@ class GeneralCheck(EngineState):
             s.o_tat = (t if t > now else now) + s.o_int
             t = self._g_tat
             self._g_tat = (t if t > now else now) + self._g_int
+        if replace:
+            return ACCEPTED
         recent[key] = now
         self._recent_q.append(key)  # forgotten when expired, as orders close
         self._register(s, cid, buy, qty, px, ot, req)

@@ -90,25 +90,57 @@ class EngineState:
     ) -> None:
         tif = req.time_in_force
         rest = ot is _LIMIT and tif is not TimeInForce.IOC and tif is not TimeInForce.FOK
-        algo = ot is _STOP
-        notional = qty * px * s.mult
-        self._open[cid] = [s, buy, qty, px, notional, algo, rest]
+        self._deposit(cid, [s, buy, qty, px, qty * px * s.mult, ot is _STOP, rest])
+
+    def _deposit(self, cid: str, o: list[Any]) -> None:
+        """Count open order `o` (a new record, or one `_withdraw` took out) under `cid`."""
+        s: Slot = o[O_SLOT]
+        qty, px, notional = o[O_REM], o[O_PRICE], o[O_NOTIONAL]
+        self._open[cid] = o
         s.open_n += 1
-        if algo:
+        if o[O_ALGO]:
             s.algo_n += 1
         self._gross_room -= notional
-        if buy:
+        if o[O_BUY]:
             s.open_buy += qty
             self._buy_room -= notional
-            if rest:
+            if o[O_REST]:
                 s.bids[px] = s.bids.get(px, 0) + 1
                 s.our_bid = max(s.our_bid, px)
         else:
             s.open_sell += qty
             self._sell_room -= notional
-            if rest:
+            if o[O_REST]:
                 s.asks[px] = s.asks.get(px, 0) + 1
                 s.our_ask = min(s.our_ask, px)
+
+    def _withdraw(self, o: list[Any]) -> None:
+        """Take open order `o`'s remaining terms out of every count (the record is unchanged;
+        the caller has removed it from `_open`)."""
+        s: Slot = o[O_SLOT]
+        part = o[O_NOTIONAL]
+        self._gross_room += part
+        if o[O_BUY]:
+            s.open_buy -= o[O_REM]
+            self._buy_room += part
+        else:
+            s.open_sell -= o[O_REM]
+            self._sell_room += part
+        s.open_n -= 1
+        if o[O_ALGO]:
+            s.algo_n -= 1
+        if o[O_REST]:
+            px = o[O_PRICE]
+            book = s.bids if o[O_BUY] else s.asks
+            left = book[px] - 1
+            if left:
+                book[px] = left
+            else:
+                del book[px]
+                if o[O_BUY]:
+                    s.our_bid = max(book, default=-1)
+                else:
+                    s.our_ask = min(book, default=INF)
 
     def on_order_opened(self, req: OrderRequest) -> None:
         """Count an open order that did not pass `check` (restored from the journal, or found
@@ -156,23 +188,7 @@ class EngineState:
         now = self._clock.monotonic_ns()
         self._remember_closed(client_order_id, now)
         self._forget_recent(now)
-        self._reduce_open(o, o[O_REM])
-        s: Slot = o[O_SLOT]
-        s.open_n -= 1
-        if o[O_ALGO]:
-            s.algo_n -= 1
-        if o[O_REST]:
-            px = o[O_PRICE]
-            book = s.bids if o[O_BUY] else s.asks
-            left = book[px] - 1
-            if left:
-                book[px] = left
-            else:
-                del book[px]
-                if o[O_BUY]:
-                    s.our_bid = max(book, default=-1)
-                else:
-                    s.our_ask = min(book, default=INF)
+        self._withdraw(o)
 
     def _remember_closed(self, cid: str, now: int) -> None:
         """Keep a closed order's id (a reuse is denied) for `closed_id_memory_s`, at most

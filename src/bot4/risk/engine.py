@@ -353,6 +353,25 @@ class RiskEngine(GeneralCheck):
                     s.our_ask = price
         return ACCEPTED
 
+    def check_replace(self, client_order_id: ClientOrderId, req: OrderRequest) -> Decision:
+        """May open order `client_order_id` be replaced (amended) with `req`'s terms (`req.qty`
+        = the new remaining quantity)? Every check runs on `req` with the order's current terms
+        taken out, so it is judged as replacing them (its own resting price does not count as
+        a self-trade, its own quantity not twice). Nothing is recorded — no id, no
+        identical-order key, no open order: the OMS moves the engine to the new terms when the
+        venue confirms (`on_order_closed` + `on_order_opened`). An accepted replace spends
+        order-rate capacity like a new order (venues count an amendment as one).
+        `req.client_order_id` may be the order's own id; an id that is not open is checked as
+        a new order (nothing to take out)."""
+        o = self._open.pop(client_order_id, None)
+        if o is not None:
+            self._withdraw(o)
+        try:
+            return self._check_general(req, replace=True)
+        finally:
+            if o is not None:
+                self._deposit(client_order_id, o)
+
     def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> Decision:
         """A cancel: throttled (cancel buckets) only while ACTIVE; never blocked otherwise."""
         if self._state != _ACTIVE:
