@@ -308,10 +308,15 @@ class TradingNode:
                     self.watchdog.watch(component, wd.strategy_quiet_s)
                 feed = asyncio.create_task(conn.run())
                 ticker = asyncio.create_task(self._tick(ws, conn))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), duration_s)
-                ticker.cancel()
-                await self._shutdown(conn, feed)
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), duration_s)
+                    ticker.cancel()
+                    await self._shutdown(conn, feed)
+                finally:  # also when run() itself is cancelled: leave no task behind
+                    ticker.cancel()
+                    await conn.close()  # idempotent; ends run() and the snapshot fetches
+                    await asyncio.gather(ticker, feed, return_exceptions=True)
         finally:
             if self.api is not None:
                 await self.api.server.close()
@@ -366,9 +371,14 @@ class TradingNode:
         )
         for coid in oms.orders:
             self._ids.observe(coid)
-        left = oms.open_order_count()
-        if left:  # a crash left them; the fresh paper venue never had them
-            log.warning("recovery: %d orders open in the journal are unknown to the venue", left)
+        # Reconcile with the venue: a paper venue's orders live in this process, so orders a
+        # crash left open in the journal are gone; journal that, as the venue would report it.
+        for order in oms.open_orders():
+            log.warning("recovery: %s was open at the paper venue before the restart: canceled",
+                        order.client_order_id)  # fmt: skip
+            oms.on_venue_event(
+                OrderCanceled(client_order_id=order.client_order_id, ts_event=self.clock.time_ns())
+            )
         return oms
 
     async def _tick(self, ws: ReplayServer, conn: FeedConnection) -> None:
@@ -560,9 +570,7 @@ class TradingNode:
 
     def record_decision(self, strategy: Strategy, instrument_id: InstrumentId, text: str) -> None:
         self.decisions[instrument_id] = (f"{strategy.strategy_id}: {text}", self.clock.time_ns())
-        component = self._strategy_component.get(strategy.strategy_id)
-        if component is not None:
-            self.watchdog.beat(component)
+        self.watchdog.beat(self._strategy_component.get(strategy.strategy_id, ""))
 
     # -- NodeControl -------------------------------------------------------------------------
     @property
@@ -625,13 +633,12 @@ class TradingNode:
 
     async def _persist(self) -> None:
         """Before answering: the switch's saved state and the journal are durable."""
-        if self.storage is None or self._closed:
-            return
-        if self._saver is not None:
-            await self._saver.wait()
-        if self._journal is not None:
-            await self._journal.drain()
-        await self.storage.journal.commit()
+        storage, saver, journal = self.storage, self._saver, self._journal
+        if storage is None or saver is None or journal is None or self._closed:
+            return  # not running: nothing to persist to
+        await saver.wait()
+        await journal.drain()
+        await storage.journal.commit()
 
     async def force_open_breaker(self, name: str) -> BreakerView | None:
         breaker = self.breakers.get(name)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -343,8 +344,6 @@ async def test_why_rejections_watchdog_and_group_commit(
 
 
 def msgspec_replace(cfg: NodeConfig, **changes: object) -> NodeConfig:
-    import msgspec
-
     return msgspec.structs.replace(cfg, **changes)
 
 
@@ -428,3 +427,60 @@ async def test_market_maker_does_not_resend_identical_quotes(tmp_path: Path) -> 
             assert mm.skipped_same_quote > 0
     assert dups[0.0] > 20, dups
     assert dups[1.0] * 20 <= dups[0.0], dups
+
+
+class _Resting(Strategy):
+    """Rests one bid far from the market."""
+
+    def __init__(self) -> None:
+        super().__init__("rest", [BTC])
+        self.placed: str | None = None
+
+    def on_book(self, book: OrderBook) -> None:
+        best = book.best_bid()
+        if self.placed is None and best is not None:
+            lot = self.lot_size(book.instrument, best[0], 20)
+            self.placed = self.submit_limit(BTC, Side.BUY, lot, best[0] - 50 * book.instrument.tick)
+
+
+async def test_orders_a_crash_left_open_are_canceled_on_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    storage = StorageConfig(data_dir=str(tmp_path / "storage"))
+    cfg = msgspec_replace(_config(pace=15, api=False), storage=storage)
+    node = TradingNode(cfg, run_dir=tmp_path / "run1", strategies=[rest := _Resting()])
+    assert b"bot4_orders" in node.metrics.exposition()  # scrapes before run: nothing to read yet
+    task = asyncio.create_task(node.run(duration_s=20))
+    for _ in range(200):  # bounded: 10 s
+        if rest.placed is not None:
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()  # dies without its shutdown (no cancel-all): the order stays open
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert rest.placed is not None and node.status()["open_orders"] == 1
+    node2 = TradingNode(cfg, run_dir=tmp_path / "run2", strategies=[])
+    with caplog.at_level(logging.WARNING, logger="bot4.engine._node"):
+        await node2.run(duration_s=0.5)
+    assert node2.oms is not None
+    assert node2.oms.orders[rest.placed].status.name == "CANCELED"  # type: ignore[index]
+    assert f"recovery: {rest.placed} was open" in caplog.text
+    assert not node2.kill_restored and node2.status()["trading_state"] == "ACTIVE"
+
+
+async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -> None:
+    from bot4.storage import Storage
+
+    storage = StorageConfig(data_dir=str(tmp_path / "storage"))
+    opened = await Storage.open(storage, LiveClock())
+    await opened.backend.save_kill_switch(b"not a kill switch", 1)
+    await opened.close()
+    node = TradingNode(
+        msgspec_replace(_config(pace=15, api=False), storage=storage),
+        run_dir=tmp_path / "run",
+        strategies=[],
+    )
+    with pytest.raises(msgspec.DecodeError):  # fail closed: never trade on an unknown state
+        await node.run(duration_s=1)
+    assert node.storage is not None
+    await node.storage.close()  # already closed by run: idempotent
