@@ -64,8 +64,10 @@ unit: env
 bench: env
 	$(BIN)/bot4 bench all
 
+# The soak: the node trades a 10-minute synthetic session (3 million messages) at the recorded
+# pace; RSS sampled each second, slope after warm-up asserted. Figures: runs/soak/run/soak.json.
 soak: env
-	$(BIN)/python -m pytest -m slow --run-slow tests/soak
+	BOT4_SOAK_DIR=runs/soak $(BIN)/python -m pytest -m slow --run-slow -s -p no:cacheprovider tests/soak
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .coverage* htmlcov

@@ -155,3 +155,19 @@ def test_writer_refuses_nonsense_pruning_settings(tmp_path: Path) -> None:
         BatchWriter(backend, breaker(clock), clock, cfg, prune_every=0)
     with pytest.raises(ValueError, match="ledger_keep"):
         BatchWriter(backend, breaker(clock), clock, cfg, ledger_keep=-1)
+
+
+async def test_a_ledger_shorter_than_ledger_keep_is_left_alone(tmp_path: Path) -> None:
+    clock = TestClock()
+    cfg = StorageConfig(data_dir=str(tmp_path), batch_rows=1)
+    be = await SqliteBackend.open(cfg, clock)
+    try:
+        w = BatchWriter(be, breaker(clock), clock, cfg, prune_every=2)  # keeps 10,000
+        await w.start()
+        for n in range(6):
+            w.put(trade(n))
+        await w.close()
+        assert w.stats.ledger_pruned == 0
+        assert await ledger("sqlite", cfg) == [1, 2, 3, 4, 5, 6]
+    finally:
+        await be.close()
