@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import itertools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,14 @@ from bot4.marketdata._snapshot_server import SnapshotServer
 from bot4.marketdata.recording import read_records
 from bot4.marketdata.synth import Session
 
-__all__ = ["RecordedSession", "ReplayServer", "ReplayStats", "SnapshotServer", "load_session"]
+__all__ = [
+    "FileFrames",
+    "RecordedSession",
+    "ReplayServer",
+    "ReplayStats",
+    "SnapshotServer",
+    "load_session",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +42,29 @@ _CHUNK = 512  # frames sent between yields to the loop (keeps the server fair to
 _MAX_RECEIVED = 1000  # client frames kept for inspection (bounded)
 
 
+class FileFrames:
+    """The received frames of a `.ws.N.0` file, read from disk each time they are iterated.
+
+    For sessions too big to hold (a 3M-frame soak is ~2.6 GB as a list): `ReplayServer` reads
+    it as it sends, and `len()` is the count made by one scan when it is built.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path  # the `.ws.N.0` file
+        self._count = sum(1 for rec in read_records(path) if rec.kind == "recv")
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return ((rec.ts_ns, rec.body) for rec in read_records(self.path) if rec.kind == "recv")
+
+
 @dataclass(slots=True)
 class RecordedSession:
     """What a replay serves: received frames with their times, and the REST snapshots."""
 
-    frames: list[tuple[int, str]]  # (ts_ns, text), in recorded order
+    frames: list[tuple[int, str]] | FileFrames  # (ts_ns, text), in recorded order
     snapshots: list[tuple[str, int, str]] = field(default_factory=list)  # (url, ts_ns, body)
     ws_url: str = ""  # the URL the recorded client connected to
     sent: list[str] = field(default_factory=list)  # what the recorded client sent
@@ -46,12 +72,19 @@ class RecordedSession:
     resubscribe_frames: dict[int, list[str]] = field(default_factory=dict)
 
 
-def load_session(ws_file: Path, http_file: Path | None = None) -> RecordedSession:
-    """Read a `.ws.N.0` file (and optionally its `.http.0.0`); bad lines are skipped, not fatal."""
-    session = RecordedSession(frames=[])
+def load_session(
+    ws_file: Path, http_file: Path | None = None, stream: bool = False
+) -> RecordedSession:
+    """Read a `.ws.N.0` file (and optionally its `.http.0.0`); bad lines are skipped, not fatal.
+
+    `stream=True` keeps no frame in memory: `frames` is a `FileFrames` over `ws_file`.
+    """
+    session = RecordedSession(frames=FileFrames(ws_file) if stream else [])
+    frames = session.frames
     for rec in read_records(ws_file):
         if rec.kind == "recv":
-            session.frames.append((rec.ts_ns, rec.body))
+            if isinstance(frames, list):
+                frames.append((rec.ts_ns, rec.body))
         elif rec.kind == "connect" and not session.ws_url:
             session.ws_url = rec.url
         elif rec.kind == "sent":
@@ -84,6 +117,71 @@ class ReplayStats:
     frames_skipped: int = 0  # frames no client received because of a forced disconnect
     write_pauses: int = 0  # times a client's socket buffer filled up (back-pressure applied)
     received: list[str] = field(default_factory=list)  # client text frames (first 1000)
+
+
+class _Frames:
+    """The frames a server plays, by index: payloads encoded once, and recorded times.
+
+    A sequence is encoded up front. Any other iterable (a `FileFrames`, a generator) is read
+    lazily: only frames from the cursor on are held, since the server's cursor only moves
+    forward, and reading stops `read_ahead` frames past what was asked for.
+    """
+
+    def __init__(self, frames: Iterable[tuple[int, str] | str], read_ahead: int) -> None:
+        self._read_ahead = read_ahead
+        self._payloads: list[bytes] = []  # a sequence's frames, or held ones from `_base` on
+        self._times: list[int] = []  # their recorded ts_ns (0 when unknown)
+        self._base = 0  # index of `_payloads[0]`; moves only for a lazy source
+        self._source: Iterator[tuple[int, str] | str] | None = None
+        if isinstance(frames, Sequence):
+            self._extend(frames)
+        else:
+            self._source = iter(frames)
+
+    def _extend(self, items: Iterable[tuple[int, str] | str]) -> None:
+        for item in items:
+            ts, text = item if isinstance(item, tuple) else (0, item)
+            self._payloads.append(text.encode())
+            self._times.append(ts)
+
+    def _hold(self, start: int, stop: int) -> None:
+        """For a lazy source: drop frames before `start`, read on until `stop` is held."""
+        assert start >= self._base, "frames are asked for in order (the cursor only advances)"
+        if self._source is None:
+            return
+        drop = min(start - self._base, len(self._payloads))
+        if drop > 0:
+            del self._payloads[:drop]
+            del self._times[:drop]
+            self._base += drop
+        while self._base < start:  # skipping frames never read: read and forget them
+            if next(self._source, None) is None:
+                self._source = None
+                return
+            self._base += 1
+        want = stop + self._read_ahead - self._base - len(self._payloads)
+        if want > 0:
+            before = len(self._payloads)
+            self._extend(itertools.islice(self._source, want))
+            if len(self._payloads) - before < want:
+                self._source = None  # exhausted
+
+    def time(self, i: int) -> int | None:
+        """Recorded time of frame `i`, None past the last frame."""
+        self._hold(i, i + 1)
+        k = i - self._base
+        return self._times[k] if 0 <= k < len(self._times) else None
+
+    def chunk(self, start: int, stop: int) -> list[bytes]:
+        """Payloads of frames start..stop-1 (fewer, or none, at the end)."""
+        self._hold(start, stop)
+        base = self._base
+        return self._payloads[start - base : stop - base]
+
+    def available(self, start: int, count: int) -> int:
+        """How many of the `count` frames from `start` exist."""
+        self._hold(start, start + count)
+        return max(0, min(count, self._base + len(self._payloads) - start))
 
 
 class _Listener(WSListener):
@@ -134,13 +232,17 @@ class ReplayServer:
     With `close_at_end` the server sends a normal close after the last frame; otherwise it stays
     connected and silent.
     `answer_pings=False` ignores the client's pings, like a peer whose link died silently.
+    `frames` may be any iterable: a list is held (encoded once), anything else (a `FileFrames`
+    from `load_session(..., stream=True)`, a generator) is read as it is sent, holding at most
+    `read_ahead` frames beyond the cursor, so a long soak session needs constant memory.
     """
 
     def __init__(
         self,
-        frames: Sequence[tuple[int, str]] | Sequence[str],
+        frames: Iterable[tuple[int, str] | str],
         *,
         pace: float | None = None,
+        read_ahead: int = 4 * _CHUNK,
         disconnect_after: Sequence[int] = (),
         skip_on_reconnect: int = 0,
         close_at_end: bool = False,
@@ -152,12 +254,8 @@ class ReplayServer:
     ) -> None:
         if pace is not None and pace <= 0:
             raise ValueError(f"pace must be > 0 or None, got {pace}")
-        self._payloads: list[bytes] = []  # frames, encoded once
-        self._times: list[int] = []  # recorded ts_ns of each frame (0 when unknown)
-        for item in frames:
-            ts, text = item if isinstance(item, tuple) else (0, item)
-            self._payloads.append(text.encode())
-            self._times.append(ts)
+        # The frames by index; a non-sequence iterable is read as they are sent (bounded).
+        self._frames = _Frames(frames, read_ahead)
         self.pace = pace
         self.disconnect_after = sorted(set(disconnect_after))  # frame indices to cut after
         self.skip_on_reconnect = skip_on_reconnect
@@ -214,7 +312,7 @@ class ReplayServer:
         transport = listener.transport
         assert transport is not None, "on_ws_connected set it"  # nosec B101
         self.stats.connections += 1
-        payloads, n = self._payloads, len(self._payloads)
+        frames = self._frames
         send, text = transport.send, WSMsgType.TEXT
         if self.stats.connections > 1 and self._resubscribe_points:
             # A venue that resyncs in-stream (Kraken) answers the new subscription with fresh
@@ -228,26 +326,31 @@ class ReplayServer:
                 for payload in self.resubscribe_frames[point]:
                     send(text, payload)
         start_mono = self.clock.monotonic_ns()
-        start_ts = self._times[self.cursor] if self.cursor < n else 0
-        while self.cursor < n:
+        start_ts = frames.time(self.cursor) or 0
+        while True:
             i = self.cursor
-            stop = min(n, i + _CHUNK)
+            stop = i + _CHUNK
             if self.disconnect_after and self.disconnect_after[0] < stop:
                 stop = self.disconnect_after[0] + 1
             if self.pace is not None:
                 stop = i + 1
-                wait_ns = (self._times[i] - start_ts) / self.pace - (
-                    self.clock.monotonic_ns() - start_mono
-                )
+                ts = frames.time(i)
+                if ts is None:
+                    break
+                wait_ns = (ts - start_ts) / self.pace - (self.clock.monotonic_ns() - start_mono)
                 if wait_ns > 0:
                     await asyncio.sleep(wait_ns / 1e9)
-            for j in range(i, stop):
-                send(text, payloads[j])
+            payloads = frames.chunk(i, stop)
+            if not payloads:
+                break
+            for payload in payloads:
+                send(text, payload)
+            stop = i + len(payloads)
             self.stats.frames_sent += stop - i
             self.cursor = stop
             if self.disconnect_after and self.disconnect_after[0] == stop - 1:
                 self.disconnect_after.pop(0)
-                skipped = min(self.skip_on_reconnect, n - stop)
+                skipped = frames.available(stop, self.skip_on_reconnect)
                 self.cursor += skipped
                 self.stats.frames_skipped += skipped
                 self.stats.forced_disconnects += 1

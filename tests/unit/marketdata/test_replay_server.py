@@ -12,7 +12,7 @@ from _io_helpers import wait_until
 from bot4.clock import LiveClock, TestClock
 from bot4.marketdata._ws_config import ConnectionConfig
 from bot4.marketdata.feeds import BinanceSpotFeed
-from bot4.marketdata.replay import ReplayServer, SnapshotServer, load_session
+from bot4.marketdata.replay import FileFrames, ReplayServer, SnapshotServer, _Frames, load_session
 from bot4.marketdata.ws import FeedConnection
 
 FAST = ConnectionConfig(backoff_initial_s=0.002, backoff_max_s=0.01)
@@ -116,3 +116,73 @@ def test_load_session_reads_the_shared_format(recordings: Path) -> None:
     assert len(s.frames) == 265 and len(s.snapshots) == 4
     kraken = load_session(recordings / "KRAKEN.ws.50.0")
     assert kraken.sent and kraken.snapshots == []
+
+
+def test_load_session_can_stream_from_the_file(recordings: Path) -> None:
+    held = load_session(recordings / "BINANCE.ws.1.0", recordings / "BINANCE.http.0.0")
+    streamed = load_session(
+        recordings / "BINANCE.ws.1.0", recordings / "BINANCE.http.0.0", stream=True
+    )
+    assert isinstance(streamed.frames, FileFrames) and len(streamed.frames) == 265
+    assert list(streamed.frames) == held.frames == list(streamed.frames)  # re-readable
+    assert (streamed.ws_url, streamed.sent, streamed.snapshots) == (
+        held.ws_url,
+        held.sent,
+        held.snapshots,
+    )
+
+
+def test_lazy_frames_hold_only_a_window() -> None:
+    pulled = []
+
+    def source():  # a generator: read only as the server asks
+        for i in range(100):
+            pulled.append(i)
+            yield (i * 10, f"f{i}")
+
+    frames = _Frames(source(), read_ahead=5)
+    assert pulled == []
+    assert frames.time(0) == 0 and len(pulled) == 6  # frame 0 and the read-ahead
+    assert frames.chunk(0, 3) == [b"f0", b"f1", b"f2"]
+    assert frames.chunk(3, 5) == [b"f3", b"f4"]
+    assert len(frames._payloads) <= 2 + 5  # frames before the cursor are forgotten
+    assert frames.available(40, 10) == 10  # skips 5..39 unread-or-forgotten
+    assert frames.chunk(40, 41) == [b"f40"]  # already held: nothing more is read
+    assert frames.chunk(50, 52) == [b"f50", b"f51"]
+    assert frames.time(99) == 990 and frames.time(100) is None
+    assert frames.chunk(99, 120) == [b"f99"] and frames.chunk(100, 101) == []
+    assert frames.available(99, 5) == 1 and frames.available(200, 5) == 0
+    skipping = _Frames(iter(["a", "b"]), read_ahead=0)
+    assert skipping.chunk(5, 6) == [] and skipping.time(7) is None  # past the end
+    held = _Frames(["a", "b", "c"], read_ahead=0)
+    assert held.chunk(1, 5) == [b"b", b"c"] and held.time(2) == 0 and held.available(2, 4) == 1
+
+
+async def test_streamed_frames_play_like_a_list_with_a_forced_disconnect() -> None:
+    texts = [f'{{"x":{i}}}' for i in range(3000)]
+    async with ReplayServer(
+        iter(texts), disconnect_after=[1000], skip_on_reconnect=50, read_ahead=100
+    ) as ws:
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == 2950)
+        await conn.close()
+        await task
+    assert ws.stats.frames_sent == 2950 and ws.stats.frames_skipped == 50
+    assert ws.stats.forced_disconnects == 1 and conn.stats.connects == 2
+    assert len(ws._frames._payloads) <= 100 + 512  # never the whole session
+
+
+async def test_streamed_frames_keep_the_recorded_pace() -> None:
+    clock = LiveClock()
+    frames = ((i * 30_000_000, f'{{"x":{i}}}') for i in range(3))  # 30 ms apart
+    async with ReplayServer(frames, pace=1.0) as ws:
+        conn = _conn(ws.url)
+        task = asyncio.create_task(conn.run())
+        await wait_until(lambda: conn.stats.connects == 1)
+        start = clock.monotonic_ns()
+        await wait_until(lambda: conn.stats.frames == 3)
+        elapsed_ms = (clock.monotonic_ns() - start) / 1e6
+        await conn.close()
+        await task
+    assert elapsed_ms >= 50 and ws.done.is_set()
