@@ -3,7 +3,7 @@
 `RiskEngine.check` handles the common order — LIMIT, not reduce-only, state ACTIVE — itself,
 with the same checks specialised (and inlined) for it, and hands everything else here: market
 and stop orders, reduce-only orders and exits, the REDUCING and HALTED states, unknown or
-untradable instruments, malformed orders, a missing or stale reference. Both must decide alike
+untradable instruments, malformed orders. Both must decide alike
 (verdict, reason and detail): `tests/unit/risk/test_fast_path.py` (seeded) and a hypothesis
 test in `tests/property/test_risk_property.py` run them side by side on random sequences.
 """
@@ -17,7 +17,7 @@ from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
 from bot4.risk._slot import INF, Slot
 from bot4.risk._state import EngineState
 
-__all__ = ["GeneralCheck", "deny_band", "deny_notional", "deny_qty"]
+__all__ = ["GeneralCheck", "deny_band", "deny_notional", "deny_qty", "deny_reference"]
 
 _BUY = Side.BUY
 _MARKET = OrderType.MARKET
@@ -42,6 +42,13 @@ def deny_notional(s: Slot, n: int, market: bool) -> Denied:
     if n > s.max_notional:
         return Denied(_R.MAX_ORDER_NOTIONAL, f"notional {n} > max {s.max_notional}")
     return Denied(_R.MAX_NOTIONAL, f"notional {n} > exchange max {s.max_notional_f}")
+
+
+def deny_reference(s: Slot, now: int) -> Denied:
+    """No reference price yet, or one older than its maximum age."""
+    if not s.ref:
+        return Denied(_R.NO_REFERENCE_PRICE, f"no reference price for {s.iid}")
+    return Denied(_R.STALE_REFERENCE_PRICE, f"reference {(now - s.ref_ts) // _NS_PER_MS} ms old")
 
 
 def deny_band(s: Slot, px: int, buy: bool) -> Denied:
@@ -144,10 +151,7 @@ class GeneralCheck(EngineState):
                 return Denied(_R.MAX_OPEN_ORDERS, f"{len(self._open)} open in total")
             # 7. reference price: known and fresh (ref_until = ref_ts + max age; -1 = none)
             if now > s.ref_until:
-                if not ref:
-                    return Denied(_R.NO_REFERENCE_PRICE, f"no reference price for {s.iid}")
-                age_ms = (now - s.ref_ts) // _NS_PER_MS
-                return Denied(_R.STALE_REFERENCE_PRICE, f"reference {age_ms} ms old")
+                return deny_reference(s, now)
             # 8. collar (fat finger) ∩ the exchange's percent-price band ∩ its min/max price,
             # set with the reference (Slot.set_ref): two compares
             # 9. notional: exchange min/max and max order notional, merged per order kind (a

@@ -65,7 +65,7 @@ from bot4.model import (
     TimeInForce,
 )
 from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
-from bot4.risk._general import GeneralCheck, deny_band, deny_notional
+from bot4.risk._general import GeneralCheck, deny_band, deny_notional, deny_reference
 from bot4.risk._slot import INF, Slot, bucket, compile_limits, scaled_limit
 from bot4.risk.config import RiskConfig, TradingState, validate_config
 from bot4.risk.correlation import RollingCorrelation
@@ -215,7 +215,7 @@ class RiskEngine(GeneralCheck):
     # -- the check ---------------------------------------------------------------------------
     # The fast path, for the common order: LIMIT, not reduce-only, state ACTIVE (~all of a
     # strategy's orders). Anything else — market, stop, reduce-only/exit, REDUCING or HALTED,
-    # unknown or untradable instrument, malformed, no fresh reference — goes to
+    # unknown or untradable instrument, malformed — goes to
     # `_check_general` (the reference, `_general.py`), whose verdict it then is. Knowing the
     # order kind up front removes every exit/market/stop branch from the checks below, and
     # `reducing` is needed only for the exposure skip. One flat function on purpose: a Python
@@ -251,10 +251,10 @@ class RiskEngine(GeneralCheck):
             return Denied(_R.MAX_OPEN_ORDERS, f"{s.open_n} open on {s.iid}")
         if len(self._open) >= self._max_open_total:  # (len is specialised: no real call)
             return Denied(_R.MAX_OPEN_ORDERS, f"{len(self._open)} open in total")
-        # 7. reference price known and fresh (the reference tells missing from stale)
+        # 7. reference price known and fresh
         now = self._now()
         if now > s.ref_until:
-            return self._check_general(req)
+            return deny_reference(s, now)
         # 8. collar ∩ percent price ∩ min/max price (Slot.set_ref), 9. notional
         if req.side is _BUY:
             buy = True
