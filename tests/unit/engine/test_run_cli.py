@@ -99,14 +99,30 @@ def test_a_signal_stops_the_run_cleanly_with_a_report(
 ) -> None:
     cfg = tmp_path / "bot4.toml"
     cfg.write_text(f'runs_dir = "{tmp_path / "runs"}"\n[replay]\npace = 1.0\n')
-    timer = threading.Timer(2.0, os.kill, (os.getpid(), signum))
-    timer.start()
+    done = threading.Event()
+
+    def send() -> None:
+        # The run dir appears once node.run started, after the handlers were installed: a
+        # signal sent earlier would meet Python's defaults (SIGTERM would end pytest).
+        for _ in range(600):
+            if done.wait(0.05):
+                return
+            if (tmp_path / "runs").exists() and any((tmp_path / "runs").iterdir()):
+                break
+        else:
+            return  # never started: the assertions below say so
+        if not done.wait(1.5):
+            os.kill(os.getpid(), signum)
+
+    sender = threading.Thread(target=send)
+    sender.start()
     try:
         result = CliRunner().invoke(
             app, ["run", "--config", str(cfg), "--no-api", "--no-tui", "--duration", "40"]
         )
     finally:
-        timer.cancel()
+        done.set()
+        sender.join()
     assert result.exit_code == 0, result.output
     assert f"{signum.name}: stopping" in result.output
     (run_dir,) = (tmp_path / "runs").iterdir()
