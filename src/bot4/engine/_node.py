@@ -7,10 +7,11 @@ venue through `StrategyContext.submit` -> `OrderManager.submit` (risk check firs
 hook that raises stops that strategy alone: its orders are cancelled, the others go on. It
 journals to the embedded SQLite storage in its run directory and writes `report.json` there.
 
-Durability: the OMS appends to the journal in memory; `_GroupCommit` schedules one commit per
-event-loop turn that appended anything (never one per record), and operator commands await the
-commit before the API answers. The kill switch is restored from storage at start (a tripped
-switch starts the node HALTED) and saved on every trip and reset, so it survives a restart.
+Durability (`_durability`): the OMS appends to the journal in memory and `GroupCommit` makes it
+durable once per event-loop turn that appended anything (never once per record); operator
+commands await the commit before the API answers. The kill switch is restored from storage at
+start (a tripped switch starts the node HALTED) and saved on every trip and reset, so it
+survives a restart. Metrics, watchdog and `why` live in `_node_ops.NodeOps`.
 """
 
 from __future__ import annotations
@@ -18,25 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
-from bot4.api._metrics import NodeMetrics
-from bot4.api._watchdog import Watchdog
 from bot4.clock import Clock, LiveClock
+from bot4.engine._durability import GroupCommit, recover
+from bot4.engine._node_ops import NodeOps
 from bot4.engine._report import Latencies, PnlHistory, build_report
 from bot4.engine._strategy import Strategy
-from bot4.engine._views import (
-    RecentRejections,
-    account_str,
-    kill_view,
-    order_views,
-    position_views,
-)
+from bot4.engine._views import account_str, kill_view, order_views, position_views
 from bot4.engine.config import NodeConfig
 from bot4.engine.strategies import MarketMaker, MomentumTaker
 from bot4.marketdata import OrderBook
@@ -47,28 +42,18 @@ from bot4.marketdata.ws import FeedConnection, default_breaker
 from bot4.model import Instrument, InstrumentId, bundled_instruments
 from bot4.model._marketdata import BookDeltas, TradeTick
 from bot4.oms import (
-    OPEN_STATUSES,
     ClientOrderIds,
     Order,
-    OrderCanceled,
     OrderDenied,
     OrderEvent,
-    OrderExpired,
     OrderFilled,
     OrderManager,
     OrderRejected,
     OrderStatus,
     Portfolio,
-    rebuild,
 )
-from bot4.risk import KillSwitchTripped, RiskEngine
-from bot4.storage import (
-    KillSwitchSaver,
-    Storage,
-    StorageConfig,
-    persist_kill_switch,
-    restore_kill_switch,
-)
+from bot4.risk import RiskEngine
+from bot4.storage import KillSwitchSaver, Storage, StorageConfig, persist_kill_switch
 from bot4.venues import PaperVenue
 
 if TYPE_CHECKING:
@@ -85,85 +70,11 @@ if TYPE_CHECKING:
         StatusView,
     )
     from bot4.model._orders import ClientOrderId, OrderRequest
-    from bot4.oms.journal import JournalRecord
-    from bot4.storage import DurableJournal
 
 __all__ = ["TradingNode"]
 
 log = logging.getLogger(__name__)
 _ACCOUNT_PRECISION = 8  # Portfolio's account units
-_MAX_BREAKER_EVENTS = 1000  # kept for the report; older ones are dropped (and counted)
-_TERMINAL_EVENTS = (OrderDenied, OrderRejected, OrderCanceled, OrderExpired, OrderFilled)
-
-
-class _GroupCommit:
-    """The OMS's journal: `append` in memory, one durable commit per event-loop turn.
-
-    The first record of a turn schedules one `call_soon`; that callback starts a commit task
-    unless one is in flight, and the task keeps committing until nothing is pending, so records
-    appended while a commit runs go in the next one (group commit). A failed commit is logged
-    and counted; its records stay pending for the next turn's commit (and the final one).
-    """
-
-    def __init__(
-        self,
-        journal: DurableJournal,
-        loop: asyncio.AbstractEventLoop,
-        observe_ns: Callable[[int], object],
-        perf_ns: Callable[[], int],
-    ) -> None:
-        self.journal = journal
-        self._append = journal.append
-        self._loop = loop
-        self._observe_ns = observe_ns  # commit latency (metrics)
-        self._perf_ns = perf_ns
-        self._scheduled = False  # a call_soon is pending for this turn
-        self._task: asyncio.Task[None] | None = None
-        self.commits = 0
-        self.failures = 0
-
-    def append(self, record: JournalRecord) -> int:
-        seq = self._append(record)
-        if not self._scheduled:
-            self._scheduled = True
-            self._loop.call_soon(self._start)
-        return seq
-
-    def records(self) -> Iterator[JournalRecord]:
-        return self.journal.records()
-
-    def __len__(self) -> int:
-        return len(self.journal)
-
-    async def commit(self) -> None:
-        await self.journal.commit()
-
-    def _start(self) -> None:
-        self._scheduled = False
-        if self._task is None:  # else the running task picks these records up after its own
-            self._task = self._loop.create_task(self._run())
-
-    async def _run(self) -> None:
-        journal = self.journal
-        try:
-            while journal.committed_seq < len(journal):
-                t0 = self._perf_ns()
-                try:
-                    await journal.commit()
-                except Exception as exc:  # StorageError mostly; a dead task would hide any
-                    self.failures += 1
-                    log.error("journal commit failed (records kept for the next one): %s", exc)
-                    return
-                self.commits += 1
-                self._observe_ns(self._perf_ns() - t0)
-        finally:
-            self._task = None
-
-    async def drain(self) -> None:
-        """Until the commit task in flight (if any) has finished."""
-        await asyncio.sleep(0)  # a call_soon from this turn starts its task first
-        while self._task is not None:
-            await asyncio.wait({self._task})
 
 
 class TradingNode:
@@ -223,22 +134,17 @@ class TradingNode:
         self.orders_submitted = 0
         self.denials: Counter[str] = Counter()
         self.rejections: Counter[str] = Counter()
-        self._breaker_events: deque[dict[str, Any]] = deque(maxlen=_MAX_BREAKER_EVENTS)
-        self.breaker_events_dropped = 0
         self.decisions: dict[InstrumentId, tuple[str, int]] = {}
-        self.recent_rejections = RecentRejections()  # per instrument, for `status --why`
         self.latencies = Latencies()
         self.pnl_history = PnlHistory()  # sampled once a second by _tick
-        self.metrics = NodeMetrics(self.clock)
-        self.metrics.add_scrape_hook(self._sync_metrics)
-        self.risk.kill_switch.subscribe(self._on_kill_event)
-        self.watchdog = Watchdog(self.clock, self.metrics.on_watchdog_alert)
-        self._feed = f"feed:{self.handler.exchange}"
-        self._strategy_component = {sid: f"strategy:{sid}" for sid in self.strategies}
-        self._feed_last_ns: int | None = None  # monotonic ns of the last market-data batch
-        self._terminal_orders: Counter[str] = Counter()  # orders that ended, by final state
+        self.ops = NodeOps(self.clock, self.handler.exchange, self.strategies)
+        self.metrics = self.ops.metrics
+        self.watchdog = self.ops.watchdog
+        self.recent_rejections = self.ops.recent_rejections  # per instrument, for --why
+        self.metrics.add_scrape_hook(lambda: self.ops.sync(self))
+        self.risk.kill_switch.subscribe(self.ops.on_kill_event)
         self.kill_restored = False  # the switch was tripped in storage when the node started
-        self._journal: _GroupCommit | None = None
+        self._journal: GroupCommit | None = None
         self._saver: KillSwitchSaver | None = None
         self._ids = ClientOrderIds("N-")
         self._stop = asyncio.Event()
@@ -285,7 +191,7 @@ class TradingNode:
                 SnapshotServer(session.snapshots) as http,
             ):
                 for breaker in self.breakers.values():
-                    breaker.subscribe(self._on_breaker_event)
+                    breaker.subscribe(self.ops.on_breaker_event)
                 conn = self.conn = FeedConnection(
                     self.handler, ws.url, sink=self._on_events, clock=self.clock,
                     rest_base=http.base, breaker=self.breakers["binance-ws"],
@@ -301,11 +207,9 @@ class TradingNode:
                 for s in list(self.strategies.values()):
                     s.bind(self)
                     self._guard(s, s.on_start)
-                wd = self.config.watchdog
-                self.watchdog.watch(self._feed, wd.feed_quiet_s)
-                self.metrics.register_feed(self.handler.exchange)
-                for component in self._strategy_component.values():
-                    self.watchdog.watch(component, wd.strategy_quiet_s)
+                self.ops.watch(
+                    self.config.watchdog.feed_quiet_s, self.config.watchdog.strategy_quiet_s
+                )
                 feed = asyncio.create_task(conn.run())
                 ticker = asyncio.create_task(self._tick(ws, conn))
                 try:
@@ -334,17 +238,20 @@ class TradingNode:
         return self.report
 
     async def _recover(self, storage: Storage, loop: asyncio.AbstractEventLoop) -> OrderManager:
-        """Kill switch first (a tripped one halts before anything runs), then the orders and
-        positions of earlier runs on the same storage, rebuilt from the journal."""
-        journal = self._journal = _GroupCommit(
+        """Kill switch, then the orders and positions of earlier runs (see `recover`)."""
+        journal = self._journal = GroupCommit(
             storage.journal,
             loop,
             lambda ns: self.metrics.observe_latency_ns("journal_commit", ns),
             self._perf,
         )
         ks = self.risk.kill_switch
-        if await restore_kill_switch(ks, storage.backend, storage.journal.records()):
-            self.kill_restored = True
+        oms, self.kill_restored = await recover(
+            storage, journal, clock=self.clock, risk=self.risk, venue=self.venue,
+            portfolio=self.portfolio, ids=self._ids,
+        )  # fmt: skip
+        self.oms = oms
+        if self.kill_restored:
             v = kill_view(ks)
             msg = (
                 f"kill switch is TRIPPED (restored from storage: {v['reason']!r} by {v['who']}, "
@@ -353,32 +260,6 @@ class TradingNode:
             log.critical(msg)
             self._announce(msg)
         self._saver = persist_kill_switch(ks, storage.backend, self.clock)
-        if not len(storage.journal):
-            self.oms = OrderManager(
-                clock=self.clock,
-                risk=self.risk,
-                venue=self.venue,
-                journal=journal,
-                portfolio=self.portfolio,
-            )
-            return self.oms
-        oms = self.oms = rebuild(
-            journal,
-            clock=self.clock,
-            risk=self.risk,
-            venue=self.venue,
-            portfolio=self.portfolio,
-        )
-        for coid in oms.orders:
-            self._ids.observe(coid)
-        # Reconcile with the venue: a paper venue's orders live in this process, so orders a
-        # crash left open in the journal are gone; journal that, as the venue would report it.
-        for order in oms.open_orders():
-            log.warning("recovery: %s was open at the paper venue before the restart: canceled",
-                        order.client_order_id)  # fmt: skip
-            oms.on_venue_event(
-                OrderCanceled(client_order_id=order.client_order_id, ts_event=self.clock.time_ns())
-            )
         return oms
 
     async def _tick(self, ws: ReplayServer, conn: FeedConnection) -> None:
@@ -413,8 +294,7 @@ class TradingNode:
         oms = self.oms
         if oms is None:  # events before run() wired the OMS cannot happen; never trade blind
             return
-        self._feed_last_ns = now = self.clock.monotonic_ns()
-        self.watchdog.beat(self._feed, now)
+        self.ops.on_feed_batch(self.clock.monotonic_ns())
         for ev in events:
             if isinstance(ev, BookDeltas):
                 self._book(ev.instrument_id)
@@ -474,65 +354,17 @@ class TradingNode:
             self.fills += 1
         elif isinstance(event, OrderDenied):
             self.denials[event.reason] += 1
-            self.metrics.on_risk_denial(event.reason)
-            self.recent_rejections.add(order, "risk", event.reason, event.detail, event.ts_event)
         elif isinstance(event, OrderRejected):
             self.rejections[event.reason] += 1
-            self.metrics.on_venue_rejection("paper", event.reason)
-            self.recent_rejections.add(order, "venue", event.reason, "", event.ts_event)
-        # Each order gets one terminal event (a late fill after a cancel keeps CANCELED).
-        if (
-            isinstance(event, _TERMINAL_EVENTS)
-            and order.status not in OPEN_STATUSES
-            and not (isinstance(event, OrderFilled) and order.status is not OrderStatus.FILLED)
-        ):
-            self._terminal_orders[order.status.name] += 1
+        self.ops.on_order(order, event)
         s = self.strategies.get(order.strategy_id)
         if s is not None:
             self._guard(s, s.on_order_event, event)
 
-    def _on_breaker_event(self, event: object) -> None:
-        if len(self._breaker_events) == _MAX_BREAKER_EVENTS:
-            self.breaker_events_dropped += 1
-        self._breaker_events.append({"event": str(event), "ts_ns": self.clock.time_ns()})
-
     @property
     def breaker_events(self) -> list[dict[str, Any]]:
-        """The latest breaker transitions (at most `_MAX_BREAKER_EVENTS`; see `_dropped`)."""
-        return list(self._breaker_events)
-
-    def _on_kill_event(self, event: object) -> None:
-        if isinstance(event, KillSwitchTripped):
-            self.metrics.on_kill_switch_trip()
-
-    def _sync_metrics(self) -> None:
-        """Scrape hook: copy the running totals and states into the metrics."""
-        m = self.metrics
-        conn = self.conn
-        m.sync_feed(
-            self.handler.exchange,
-            messages=0 if conn is None else conn.stats.frames,
-            reconnects=0 if conn is None else max(0, conn.stats.connects - 1),
-            resyncs=self.handler.stats.resyncs,
-            last_message_mono_ns=self._feed_last_ns,
-        )
-        states = Counter(self._terminal_orders)
-        if self.oms is not None:
-            states.update(o.status.name for o in self.oms.open_orders())
-        m.set_orders_by_state(states)
-        for name, breaker in self.breakers.items():
-            m.set_breaker_state(name, breaker.state.name)
-        m.set_trading_state(self.risk.trading_state.name)
-        if self.storage is not None:
-            ws = self.storage.writer.stats
-            m.sync_storage(
-                queue_depth=ws.queued_rows,
-                spill_episodes=ws.backpressure_episodes,
-                rows_spilled=ws.rows_spilled,
-                spill_pending=ws.spilled_pending_rows,
-            )
-            journal = self.storage.journal
-            m.set_storage_queue_depth(len(journal) - journal.committed_seq, "journal")
+        """The latest breaker transitions (bounded; `ops.breaker_events_dropped` counts)."""
+        return self.ops.breaker_events
 
     # -- StrategyContext ---------------------------------------------------------------------
     def instrument(self, instrument_id: InstrumentId) -> Instrument:
@@ -570,7 +402,7 @@ class TradingNode:
 
     def record_decision(self, strategy: Strategy, instrument_id: InstrumentId, text: str) -> None:
         self.decisions[instrument_id] = (f"{strategy.strategy_id}: {text}", self.clock.time_ns())
-        self.watchdog.beat(self._strategy_component.get(strategy.strategy_id, ""))
+        self.ops.on_decision(strategy.strategy_id)
 
     # -- NodeControl -------------------------------------------------------------------------
     @property

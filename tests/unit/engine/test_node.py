@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
 from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode
-from bot4.engine._node import _GroupCommit
+from bot4.engine._durability import GroupCommit
 from bot4.engine._report import summary
 from bot4.engine._views import RecentRejections
 from bot4.engine.config import ReplayConfig, StrategiesConfig, WatchdogConfig
@@ -354,7 +354,7 @@ def _halt(n: int) -> TradingHalted:
 async def test_group_commit_one_commit_per_turn_and_failures(tmp_path: Path) -> None:
     journal = await SqliteJournal.open(StorageConfig(data_dir=str(tmp_path)), LiveClock())
     observed: list[int] = []
-    group = _GroupCommit(journal, asyncio.get_running_loop(), observed.append, LiveClock().perf_ns)
+    group = GroupCommit(journal, asyncio.get_running_loop(), observed.append, LiveClock().perf_ns)
     for i in range(3):
         assert group.append(_halt(i)) == i + 1  # one turn, three records
     assert journal.committed_seq == 0  # nothing durable yet inside the turn
@@ -400,8 +400,8 @@ def test_recent_rejections_and_breaker_events_are_bounded(tmp_path: Path) -> Non
     assert recent.dropped == 2 and recent.get(InstrumentId("BINANCE:ETHUSDT")) == []
     node = TradingNode(NodeConfig(), run_dir=tmp_path, strategies=[])
     for i in range(1005):
-        node._on_breaker_event(f"e{i}")
-    assert len(node.breaker_events) == 1000 and node.breaker_events_dropped == 5
+        node.ops.on_breaker_event(f"e{i}")
+    assert len(node.breaker_events) == 1000 and node.ops.breaker_events_dropped == 5
     assert node.breaker_events[-1]["event"] == "e1004"
 
 
