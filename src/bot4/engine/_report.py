@@ -170,8 +170,18 @@ def summary(report: dict[str, Any]) -> str:
         f"orders {report['orders_submitted']}, fills {report['fills']}, "
         f"denied {sum(report['risk_denials'].values())} {report['risk_denials']}",
         f"pnl realized {pnl['realized']} fees {pnl['fees']} unrealized {pnl['unrealized']} "
-        f"equity {pnl['equity']}",
+        f"total {pnl['total']} equity {pnl['equity']}",
     ]
+    if report["venue_rejections"]:
+        lines.append(
+            f"venue rejected {sum(report['venue_rejections'].values())} "
+            f"{report['venue_rejections']}"
+        )
+    if report["breaker_events"]:
+        lines.append(f"breaker events {len(report['breaker_events'])}")
+    if report["kill_switch"].get("active"):
+        kill = report["kill_switch"]
+        lines.append(f"kill switch tripped by {kill.get('who')}: {kill.get('reason')}")
     if report["strategies_failed"]:
         lines.append(f"strategies stopped: {report['strategies_failed']}")
     for stage, q in report["latency"].items():

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from bot4.engine._report import summary
 from bot4.engine._report_html import pnl_svg, render_html, write_html_report
 
 T0 = 1_764_115_200_000_000_000  # 2025-11-26T00:00:00Z
@@ -222,3 +223,25 @@ def test_an_old_report_without_the_newer_keys_renders() -> None:
     assert "no PnL samples" in page and "not tripped" in page
     assert "no risk denials" in page and "no breaker events" in page
     assert "no latency samples" in page and "no fills" in page
+
+
+def test_summary_lines() -> None:
+    report = _report(_history(3))
+    text = summary(report)
+    assert "orders 84, fills 19, denied 7" in text
+    assert "total 0.75000000 equity 1000000.75000000" in text
+    assert "venue rejected 3 {'POST_ONLY_WOULD_CROSS': 3}" in text
+    assert "breaker events 1" in text
+    assert "kill switch tripped by ops & co: drawdown <limit>" in text
+    assert "latency strategies: p50 12.5 us, p99 99.0 us" in text
+    assert text.endswith("report: runs/<x>/report.json\nreport: runs/<x>/report.html")
+    quiet = {
+        **report,
+        "venue_rejections": {},
+        "breaker_events": [],
+        "kill_switch": {"active": False},
+        "strategies_failed": {},
+    }
+    lines = summary(quiet)
+    assert "venue rejected" not in lines and "breaker events" not in lines
+    assert "kill switch" not in lines and "strategies stopped" not in lines
