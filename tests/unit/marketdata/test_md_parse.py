@@ -121,6 +121,7 @@ def _float_rows(rows: list[tuple[str, str]]) -> list[tuple[float, float]]:
         ('{"e":"depthUpdate","E":1,"b":[["1e-9","1"]],"a":[]}', False),  # exponent
         ('{"e":"depthUpdate","E":1,"b":[],"a":[["1E5","1"]]}', False),  # exponent, upper case
         ('{"b":[["1.5","2"]]}', True),
+        ('{"b":[["1.5","-2"]]}', False),  # a minus sign: the strings decide
     ],
 )
 def test_plain_numbers_bytes_and_str(frame: str, plain: bool) -> None:

@@ -63,7 +63,8 @@ _LONG_FRACTION_S = re.compile(r"\.[0-9]{9}").search
 def plain_numbers(data: bytes | str) -> bool:
     """Condition 1 for a frame whose arrays are its levels (a Binance diff): no number has more
     than 8 decimals, and from the first array on (the levels, whose only letters are their keys)
-    there is no "e"/"E", so no exponent.
+    there is no "e"/"E", so no exponent, and no "-", so no negative number: every float from
+    there is >= 0 (or nan/inf, which fail `x < WIRE_LIMIT`), half of condition 2.
 
     Conservative: a false alarm (say an "e" in a key after the levels) only costs the slow path.
     """
@@ -71,11 +72,13 @@ def plain_numbers(data: bytes | str) -> bool:
         if _LONG_FRACTION_B(data) is not None:
             return False
         start = max(data.find(b'":['), 0)
-        return data.find(b"e", start) < 0 and data.find(b"E", start) < 0
+        return (
+            data.find(b"e", start) < 0 and data.find(b"E", start) < 0 and data.find(b"-", start) < 0
+        )
     if _LONG_FRACTION_S(data) is not None:
         return False
     start = max(data.find('":['), 0)
-    return data.find("e", start) < 0 and data.find("E", start) < 0
+    return data.find("e", start) < 0 and data.find("E", start) < 0 and data.find("-", start) < 0
 
 
 class NotExact(Exception):  # noqa: N818 - a signal: take the exact string path instead

@@ -282,7 +282,10 @@ class _BinanceFeed(BaseFeed):
         if isinstance(data, bytes):
             if data.startswith(b'{"stream":"'):
                 end = data.find(b'"', 11)
-                channel: bytes | str = data[data.find(b"@", 11, end) + 1 : end]
+                at = data.find(b"@", 11, end)
+                channel: bytes | str = data[at + 1 : end]
+                if channel in _DEPTH_CHANNELS and data[11:at] in self._wire_syms:
+                    return self._wire_depth(data, ts_recv_ns)  # the hottest path of all
                 on_frame = self._on_frame.get(channel)
                 if on_frame is not None:
                     return on_frame(data, ts_recv_ns)
@@ -322,18 +325,22 @@ class _BinanceFeed(BaseFeed):
         raise UnknownMessage(f"channel {channel!r}")
 
     def _depth_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
-        """A combined-stream diff: the float route when the frame's text vouches for it
-        (feeds._wire), else the strings. The common case (a synced book, the next diff, an
-        instrument in wire units) is applied here, inline: it is most of every depth stream."""
-        # The stream's symbol ("btcusdt" in '{"stream":"btcusdt@depth@100ms"'): is its book in
-        # wire units? If not (or no instrument yet), the memoised strings, which are as fast
-        # there (measured on the USD-M recording, whose prices and sizes recur).
+        """A combined-stream diff: the float route (feeds._wire) for a book in wire units,
+        else the memoised strings, which are as fast elsewhere (measured on the USD-M
+        recording, whose prices and sizes recur). Not called for bytes frames of books in
+        wire units: `_handle` sends those to `_wire_depth` straight away."""
         if isinstance(data, bytes):
             sym: bytes | str = data[11 : data.find(b"@", 11)]
         else:
             sym = data[11 : data.find("@", 11)]
-        if sym not in self._wire_syms:
-            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+        if sym in self._wire_syms:
+            return self._wire_depth(data, ts_recv_ns)
+        return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+
+    def _wire_depth(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        """A diff through the float route when the frame's text vouches for it (else the
+        strings). The common case (a synced book, the next diff) is applied here, inline: it
+        is most of every depth stream."""
         try:
             ev = _fast_depth_frame.decode(data).data
         except msgspec.ValidationError:
@@ -344,18 +351,15 @@ class _BinanceFeed(BaseFeed):
         limit = WIRE_LIMIT
         scale = _WIRE_SCALE
         rows = ev.b
+        # p, q >= 0: plain_numbers found no "-"; the upper bound is checked here, per number.
         bids = [
-            (_BUY, round(p * scale), round(q * scale))
-            for p, q in rows
-            if 0.0 <= p < limit and 0.0 <= q < limit
+            (_BUY, round(p * scale), round(q * scale)) for p, q in rows if p < limit and q < limit
         ]
         if len(bids) != len(rows):  # out of the float route's range: the strings decide
             return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
         rows = ev.a
         asks = [
-            (_SELL, round(p * scale), round(q * scale))
-            for p, q in rows
-            if 0.0 <= p < limit and 0.0 <= q < limit
+            (_SELL, round(p * scale), round(q * scale)) for p, q in rows if p < limit and q < limit
         ]
         if len(asks) != len(rows):
             return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
@@ -591,6 +595,9 @@ class _BinanceFeed(BaseFeed):
             ts_init=ts,
         )
 
+
+# Channels of a diff-depth stream, as bytes (the head of a combined-stream frame).
+_DEPTH_CHANNELS = frozenset((b"depth", b"depth@100ms", b"depth@250ms", b"depth@500ms"))
 
 # Event type ("e") of a raw-stream frame -> the channel name of a combined-stream frame.
 _RAW_CHANNELS = {"depthUpdate": "depth", "kline": "kline"}
