@@ -2,8 +2,12 @@
 #   _strategy   Strategy base class, StrategyContext protocol
 #   strategies  MarketMaker, MomentumTaker (sample strategies)
 #   config      NodeConfig (the node's whole config, defaults for everything)
-#   _views      fixed-point state -> API views (decimal strings)
-#   _report     end-of-run report and summary
+#   _views      fixed-point state -> API views (decimal strings), recent rejections per instrument
+#   _report     end-of-run report, summary and the PnL history
+#   _report_html  report.html (inline SVG PnL chart)
+#   _tui        live terminal view and plain status lines for bot4 run
+#   _durability GroupCommit (one journal commit per event-loop turn), recovery at start
+#   _node_ops   NodeOps: Prometheus metrics, watchdog, `why`, breaker events (all bounded)
 #   _node       TradingNode (implements bot4.api.NodeControl)
 #   _cli        `bot4 run`
 """The trading node: `bot4 run` paper-trades the bundled replay through risk and the OMS."""
