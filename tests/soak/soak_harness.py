@@ -80,6 +80,8 @@ def _sizes(node: TradingNode) -> dict[str, int]:
         "risk.open": lambda n: n.risk._open,
         "risk.recent": lambda n: n.risk._recent,
         "venue.due": lambda n: n.venue._due,
+        "venue.resting": lambda n: [o for d in n.venue._resting.values() for o in d],
+        "book_levels": lambda n: [p for b in n.books.values() for p in (*b._bids, *b._asks)],
         "breaker_events": lambda n: n.breaker_events,
         "latency_samples": lambda n: [x for v in n.latencies.samples.values() for x in v],
         "decisions": lambda n: n.decisions,

@@ -148,3 +148,30 @@ def test_a_replace_does_not_count_its_own_order_twice() -> None:
     assert rig.risk.open_orders() == 1
     # The limits still bind: a new order cannot squeeze in beside it.
     assert oms.submit(request("Y", qty=BTC, price=9_500)).status is OrderStatus.DENIED
+
+
+def test_a_replace_confirmed_after_fills_reached_its_qty_closes_the_order() -> None:
+    rig = Rig(latency_us=200)  # the venue answers 200 µs later
+    oms = rig.oms
+    order = oms.submit(request("A", qty=3 * BTC, price=9_600))
+    rig.clock.advance_ns(200_000)
+    rig.venue.process_due()
+    assert order.status is OrderStatus.ACCEPTED
+    assert oms.replace(cid("A"), 2 * BTC, 9_650)
+    oms.on_venue_event(filled("A", qty=2 * BTC, fill_id="x", price=9_600))  # raced the replace
+    rig.clock.advance_ns(200_000)
+    rig.venue.process_due()  # the replace to 2 BTC lands: all of it is filled
+    assert order.status is OrderStatus.FILLED and order.qty == 2 * BTC
+    assert oms.open_order_count() == 0 and rig.risk.open_orders() == 0
+    assert rig.risk.positions() == {IID: 2 * BTC}
+
+
+def test_a_rebuild_with_a_closed_out_position_tells_the_engine_nothing_open() -> None:
+    rig = Rig()
+    oms = rig.oms
+    oms.submit(request("B", qty=BTC, price=10_010))  # bought at the ask
+    oms.submit(request("S", side=Side.SELL, qty=BTC, price=9_990))  # sold at the bid: flat
+    assert rig.portfolio.position_qty(IID) == 0
+    rebuilt, risk = rig.fresh_rebuild()
+    assert snapshot(rebuilt) == snapshot(oms)
+    assert risk.positions() == {} and risk.open_orders() == 0
