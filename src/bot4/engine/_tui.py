@@ -14,11 +14,11 @@ import contextlib
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 _REFRESH_S = 0.25  # ~4 renders a second: smooth enough, cheap for the loop
 _RATE_WINDOW = 8  # renders the message rate is averaged over (~2 s)
 _LAST_ORDERS = 5
+_TWO_COLUMNS_MIN_WIDTH = 110  # below it the panels' numbers get cut: stack them instead
 _STATE_STYLE = {
     "ACTIVE": "bold green",
     "REDUCING": "bold yellow",
@@ -68,6 +69,30 @@ def _money(value: str) -> Text:
     return Text(f"{d:f}", style="green" if d > 0 else "red" if d < 0 else "")
 
 
+class _Columns:
+    """Full-width panels, then two columns side by side, or stacked on a narrow terminal."""
+
+    def __init__(
+        self,
+        top: Sequence[RenderableType],
+        left: Sequence[RenderableType],
+        right: Sequence[RenderableType],
+    ) -> None:
+        self.top, self.left, self.right = top, left, right
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from self.top
+        if options.max_width < _TWO_COLUMNS_MIN_WIDTH:
+            yield from self.left
+            yield from self.right
+            return
+        grid = Table.grid(expand=True, padding=(0, 1))
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        grid.add_row(Group(*self.left), Group(*self.right))
+        yield grid
+
+
 class LiveView:
     """Builds the renderable for one moment of a node (no writes to the node)."""
 
@@ -86,12 +111,11 @@ class LiveView:
         node = self.node
         status = node.status()
         rate = self.rate()
-        grid = Table.grid(expand=True, padding=(0, 1))
-        grid.add_column(ratio=1)
-        grid.add_column(ratio=1)
-        grid.add_row(self._positions(status), self._risk(status))
-        grid.add_row(self._orders(status), Group(self._breakers(status), self._feed(rate)))
-        return Group(self._header(status, rate), self._books(), grid)
+        return _Columns(
+            (self._header(status, rate), self._books()),
+            (self._positions(status), self._orders(status)),
+            (self._risk(status), self._breakers(status), self._feed(rate)),
+        )
 
     def _header(self, status: Any, rate: float) -> RenderableType:
         node = self.node

@@ -23,8 +23,8 @@ def _node(tmp_path: Path, pace: float = 5.0) -> TradingNode:
     return TradingNode(cfg, run_dir=tmp_path / "run", announce=lambda _: None)
 
 
-def _text(view: LiveView) -> str:
-    console = Console(record=True, width=120, file=open("/dev/null", "w"))  # noqa: SIM115
+def _text(view: LiveView, width: int = 120) -> str:
+    console = Console(record=True, width=width, file=open("/dev/null", "w"))  # noqa: SIM115
     console.print(view.render())
     console.file.close()
     return console.export_text()
@@ -40,6 +40,17 @@ def test_render_a_constructed_node(tmp_path: Path) -> None:
     ):  # fmt: skip
         assert needle in text, needle
     assert "frames" not in text, "no connection yet: no connection counters"
+    side_by_side = next(line for line in text.splitlines() if "positions & PnL" in line)
+    assert "─ risk " in side_by_side, "two columns at 120"
+
+
+def test_narrow_terminal_stacks_the_panels(tmp_path: Path) -> None:
+    text = _text(LiveView(_node(tmp_path)), width=80)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    titles = [line for line in lines if "─ positions & PnL" in line or "─ risk " in line]
+    assert len(titles) == 2 and all(len(line) == 80 for line in titles), "one panel a row"
+    assert "…" not in text, "nothing cut"
 
 
 async def test_render_while_trading_and_after(tmp_path: Path) -> None:
