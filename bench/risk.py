@@ -25,8 +25,10 @@ disable or freeze it): the collections that ran inside each case are counted in
 `extra.gc_collections` (by generation) so a tail can be told from GC. The risk accept path
 allocates only short-lived containers (the identical-order key, the open-order record), so it
 adds almost nothing to the gen-0 count. The machine is shared (2 cores, several processes):
-tail percentiles include scheduler preemptions, so ratios measured in the same run are the
-robust numbers.
+tail percentiles include scheduler preemptions and hypervisor steal, so ratios measured in the
+same run are the robust numbers; `extra.interference` says how busy the machine was during
+`full_check` (involuntary context switches of this process, busy and steal share of all CPUs),
+`extra.loadavg_1_5_15min` the load around it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import gc
 import logging
 import math
 import os
+import resource
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -68,6 +71,35 @@ def _gc_counted(counts: dict[str, list[int]], case: str) -> Iterator[None]:
 
 GC_COUNTS: dict[str, list[int]] = {}
 GC_IN_TIMED_CALLS: dict[str, int] = {}
+INTERFERENCE: dict[str, dict[str, float]] = {}
+
+
+def _cpu_ticks() -> list[int]:
+    """The aggregate `cpu` line of /proc/stat (user nice system idle iowait irq softirq steal)."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):  # not Linux
+        return [0] * 8
+
+
+class _Interference:
+    """What the machine did to this process meanwhile: the tail's usual suspects on a shared
+    VM (preemptions by other processes, CPU time stolen by the hypervisor)."""
+
+    def __init__(self) -> None:
+        self._ru = resource.getrusage(resource.RUSAGE_SELF)
+        self._ticks = _cpu_ticks()
+
+    def since(self) -> dict[str, float]:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        d = [b - a for a, b in zip(self._ticks, _cpu_ticks(), strict=True)]
+        total = sum(d) or 1
+        return {
+            "involuntary_context_switches": ru.ru_nivcsw - self._ru.ru_nivcsw,
+            "machine_busy_pct": round(100 * (total - d[3] - d[4]) / total, 1),
+            "machine_steal_pct": round(100 * d[7] / total, 2),
+        }
 
 
 def _full_check(n_orders: int) -> tuple[Case, dict[str, Any]]:
@@ -80,6 +112,7 @@ def _full_check(n_orders: int) -> tuple[Case, dict[str, Any]]:
     mix: collections.Counter[str] = collections.Counter()
     gens = GC_COUNTS.setdefault("full_check", [0, 0, 0])
     in_calls = 0  # collections that ran inside a timed check() (triggered by its allocations)
+    machine = _Interference()
     with _gc_counted(GC_COUNTS, "full_check"):
         t_all = 0
         for i, o in enumerate(w.orders):
@@ -96,6 +129,7 @@ def _full_check(n_orders: int) -> tuple[Case, dict[str, Any]]:
             else:
                 assert isinstance(d, Denied)
                 mix[d.reason.value] += 1
+    INTERFERENCE["full_check"] = machine.since()
     accepted = n_orders - sum(mix.values())
     deny_mix = {"ACCEPTED": accepted, **dict(mix.most_common())}
     GC_IN_TIMED_CALLS["full_check"] = in_calls
@@ -260,6 +294,7 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         "nautilus_bypass": bypass,
         "timer_overhead_ns": timer_overhead_ns(),
         "loadavg_1_5_15min": load,
+        "interference": INTERFERENCE,
         "gc": "enabled in every timed section (as in the node); collections per case below",
         "gc_in_timed_calls": GC_IN_TIMED_CALLS,
         "gc_collections": {
