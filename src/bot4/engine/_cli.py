@@ -15,11 +15,10 @@ import typer
 from rich.console import Console
 
 from bot4.clock import LiveClock
-from bot4.config import load_config
+from bot4.config.node import load_node_config
 from bot4.engine._node import TradingNode
 from bot4.engine._report import summary
 from bot4.engine._tui import LiveView, StatusLines, run_with_view
-from bot4.engine.config import NodeConfig
 from bot4.errors import ConfigError
 
 __all__ = ["run_command"]
@@ -37,10 +36,11 @@ def run_command(
     The live view runs beside the node when stdout is a terminal and `--no-tui` is not given;
     otherwise a plain status line every 10 s (logs and pipes stay readable).
     """
-    try:
-        cfg = load_config(config, NodeConfig) if config is not None else NodeConfig()
+    try:  # exactly what `bot4 check-config` accepts: structure, limits, BOT4__* overrides
+        cfg = load_node_config(config)
     except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        for line in str(exc).splitlines():
+            typer.echo(f"error: {line}", err=True)
         raise typer.Exit(2) from None
     clock = LiveClock()
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")

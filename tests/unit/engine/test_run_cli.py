@@ -34,6 +34,26 @@ def test_unknown_config_key_is_a_config_error(tmp_path: Path) -> None:
     assert "symbol" in result.output
 
 
+def test_run_refuses_what_check_config_refuses_one_line_each(tmp_path: Path) -> None:
+    bad = tmp_path / "bot4.toml"
+    bad.write_text('[replay]\nsymbols = ["NOSUCHUSDT"]\n[risk]\nmax_open_orders = -1\n')
+    result = CliRunner().invoke(app, ["run", "--config", str(bad), "--no-api"])
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert any("NOSUCHUSDT" in line for line in errors), result.output
+    assert any("risk.max_open_orders" in line for line in errors), result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_applies_environment_overrides_without_a_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT4__REPLAY__PACE", "not-a-number")
+    result = CliRunner().invoke(app, ["run", "--no-api"])
+    assert result.exit_code == 2
+    assert "BOT4__REPLAY__PACE" in result.output and "replay.pace" in result.output
+
+
 def test_run_writes_a_report_in_a_timestamped_run_dir(tmp_path: Path) -> None:
     cfg = tmp_path / "bot4.toml"
     cfg.write_text(f'runs_dir = "{tmp_path / "runs"}"\n[replay]\npace = 100.0\n')
