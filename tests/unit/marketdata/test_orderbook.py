@@ -117,3 +117,11 @@ def test_top_prices_only() -> None:
     assert book.bid_prices(2) == [100, 99] and book.ask_prices(2) == [101, 102]
     assert book.bid_prices(10) == [100, 99, 97] and book.ask_prices(0) == []
     assert book.bid_prices(0) == []
+
+
+def test_every_level_best_first_as_a_list_and_an_iterator() -> None:
+    book = _book()
+    book.load([(5, 1), (7, 2)], [(9, 3), (8, 0), (10, 4)])  # a zero ask is skipped too
+    expected = [(Side.BUY, 7, 2), (Side.BUY, 5, 1), (Side.SELL, 9, 3), (Side.SELL, 10, 4)]
+    assert book.levels() == expected
+    assert tuple(book.iter_levels()) == tuple(expected)

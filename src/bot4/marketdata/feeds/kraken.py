@@ -71,8 +71,10 @@ class _Pair:
     """Per-pair state: the book and how to rebuild Kraken's digits for its checksum."""
 
     __slots__ = (
+        "ask_crc",
         "ask_digits",
         "bid_digits",
+        "bid_text",
         "book",
         "depth",
         "levels",
@@ -93,15 +95,26 @@ class _Pair:
         # the top 10; a level's entry is dropped whenever an update touches that price.
         self.ask_digits: dict[int, str] = {}
         self.bid_digits: dict[int, str] = {}
+        # The checksum text is the asks' part then the bids'; CRC32 chains, so the whole is
+        # crc32(bid_text, ask_crc), and an update that moved one side's top redoes that side
+        # only. Both are valid while top_crc >= 0.
+        self.ask_crc = 0
+        self.bid_text = b""
 
-    def checksum(self) -> int:
-        """`kraken_checksum` of the book, reusing the digits of levels unchanged since."""
+    def checksum(self, asks: bool = True, bids: bool = True) -> int:
+        """`kraken_checksum` of the book, redoing only the sides named (all when top_crc < 0)
+        and reusing the digits of levels unchanged since."""
         book = self.book
-        get_ask, get_bid = self.ask_digits.get, self.bid_digits.get
         # A level's digits are never empty (price > 0), so `or` only ever means "not cached".
-        parts = [get_ask(p) or self._digits(_SELL, p) for p in book.ask_prices(CHECKSUM_LEVELS)]
-        parts += [get_bid(p) or self._digits(_BUY, p) for p in book.bid_prices(CHECKSUM_LEVELS)]
-        return crc32("".join(parts).encode("ascii"))
+        if asks or self.top_crc < 0:
+            get = self.ask_digits.get
+            parts = [get(p) or self._digits(_SELL, p) for p in book.ask_prices(CHECKSUM_LEVELS)]
+            self.ask_crc = crc32("".join(parts).encode("ascii"))
+        if bids or self.top_crc < 0:
+            get = self.bid_digits.get
+            parts = [get(p) or self._digits(_BUY, p) for p in book.bid_prices(CHECKSUM_LEVELS)]
+            self.bid_text = "".join(parts).encode("ascii")
+        return crc32(self.bid_text, self.ask_crc)
 
     def _digits(self, side: Side, price: int) -> str:
         memo = self.bid_digits if side is _BUY else self.ask_digits
@@ -234,8 +247,9 @@ class KrakenFeed(BaseFeed):
         book.truncate(state.depth)
         book.ts_event = ts_event
         if self.verify:
-            if self._touches_top(state, deltas) or state.top_crc < 0:
-                state.top_crc = state.checksum()
+            top_asks, top_bids = self._touches_top(state, deltas)
+            if top_asks or top_bids or state.top_crc < 0:
+                state.top_crc = state.checksum(top_asks, top_bids)
             if checksum is not None:
                 if state.top_crc != int(checksum):
                     self.stats.checksum_failed += 1
@@ -254,11 +268,11 @@ class KrakenFeed(BaseFeed):
         ]
 
     @staticmethod
-    def _touches_top(state: _Pair, deltas: list[tuple[Side, int, int]]) -> bool:
-        """Whether the checksummed top 10 may have changed; drops the cached digits of every
-        level the update touched.
+    def _touches_top(state: _Pair, deltas: list[tuple[Side, int, int]]) -> tuple[bool, bool]:
+        """Whether the checksummed top 10 of the asks, and of the bids, may have changed;
+        drops the cached digits of every level the update touched.
 
-        The top is unchanged when every changed price is strictly worse than the 10th-best
+        A side's top is unchanged when every changed price is strictly worse than the 10th-best
         price of its side *after* the update: an insert there lands below the top, an update or
         delete there was below it already (a delete inside the top pulls a worse level in, so
         the new 10th is worse than the deleted price, and that is caught). Most updates of a
@@ -268,17 +282,17 @@ class KrakenFeed(BaseFeed):
         bid10 = book.nth_price(_BUY, CHECKSUM_LEVELS)
         ask10 = book.nth_price(_SELL, CHECKSUM_LEVELS)
         pop_bid, pop_ask = state.bid_digits.pop, state.ask_digits.pop
-        touched = False
+        top_asks = top_bids = False
         for side, price, _ in deltas:
             if side is _BUY:
                 pop_bid(price, None)
                 if bid10 is None or price >= bid10:
-                    touched = True
+                    top_bids = True
             else:
                 pop_ask(price, None)
                 if ask10 is None or price <= ask10:
-                    touched = True
-        return touched
+                    top_asks = True
+        return top_asks, top_bids
 
     def _desync(self, book: OrderBook) -> None:
         book.clear()
