@@ -109,15 +109,20 @@ async def recover(
     venue: PaperVenue,
     portfolio: Portfolio,
     ids: ClientOrderIds,
+    max_terminal_orders: int,
 ) -> tuple[OrderManager, bool]:
     """The OMS over `journal` with the stored state, and whether the kill switch was tripped."""
     tripped = await restore_kill_switch(risk.kill_switch, storage.backend, journal.records())
     if not len(journal):
         oms = OrderManager(
-            clock=clock, risk=risk, venue=venue, journal=journal, portfolio=portfolio
-        )
+            clock=clock, risk=risk, venue=venue, journal=journal, portfolio=portfolio,
+            max_terminal_orders=max_terminal_orders,
+        )  # fmt: skip
         return oms, tripped
-    oms = rebuild(journal, clock=clock, risk=risk, venue=venue, portfolio=portfolio)
+    oms = rebuild(
+        journal, clock=clock, risk=risk, venue=venue, portfolio=portfolio,
+        max_terminal_orders=max_terminal_orders,
+    )  # fmt: skip
     for coid in oms.orders:
         ids.observe(coid)  # new client order ids never reuse a journaled one
     # Reconcile with the venue: a paper venue's orders live in this process, so orders a crash

@@ -249,6 +249,7 @@ class TradingNode:
         oms, self.kill_restored = await recover(
             storage, journal, clock=self.clock, risk=self.risk, venue=self.venue,
             portfolio=self.portfolio, ids=self._ids,
+            max_terminal_orders=self.config.max_terminal_orders,
         )  # fmt: skip
         self.oms = oms
         if self.kill_restored:

@@ -60,6 +60,9 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     runs_dir: str = "runs"
     # Paper account equity in quote units (USDT).
     starting_equity: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
+    # Finished orders the OMS keeps in memory (status, API, --why); older ones are dropped
+    # from memory only: the journal keeps every order.
+    max_terminal_orders: Annotated[int, msgspec.Meta(ge=0)] = 2000
     replay: ReplayConfig = msgspec.field(default_factory=ReplayConfig)
     strategies: StrategiesConfig = msgspec.field(default_factory=StrategiesConfig)
     risk: RiskConfig = msgspec.field(default_factory=RiskConfig)

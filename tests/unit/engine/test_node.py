@@ -447,7 +447,7 @@ async def test_orders_a_crash_left_open_are_canceled_on_restart(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage = StorageConfig(data_dir=str(tmp_path / "storage"))
-    cfg = msgspec_replace(_config(pace=15, api=False), storage=storage)
+    cfg = msgspec_replace(_config(pace=15, api=False), storage=storage, max_terminal_orders=7)
     node = TradingNode(cfg, run_dir=tmp_path / "run1", strategies=[rest := _Resting()])
     assert b"bot4_orders" in node.metrics.exposition()  # scrapes before run: nothing to read yet
     task = asyncio.create_task(node.run(duration_s=20))
@@ -462,7 +462,8 @@ async def test_orders_a_crash_left_open_are_canceled_on_restart(
     node2 = TradingNode(cfg, run_dir=tmp_path / "run2", strategies=[])
     with caplog.at_level(logging.WARNING, logger="bot4.engine._node"):
         await node2.run(duration_s=0.5)
-    assert node2.oms is not None
+    assert node2.oms is not None and node.oms is not None
+    assert node.oms.max_terminal_orders == node2.oms.max_terminal_orders == 7  # from the config
     assert node2.oms.orders[rest.placed].status.name == "CANCELED"  # type: ignore[index]
     assert f"recovery: {rest.placed} was open" in caplog.text
     assert not node2.kill_restored and node2.status()["trading_state"] == "ACTIVE"
