@@ -184,7 +184,9 @@ class TradingNode:
             raise
         oms.subscribe(self._on_order)
         self.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
-        session = load_session(self._dataset / "BINANCE.ws.1.0", self._dataset / "BINANCE.http.0.0")
+        session = load_session(
+            self._dataset / "BINANCE.ws.1.0", self._dataset / "BINANCE.http.0.0", stream=True
+        )  # frames re-read from the file as they are sent: constant memory for long sessions
         try:
             async with (
                 ReplayServer(session.frames, pace=self.config.replay.pace) as ws,
