@@ -168,8 +168,8 @@ def write_binance_session(
     session, rest = _header(symbols, futures)
     writer = RecordingWriter(folder, session.exchange)
     try:
-        for url, ts, body in session.headers:
-            writer.header(url, ts, body)
+        for head_url, ts, body in session.headers:
+            writer.header(head_url, ts, body)
         writer.configuration(session.configuration)
         writer.ws_connect(session.ws_url, _START_NS + _step_ns(duration_s, messages))
         items = _items(
