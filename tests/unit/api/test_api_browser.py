@@ -18,6 +18,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Dialog, Page, Request, async_playwright, expect
 
 from bot4.api import ApiServer, ApiToken, MemoryNode, create_app, dashboard_url
+from bot4.clock import TestClock
 
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -92,7 +93,7 @@ async def test_screenshot_shows_the_dashboard(
 
 
 async def test_live_positions_and_kill_switch(
-    browser: Browser, server: ApiServer, node: MemoryNode
+    browser: Browser, server: ApiServer, node: MemoryNode, clock: TestClock
 ) -> None:
     page = await open_dashboard(browser, server)
     # Logged in, and the token is gone from the address bar.
@@ -110,10 +111,19 @@ async def test_live_positions_and_kill_switch(
     await expect(page.locator("#trading-state")).to_have_text("ACTIVE")
     await expect(page.locator("#breakers tbody")).to_contain_text("binance-ws")
     await expect(page.locator("#pnl-chart polyline")).to_have_count(1)
+    await expect(page.locator("#watchdog")).to_have_text(
+        "watchdog: every feed and strategy is alive"
+    )
 
     # Live: the page follows the node without a reload.
     node.mark("BTCUSDT", "100300.0")
     await expect(positions.first).to_contain_text("100300.0")
+    node.watchdog.watch("strategy:mm", 1.0)
+    clock.advance(2)
+    node.watchdog.check()
+    await expect(page.locator("#watchdog")).to_have_text(
+        "watchdog: strategy:mm quiet for 2 s (limit 1 s)"
+    )
 
     # Dismissing the confirmation sends nothing.
     posts: list[str] = []

@@ -107,6 +107,12 @@ function render(status, orders) {
     { value: (b) => b.name },
     { value: (b) => b.state, cls: (b) => `state-${b.state}` },
   ]);
+  const quiet = (status.quiet || []).map(
+    (q) => `${q.component} quiet for ${q.quiet_s} s (limit ${q.limit_s} s)`,
+  );
+  el("watchdog").textContent = quiet.length
+    ? `watchdog: ${quiet.join("; ")}`
+    : "watchdog: every feed and strategy is alive";
   fillTable("why", status.why, [
     { value: (w) => w.instrument_id },
     { value: (w) => w.last_decision },
