@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot4.marketdata import SnapshotRequest
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, make_feed
+from bot4.marketdata.feeds._parse import parse_fixed
 from bot4.model import BookDeltas, Candle, Instrument, InstrumentId, Side, TopOfBook, TradeTick
 
 INST = Instrument(
@@ -427,3 +430,35 @@ def test_numbers_msgspec_cannot_read_as_floats_go_to_the_strings() -> None:
     # ".5" is no JSON number (the float decode refuses it); the string path reads it exactly.
     (ev,) = feed.on_message(depth(12, 12, bids=[(".5", "1")], sym="NKNUSDT"), 4)
     assert ev.deltas == ((Side.BUY, 50000000, 100000000),)
+
+
+_numbers = st.one_of(
+    st.decimals(min_value=0, max_value=10**8, places=8, allow_nan=False).map(lambda d: f"{d:f}"),
+    st.decimals(min_value=0, max_value=100, places=10, allow_nan=False).map(lambda d: f"{d:f}"),
+    st.sampled_from(["0", "1e-9", "1E5", "-1.5", "0.00000000", "5629499.53421312", "12.5000"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(_numbers, _numbers), max_size=8),
+    st.lists(st.tuples(_numbers, _numbers), max_size=8),
+)
+def test_a_diff_is_read_exactly_whatever_route_it_takes(bids, asks) -> None:
+    """Property: a diff's levels are the exact string-path values (parse_fixed at precision
+    8), or, when some string would not be exact, the frame is refused as malformed."""
+    feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
+    _synced(feed, "NKNUSDT", [("0.1", "1")], [("1000000000", "1")])
+    try:
+        expected = tuple(
+            [(Side.BUY, parse_fixed(p, 8), parse_fixed(q, 8)) for p, q in bids]
+            + [(Side.SELL, parse_fixed(p, 8), parse_fixed(q, 8)) for p, q in asks]
+        )
+    except ValueError:
+        expected = None
+    events = feed.on_message(depth(12, 12, bids=bids, asks=asks, sym="NKNUSDT").encode(), 4)
+    if expected is None:
+        assert events == [] and feed.stats.errors == 1
+    else:
+        (ev,) = events
+        assert ev.deltas == expected and feed.stats.errors == 0
