@@ -2,9 +2,12 @@
 
 `NodeMetrics` owns a `CollectorRegistry` (never prometheus-client's global one, so two nodes in
 one process — or one test after another — never collide) and offers one method per thing the
-node observes. The methods on the hot path (`on_feed_message`, `observe_latency_ns`) cache the
-labelled child per label value, so each call is a dict lookup and a locked add, not a
-`labels()` call that validates and hashes its arguments every time.
+node observes. `on_feed_message` caches the labelled child per feed, so each call is a dict
+lookup and a locked add, not a `labels()` call that validates and hashes its arguments every
+time. `observe_latency_ns` runs several times per market-data batch, so its histogram is a
+collector of its own: a bisect into plain int bucket counts (~0.3 µs; prometheus-client's
+`Histogram.observe` measured ~2.5 µs here), turned into a histogram family at scrape. It is
+not thread-safe: the node observes and is scraped on its one event loop.
 
 "Seconds since the feed's last message" is computed at scrape time from the injected clock, so
 a silent feed shows a growing age even though nothing calls the node.
@@ -13,10 +16,11 @@ a silent feed shows a growing age even though nothing calls the node.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.metrics_core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
 from bot4.clock import Clock
 
@@ -72,6 +76,38 @@ class _FeedAge:
         now = self._clock.monotonic_ns()
         for feed, last in sorted(self.last_ns.items()):
             family.add_metric([feed], max(0, now - last) / _NS_PER_S)
+        return [family]
+
+
+class _LatencyHistogram:
+    """A collector: `bot4_pipeline_latency_seconds{stage}` from int bucket counts per stage."""
+
+    def __init__(self) -> None:
+        self._bounds_ns = [round(b * _NS_PER_S) for b in LATENCY_BUCKETS_S]
+        # repr() is prometheus-client's floatToGoString for every bound here (checked in tests)
+        self._labels = [repr(b) for b in LATENCY_BUCKETS_S] + ["+Inf"]
+        # stage -> [count per bucket (the last one is +Inf)..., sum in ns]
+        self.stages: dict[str, list[int]] = {}
+
+    def observe(self, stage: str, ns: int) -> None:
+        counts = self.stages.get(stage)
+        if counts is None:
+            counts = self.stages[stage] = [0] * (len(self._bounds_ns) + 2)
+        counts[bisect_left(self._bounds_ns, ns)] += 1
+        counts[-1] += ns
+
+    def collect(self) -> Iterable[Metric]:
+        family = HistogramMetricFamily(
+            "bot4_pipeline_latency_seconds",
+            "Latency of each pipeline stage (venue, strategies, submit, journal_commit, ...).",
+            labels=["stage"],
+        )
+        for stage, counts in sorted(self.stages.items()):
+            cumulative, buckets = 0, []
+            for label, n in zip(self._labels, counts[:-1], strict=True):
+                cumulative += n
+                buckets.append((label, float(cumulative)))
+            family.add_metric([stage], buckets, counts[-1] / _NS_PER_S)
         return [family]
 
 
@@ -136,13 +172,8 @@ class NodeMetrics:
             "bot4_trading_state", "1 for the current trading state.", ["state"], registry=r
         )
         self._kills = Counter("bot4_kill_switch_trips", "Kill switch trips.", registry=r)
-        self._latency = Histogram(
-            "bot4_pipeline_latency_seconds",
-            "Latency of each pipeline stage (parse, book, strategy, risk, oms, venue, journal).",
-            ["stage"],
-            buckets=LATENCY_BUCKETS_S,
-            registry=r,
-        )
+        self._latency = _LatencyHistogram()
+        r.register(self._latency)
         self._queue_depth = Gauge(
             "bot4_storage_queue_depth", "Records waiting in a storage queue.", ["queue"], registry=r
         )
@@ -172,7 +203,6 @@ class NodeMetrics:
         # Totals already reported through sync_feed / sync_storage, to turn totals into deltas.
         self._feed_totals: dict[str, list[int]] = {}  # feed -> [messages, reconnects, resyncs]
         self._storage_totals = [0, 0]  # [spill episodes, rows spilled]
-        self._latency_child: dict[str, Histogram] = {}
         self.set_trading_state("ACTIVE")
 
     # -- market data -------------------------------------------------------------------------
@@ -251,11 +281,8 @@ class NodeMetrics:
     # -- latency, storage, watchdog ----------------------------------------------------------
 
     def observe_latency_ns(self, stage: str, ns: int) -> None:
-        """One measurement of `stage`, in nanoseconds (hot path)."""
-        child = self._latency_child.get(stage)
-        if child is None:
-            child = self._latency_child[stage] = self._latency.labels(stage)
-        child.observe(ns / _NS_PER_S)
+        """One measurement of `stage`, in nanoseconds (hot path; the event loop's thread)."""
+        self._latency.observe(stage, ns)
 
     def set_storage_queue_depth(self, depth: int, queue: str = "writer") -> None:
         self._queue_depth.labels(queue).set(depth)

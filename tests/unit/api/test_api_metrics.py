@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.utils import floatToGoString
 
 from bot4.api import NodeMetrics
+from bot4.api._metrics import LATENCY_BUCKETS_S
 from bot4.clock import TestClock
 
 
@@ -82,6 +84,15 @@ def test_latency_histogram_storage_and_watchdog() -> None:
     assert s[(bucket, (("le", "5e-06"), ("stage", "risk")))] == 1
     assert s[(bucket, (("le", "5e-05"), ("stage", "risk")))] == 2
     assert s[("bot4_pipeline_latency_seconds_count", (("stage", "risk"),))] == 2
+    assert s[("bot4_pipeline_latency_seconds_sum", (("stage", "risk"),))] == 43e-6
+    assert s[(bucket, (("le", "+Inf"), ("stage", "risk")))] == 2
+    m.observe_latency_ns("risk", 5_000)  # on a bound: counted in that bucket (le is <=)
+    m.observe_latency_ns("risk", 2 * 10**9)  # beyond the last bound: +Inf only
+    s = samples(m)
+    assert s[(bucket, (("le", "5e-06"), ("stage", "risk")))] == 2
+    assert s[(bucket, (("le", "1.0"), ("stage", "risk")))] == 3
+    assert s[(bucket, (("le", "+Inf"), ("stage", "risk")))] == 4
+    assert all(floatToGoString(b) == repr(b) for b in LATENCY_BUCKETS_S)  # the le labels
     assert s[("bot4_storage_queue_depth", (("queue", "writer"),))] == 17
     assert s[("bot4_storage_spills_total", ())] == 1
     assert s[("bot4_storage_spilled_records_total", ())] == 250
