@@ -312,6 +312,10 @@ class NodeMetrics:
         is logged and skipped; the scrape goes on."""
         self._hooks.hooks.append(hook)
 
+    def register_watched(self, component: str) -> None:
+        """Export the component's alert count as 0 from the start (rules can use increase())."""
+        self._watchdog.labels(component)
+
     def on_watchdog_alert(self, component: str) -> None:
         self._watchdog.labels(component).inc()
 

@@ -33,15 +33,23 @@ class _Watched:
 class Watchdog:
     """Per component: the last sign of life and whether a quiet episode is under way."""
 
-    def __init__(self, clock: Clock, on_alert: Callable[[str], object] | None = None) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        on_alert: Callable[[str], object] | None = None,
+        on_watch: Callable[[str], object] | None = None,
+    ) -> None:
         self._clock = clock
         self._on_alert = on_alert  # called once per episode with the component name
+        self._on_watch = on_watch  # called when a component starts being watched
         self._watched: dict[str, _Watched] = {}
         self.alerts = 0  # episodes so far
 
     def watch(self, component: str, limit_s: float) -> None:
         """Start watching `component` now (a component that never beats goes quiet too)."""
         self._watched[component] = _Watched(round(limit_s * _NS_PER_S), self._clock.monotonic_ns())
+        if self._on_watch is not None:
+            self._on_watch(component)
 
     def beat(self, component: str, now_ns: int | None = None) -> None:
         """`component` showed life (cheap: callers on the hot path pass `now_ns`)."""

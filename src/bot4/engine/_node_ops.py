@@ -45,7 +45,9 @@ class NodeOps:
         self._clock = clock
         self.feed = feed  # the feed's name in the metrics ("binance")
         self.metrics = NodeMetrics(clock)
-        self.watchdog = Watchdog(clock, self.metrics.on_watchdog_alert)
+        self.watchdog = Watchdog(
+            clock, self.metrics.on_watchdog_alert, self.metrics.register_watched
+        )
         self.recent_rejections = RecentRejections()
         self._feed_component = f"feed:{feed}"
         self._strategy_component = {sid: f"strategy:{sid}" for sid in strategy_ids}

@@ -14,9 +14,10 @@ from bot4.clock import TestClock
 def test_one_alert_per_quiet_episode(caplog: pytest.LogCaptureFixture) -> None:
     clock = TestClock()
     metrics = NodeMetrics(clock)
-    dog = Watchdog(clock, metrics.on_watchdog_alert)
+    dog = Watchdog(clock, metrics.on_watchdog_alert, metrics.register_watched)
     dog.watch("feed:binance", 2.0)
     dog.watch("strategy:mm", 5.0)
+    assert samples(metrics)[("bot4_watchdog_alerts_total", (("component", "strategy:mm"),))] == 0
     dog.beat("strategy:unknown")  # not watched: ignored
     clock.advance(1.5)
     assert dog.check() == [] and dog.quiet() == []
