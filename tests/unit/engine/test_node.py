@@ -68,6 +68,7 @@ async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders
     async with _running(node, duration_s=20) as task:
         fills_at_kill = await _trade_then_kill(node)
         report = await asyncio.wait_for(task, 30)
+    assert report["fills"] == fills_at_kill, "no fill after the kill"
     await _check_the_report(report, fills_at_kill, tmp_path)
 
 
