@@ -486,3 +486,17 @@ async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -
         await node.run(duration_s=1)
     assert node.storage is not None
     await node.storage.close()  # already closed by run: idempotent
+
+
+async def test_before_run_the_node_trades_nothing_and_refuses_bad_limits(tmp_path: Path) -> None:
+    cfg = NodeConfig(strategies=StrategiesConfig(market_maker=False, momentum=False))
+    node = TradingNode(cfg, run_dir=tmp_path)
+    assert node.strategies == {}
+    probe = Strategy("probe", [BTC])
+    probe.bind(node)
+    node._on_events([])  # no OMS yet: market data is ignored, never traded on
+    assert node.book(BTC) is None and node.open_order_ids(probe) == []
+    assert probe.submit_limit(BTC, Side.BUY, 1, 1) is None  # nothing to submit to before run
+    bad = await node.reload_risk_limits({"duplicate_window_ms": -1})
+    assert not bad["ok"] and "duplicate_window_ms" in bad["errors"][0]
+    assert node.config.risk.duplicate_window_ms == 1000  # unchanged
