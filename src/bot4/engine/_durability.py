@@ -52,13 +52,14 @@ class GroupCommit:
         self._observe_ns = observe_ns  # commit latency (metrics)
         self._perf_ns = perf_ns
         self._scheduled = False  # a call_soon is pending for this turn
+        self.closed = False  # the storage is closed: nothing more can be committed
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
         self.failures = 0
 
     def append(self, record: JournalRecord) -> int:
         seq = self._append(record)
-        if not self._scheduled:
+        if not self._scheduled and not self.closed:
             self._scheduled = True
             self._loop.call_soon(self._start)
         return seq

@@ -227,6 +227,8 @@ class TradingNode:
             if self.api is not None:
                 await self.api.server.close()
             await self._persist()
+            if self._journal is not None:
+                self._journal.closed = True  # commands after the run are not journaled
             await storage.close()
             self._closed = True
         elapsed_s = (self.clock.monotonic_ns() - started) / 1e9

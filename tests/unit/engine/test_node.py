@@ -188,7 +188,9 @@ async def test_a_raising_strategy_is_stopped_and_its_orders_cancelled(tmp_path: 
     assert "strategies stopped" in summary(report)
 
 
-async def test_control_commands_without_api(tmp_path: Path) -> None:
+async def test_control_commands_without_api(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     node = TradingNode(_config(pace=200, api=False), run_dir=tmp_path / "run", strategies=[])
     assert node.open_orders() == [] and node.positions() == []
     await node.run(duration_s=10)
@@ -212,6 +214,8 @@ async def test_control_commands_without_api(tmp_path: Path) -> None:
     assert tripped["active"] and tripped["reason"] == "why"
     assert (await node.reset_kill("me"))["active"] is False
     assert node.status()["kill_switch"]["active"] is False
+    await asyncio.sleep(0.05)
+    assert "journal commit failed" not in caplog.text  # after the run: no commit attempted
 
 
 def test_bad_construction_is_refused(tmp_path: Path) -> None:
