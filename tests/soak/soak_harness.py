@@ -6,8 +6,9 @@ set size once a second; after the warm-up a least-squares line through the sampl
 growth rate (MiB/min). The figures go to `soak.json` in the run directory.
 
 Why in-process: the counters the verdict needs (fills, open orders, refused events, container
-sizes) are on the node itself. The replay server's frames (loaded whole by the node) are a
-constant part of the RSS: they move the level, not the slope.
+sizes) are on the node itself. The node streams the replay from the file (bounded read-ahead);
+had it loaded the session whole, that would be a constant part of the RSS: the level, not the
+slope.
 """
 
 from __future__ import annotations
