@@ -82,7 +82,14 @@ def test_parse_bulk_fast_and_fallback_paths() -> None:
     assert parse_bulk(["1.5", "2.2"], 3) == [1500, 2200]  # uniform, fewer decimals
     assert parse_bulk(["1.500", "2.200"], 1) == [15, 22]  # uniform, zeros cut
     assert parse_bulk(["1.5", "2.25"], 2) == [150, 225]  # mixed widths: one by one
-    assert parse_bulk(["3", "4"], 1) == [30, 40]  # no dots: one by one
+    assert parse_bulk(["3", "4"], 1) == [30, 40]  # no dots: whole numbers in bulk
+    assert parse_bulk(["332200000", "7"], 0) == [332200000, 7]
+    assert parse_bulk(["3", "4.5"], 1) == [30, 45]  # a dot after all: one by one
+    with pytest.raises(ValueError):
+        parse_bulk(["3", ""], 1)  # an empty string is no number
+    assert parse_bulk(["3", "-4"], 1) == [30, -40]  # a sign: one by one, as parse_fixed
+    with pytest.raises(ValueError):
+        parse_bulk(["3", "x"], 1)
     with pytest.raises(ValueError):
         parse_bulk(["1.55", "2.25"], 1)  # a non-zero digit would be cut
     with pytest.raises(ValueError):

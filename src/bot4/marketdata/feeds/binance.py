@@ -284,8 +284,10 @@ class _BinanceFeed(BaseFeed):
                 end = data.find(b'"', 11)
                 at = data.find(b"@", 11, end)
                 channel: bytes | str = data[at + 1 : end]
-                if channel in _DEPTH_CHANNELS and data[11:at] in self._wire_syms:
-                    return self._wire_depth(data, ts_recv_ns)  # the hottest path of all
+                if channel in _DEPTH_CHANNELS:  # the hottest path of all
+                    if data[11:at] in self._wire_syms:
+                        return self._wire_depth(data, ts_recv_ns)
+                    return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
                 on_frame = self._on_frame.get(channel)
                 if on_frame is not None:
                     return on_frame(data, ts_recv_ns)
