@@ -384,8 +384,10 @@ def test_float_route_in_wire_units(as_bytes: bool) -> None:
     # Beyond the float route's range (>= 2**49 / 1e8): the strings, exact.
     (ev,) = feed.on_message(depth(13, 13, bids=[("9000000.00000001", "1")], sym="NKNUSDT"), 5)
     assert ev.deltas == ((Side.BUY, 900000000000001, 100000000),)
+    (ev,) = feed.on_message(depth(14, 14, asks=[("9000000.5", "1")], sym="NKNUSDT"), 5)
+    assert ev.deltas == ((Side.SELL, 900000050000000, 100000000),)  # asks too
     # A negative quantity is out of the route too; the string path decides, as it always did.
-    (ev,) = feed.on_message(depth(14, 14, asks=[("1.5", "-0.1")], sym="NKNUSDT"), 6)
+    (ev,) = feed.on_message(depth(15, 15, asks=[("1.5", "-0.1")], sym="NKNUSDT"), 6)
     assert ev.deltas == ((Side.SELL, 150000000, -10000000),)
     assert feed.stats.errors == 0 and feed.stats.gaps == 0
 
@@ -397,6 +399,11 @@ def test_float_route_refuses_what_the_strings_refuse() -> None:
     assert feed.on_message(depth(12, 12, bids=[("0.352100001", "1")], sym="NKNUSDT"), 4) == []
     assert feed.on_message(depth(12, 12, bids=[("1e-9", "1")], sym="NKNUSDT"), 4) == []
     assert feed.stats.errors == 2 and feed.books["NKNUSDT"].best_bid() == (35210000, 100000000)
+    # So is a snapshot with a number of nine decimals (the strings refuse it; asked again).
+    feed.on_message(depth(30, 30, sym="NKNUSDT"), 5)  # a gap: resync
+    (req,) = feed.pending_snapshots()
+    assert feed.on_snapshot(req, compact_snapshot(40, [("0.352100001", "1")], []), 6) == []
+    assert feed.stats.errors == 3 and len(feed.pending_snapshots()) == 1
 
 
 def test_float_route_at_other_precisions() -> None:
