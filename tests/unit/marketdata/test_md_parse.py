@@ -22,9 +22,6 @@ from bot4.marketdata.feeds._wire import (
     NotExact,
     plain_numbers,
     snapshot_pairs,
-    to_units,
-    wire_to_units,
-    wire_value,
 )
 from bot4.model import Side, to_fixed
 
@@ -136,35 +133,13 @@ def test_plain_numbers_bytes_and_str(frame: str, plain: bool) -> None:
     assert plain_numbers(frame.encode()) is plain
 
 
-def test_wire_value_range() -> None:
-    assert wire_value(0.5) == 50000000
-    for bad in (-0.5, WIRE_LIMIT, float("nan"), float("inf")):
-        with pytest.raises(NotExact):
-            wire_value(bad)
-
-
-def test_units_conversions() -> None:
-    assert to_units([150000000, 250000000], 8) == [150000000, 250000000]
-    assert to_units([150000000, 250000000], 2) == [150, 250]
-    assert to_units([150000000], 10) == [15000000000]
-    with pytest.raises(ValueError):
-        to_units([150000001], 2)  # a digit the precision cannot hold
-    assert wire_to_units(150000000, 8) == 150000000
-    assert wire_to_units(150000000, 1) == 15
-    assert wire_to_units(150000000, 9) == 1500000000
-    with pytest.raises(ValueError):
-        wire_to_units(150000001, 7)
-
-
 def test_snapshot_pairs() -> None:
     rows = _float_rows([("0.35210000", "672.00000000"), ("0.35200000", "1144.00000000")])
-    assert snapshot_pairs(rows, 8, 8) == [(35210000, 67200000000), (35200000, 114400000000)]
-    assert snapshot_pairs(rows, 4, 0) == [(3521, 672), (3520, 1144)]
-    assert snapshot_pairs([], 4, 0) == []
-    with pytest.raises(ValueError):
-        snapshot_pairs(rows, 3, 0)  # 0.3521 has 4 decimals
-    with pytest.raises(NotExact):
-        snapshot_pairs([(1.0, 1e7)], 8, 8)
+    assert snapshot_pairs(rows) == [(35210000, 67200000000), (35200000, 114400000000)]
+    assert snapshot_pairs([]) == []
+    for bad in ([(1.0, WIRE_LIMIT)], [(float("nan"), 1.0)], [(1.0, float("inf"))]):
+        with pytest.raises(NotExact):
+            snapshot_pairs(bad)
 
 
 # Decimal strings as venues write them: up to 8 decimals, trailing zeros or not, values up to
@@ -177,27 +152,16 @@ _wire_texts = st.builds(
 ).filter(lambda t: "." not in t or len(t.split(".")[1]) <= 8)
 
 
-@given(st.lists(st.tuples(_wire_texts, _wire_texts), min_size=1, max_size=20), st.integers(0, 12))
-def test_float_route_is_exact_against_the_string_path(
-    rows: list[tuple[str, str]], precision: int
-) -> None:
-    """Property: whatever the float route returns equals the exact string path; where the
-    string path refuses (a digit beyond the precision), the float route refuses too."""
+@given(st.lists(st.tuples(_wire_texts, _wire_texts), min_size=1, max_size=20))
+def test_float_route_is_exact_against_the_string_path(rows: list[tuple[str, str]]) -> None:
+    """Property: what the float route returns equals the exact string path at precision 8;
+    it refuses only beyond its range, never rounds."""
     floats = _float_rows(rows)
-    frame = msgspec.json.encode({"b": rows})
-    assert plain_numbers(frame)
+    assert plain_numbers(msgspec.json.encode({"b": rows}))
+    expected = [(parse_fixed(p, 8), parse_fixed(q, 8)) for p, q in rows]
     try:
-        expected: list[tuple[int, int]] | None = [
-            (parse_fixed(p, precision), parse_fixed(q, precision)) for p, q in rows
-        ]
-    except ValueError:
-        expected = None
-    try:
-        got: list[tuple[int, int]] | None = snapshot_pairs(floats, precision, precision)
+        got = snapshot_pairs(floats)
     except NotExact:
-        # Refused only beyond the range, or for a digit the precision cannot hold.
-        assert expected is None or any(max(p, q) >= WIRE_LIMIT for p, q in floats)
-        return
-    except ValueError:
-        got = None
-    assert got == expected
+        assert any(max(p, q) >= WIRE_LIMIT for p, q in floats)
+    else:
+        assert got == expected

@@ -213,7 +213,7 @@ class _BinanceFeed(BaseFeed):
             # Only for books whose diffs take the float route too: elsewhere the string path
             # fills the price memo the diffs then hit (measured on USD-M: the float route's
             # faster snapshots cost as much again in the diffs' memo misses).
-            fast = self._float_snapshot(book, body)
+            fast = self._float_snapshot(body)
         if book is not None and fast is not None:
             last_u, e_ms, bids, asks = fast
         else:
@@ -258,22 +258,16 @@ class _BinanceFeed(BaseFeed):
 
     @staticmethod
     def _float_snapshot(
-        book: OrderBook, body: bytes
+        body: bytes,
     ) -> tuple[int, int, list[tuple[int, int]], list[tuple[int, int]]] | None:
-        """(lastUpdateId, E, bids, asks) through the float route (feeds._wire), or None when
-        the body's text does not vouch for it or anything is amiss: the strings decide then."""
+        """(lastUpdateId, E, bids, asks) in wire units through the float route (feeds._wire),
+        or None when the body's text does not vouch for it or anything is amiss: the strings
+        decide then."""
         if not plain_numbers(body):
             return None
-        inst = book.instrument
-        pp, qp = inst.price_precision, inst.size_precision
         try:
             snap = _fast_snapshot.decode(body)
-            return (
-                snap.lastUpdateId,
-                snap.E,
-                snapshot_pairs(snap.bids, pp, qp),
-                snapshot_pairs(snap.asks, pp, qp),
-            )
+            return snap.lastUpdateId, snap.E, snapshot_pairs(snap.bids), snapshot_pairs(snap.asks)
         except (ValueError, NotExact):
             return None
 
