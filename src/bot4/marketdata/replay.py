@@ -146,7 +146,7 @@ class _Frames:
 
     def _hold(self, start: int, stop: int) -> None:
         """For a lazy source: drop frames before `start`, read on until `stop` is held."""
-        assert start >= self._base, "frames are asked for in order (the cursor only advances)"
+        assert start >= self._base, "frames are asked in order"  # nosec B101 - cursor only advances
         if self._source is None:
             return
         drop = min(start - self._base, len(self._payloads))

@@ -359,7 +359,7 @@ class _BinanceFeed(BaseFeed):
         if len(asks) != len(rows):
             return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
         book = st.book
-        assert book is not None, "wire_units is set with the book"
+        assert book is not None, "wire_units is set with the book"  # nosec B101
         if (
             book.synced
             and (u := ev.u) > (last := st.last_u)
