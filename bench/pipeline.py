@@ -217,6 +217,9 @@ class _PassGate:
     def check_cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> object:
         return True
 
+    def check_replace(self, client_order_id: ClientOrderId, req: OrderRequest) -> object:
+        return True
+
     def on_order_opened(self, req: OrderRequest) -> None:
         return None
 

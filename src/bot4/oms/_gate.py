@@ -23,6 +23,10 @@ class RiskGate(Protocol):
         """Truthy when the cancel may go out (only a cancel throttle can say no)."""
         ...
 
+    def check_replace(self, client_order_id: ClientOrderId, req: OrderRequest) -> object:
+        """Truthy when open order `client_order_id` may take `req`'s terms; records nothing."""
+        ...
+
     def on_order_opened(self, req: OrderRequest) -> None:
         """An order open without passing `check` (rebuilt from the journal)."""
         ...

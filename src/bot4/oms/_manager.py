@@ -139,7 +139,6 @@ class OrderManager:
         # The latest refused events, newest last (bounded: a storm cannot eat memory).
         self.errors: deque[str] = deque(maxlen=max_errors)
         self._listeners: list[OrderListener] = []
-        self._probes = 0  # replace checks so far (names the probe request of each)
         # True inside replay(): no journaling, no risk hooks (the engine is synced after).
         self._replaying = False
         venue.set_event_handler(self.on_venue_event)
@@ -282,16 +281,13 @@ class OrderManager:
     def _risk_allows(self, order: Order, qty: int, price: int | None) -> str | None:
         """None when the risk engine accepts `order` at the new terms, else the denial reason.
 
-        The engine has no replace check of its own, so it is asked with its own calls: the
-        order's current terms are taken out (`on_order_closed`), a probe request with the new
-        remaining qty and price is checked (on accept it counted as open: closed at once), and
-        the current terms go back in (`on_order_opened`) either way. The engine moves to the
-        new terms only when the venue confirms the replace (`on_venue_event`). The probe spends
-        an order-rate token like a new order (venues count an amendment as an order).
+        `check_replace` judges the new remaining qty and price with the order's current terms
+        taken out and records nothing; the engine moves to the new terms only when the venue
+        confirms the replace (`on_venue_event`). It spends an order-rate token like a new order
+        (venues count an amendment as an order).
         """
-        self._probes += 1
-        probe = OrderRequest(
-            client_order_id=ClientOrderId(f"{order.client_order_id}~replace{self._probes}"),
+        req = OrderRequest(
+            client_order_id=order.client_order_id,
             instrument_id=order.instrument_id,
             side=order.side,
             order_type=order.order_type,
@@ -303,12 +299,7 @@ class OrderManager:
             ts_init=self._clock.time_ns(),
             trigger_price=order.trigger_price,
         )
-        risk = self._risk
-        risk.on_order_closed(order.client_order_id)
-        verdict = risk.check(probe)
-        if verdict:
-            risk.on_order_closed(probe.client_order_id)
-        risk.on_order_opened(self._request(order, order.qty - order.filled_qty, order.price))
+        verdict = self._risk.check_replace(order.client_order_id, req)
         if verdict:
             return None
         reason = _reason_name(getattr(verdict, "reason", "DENIED"))

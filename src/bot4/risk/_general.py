@@ -76,11 +76,15 @@ class GeneralCheck(EngineState):
 
     _now: Callable[[], int]  # the clock's monotonic_ns, bound once
 
-    def _check_general(self, req: OrderRequest, replace: bool = False) -> Decision:
+    def _check_general(
+        self, req: OrderRequest, replace: bool = False, own_id: bool = False
+    ) -> Decision:
         """Every check on any order, in the order listed in `bot4.risk.engine` (the reference).
 
         `replace`: a replace probe (`RiskEngine.check_replace`): on accept only the rate
         capacity is spent; nothing is recorded (no id, no identical-order key, no open order).
+        `own_id`: the probe keeps the id of the open order it amends, so the id-reuse check
+        does not apply (an earlier confirmed replace left that id among the closed ones).
         """
         s = self._slots.get(req.instrument_id)  # (.get: the fast path raised KeyError already)
         if s is None:
@@ -101,7 +105,7 @@ class GeneralCheck(EngineState):
         if self._state and not exit_:
             if self._state == _HALTED:
                 if self.kill_switch.poll():  # auto re-arm after the cool-down
-                    return self._check_general(req, replace)
+                    return self._check_general(req, replace, own_id)
                 return Denied(_R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
             if not reducing:
                 return Denied(_R.TRADING_REDUCING, "state REDUCING: order does not reduce")
@@ -121,7 +125,7 @@ class GeneralCheck(EngineState):
             return Denied(_R.REDUCE_ONLY_VIOLATION, f"position {pos}: order would not reduce")
         # 3. client order id reused
         cid = req.client_order_id
-        if cid in self._open or cid in self._closed:
+        if not own_id and (cid in self._open or cid in self._closed):
             return Denied(_R.DUPLICATE_CLIENT_ORDER_ID, f"client order id {cid!r} already used")
         # 4+5. exchange lot and, for new risk, max order qty (one merged bound: reject, never
         # round; the deny path tells which)

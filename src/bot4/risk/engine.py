@@ -367,7 +367,8 @@ class RiskEngine(GeneralCheck):
         if o is not None:
             self._withdraw(o)
         try:
-            return self._check_general(req, replace=True)
+            own_id = o is not None and req.client_order_id == client_order_id
+            return self._check_general(req, replace=True, own_id=own_id)
         finally:
             if o is not None:
                 self._deposit(client_order_id, o)

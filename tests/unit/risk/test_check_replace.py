@@ -82,3 +82,21 @@ def test_an_unknown_id_is_checked_as_a_new_order_and_halted_denies_new_risk() ->
     d = eng.check_replace(ClientOrderId("x"), _moved(r, qty=105))
     assert isinstance(d, Denied) and d.reason is DenyReason.TRADING_HALTED
     assert eng.open_orders() == 1
+
+
+def test_a_second_replace_after_a_confirmed_one_keeps_its_own_id() -> None:
+    # The OMS confirms a replace with on_order_closed + on_order_opened: the id then sits among
+    # the closed ones too, and the next replace of the same open order must not read as reuse.
+    eng, _ = engine()
+    eng.on_price(IID, REF)
+    bid = req(price=REF - 100, cid="bid")
+    assert eng.check(bid) is ACCEPTED
+    first = _moved(bid, price=REF - 90)
+    assert eng.check_replace(ClientOrderId("bid"), first) is ACCEPTED
+    eng.on_order_closed(ClientOrderId("bid"))
+    eng.on_order_opened(first)
+    assert eng.check_replace(ClientOrderId("bid"), _moved(bid, price=REF - 80)) is ACCEPTED
+    # a different, closed id is still reuse
+    eng.on_order_closed(ClientOrderId("bid"))
+    d = eng.check_replace(ClientOrderId("other"), _moved(bid, price=REF - 70))
+    assert isinstance(d, Denied) and d.reason is DenyReason.DUPLICATE_CLIENT_ORDER_ID
