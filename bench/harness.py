@@ -57,6 +57,20 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def gc_on() -> Iterator[None]:
+    """Collect before a timed section, then leave the cyclic GC on, as it is in the node: the
+    GC pauses an allocation-heavy path causes show up in its tail."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
+
+
 def new_histogram() -> HdrHistogram:
     # 1 ns .. 60 s at 3 significant digits.
     return HdrHistogram(1, 60_000_000_000, 3)
