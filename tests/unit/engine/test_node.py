@@ -87,7 +87,8 @@ async def _running(node: TradingNode, duration_s: float) -> AsyncIterator[asynci
 async def _trade_then_kill(node: TradingNode) -> int:
     """Trade, scrape /metrics, kill via the API; the fills at the kill."""
     for _ in range(600):  # bounded: 30 s at most
-        if node.fills >= 3 and node.api is not None:
+        committed = node._journal is not None and node._journal.commits >= 1
+        if node.fills >= 3 and node.api is not None and committed:  # a loaded box commits late
             break
         await asyncio.sleep(0.05)
     assert node.fills >= 3, "the strategies' orders were filled"
