@@ -50,11 +50,15 @@ def run(
     api_port: Annotated[int | None, typer.Option("--api-port", help="Control API port.")] = None,
     no_tui: Annotated[bool, typer.Option("--no-tui", help="No live view (plain output).")] = False,
     no_api: Annotated[bool, typer.Option("--no-api", help="Do not serve the control API.")] = False,
+    live: Annotated[
+        bool,
+        typer.Option("--live", help="Binance's public market data instead of the replay."),
+    ] = False,
 ) -> None:
-    """Paper-trade the bundled Binance replay through risk, OMS and the paper venue."""
+    """Paper-trade the bundled Binance replay (or live market data) through risk and the OMS."""
     from bot4.engine._cli import run_command
 
-    run_command(config, duration, api_port, no_tui, no_api)
+    run_command(config, duration, api_port, no_tui, no_api, live=live)
 
 
 @app.command("demo-breakers")

@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import typer
 from rich.console import Console
 
@@ -30,6 +31,8 @@ def run_command(
     api_port: int | None = None,
     no_tui: bool = False,
     no_api: bool = False,
+    *,
+    live: bool = False,
 ) -> None:
     """Build the node from the config (defaults without one), run it, print the summary.
 
@@ -42,6 +45,10 @@ def run_command(
         for line in str(exc).splitlines():
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(2) from None
+    if live:  # public market data from the exchange; orders still go to the paper venue
+        cfg = msgspec.structs.replace(
+            cfg, replay=msgspec.structs.replace(cfg.replay, source="live")
+        )
     clock = LiveClock()
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     node = TradingNode(

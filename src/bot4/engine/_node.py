@@ -184,19 +184,29 @@ class TradingNode:
             raise
         oms.subscribe(self._on_order)
         self.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
-        session = load_session(
-            self._dataset / "BINANCE.ws.1.0", self._dataset / "BINANCE.http.0.0", stream=True
-        )  # frames re-read from the file as they are sent: constant memory for long sessions
+        cfg = self.config.replay
+        live = cfg.source == "live"
+        session = None
+        if not live:  # frames re-read from the file as they are sent: constant memory
+            session = load_session(
+                self._dataset / "BINANCE.ws.1.0", self._dataset / "BINANCE.http.0.0", stream=True
+            )
         try:
-            async with (
-                ReplayServer(session.frames, pace=self.config.replay.pace) as ws,
-                SnapshotServer(session.snapshots) as http,
-            ):
+            async with contextlib.AsyncExitStack() as servers:
+                ws: ReplayServer | None = None
+                if session is None:  # the exchange itself (or the stand-in the config names)
+                    url, rest_base = cfg.ws_url or self.handler.ws_url, cfg.rest_base
+                else:
+                    ws = await servers.enter_async_context(
+                        ReplayServer(session.frames, pace=cfg.pace)
+                    )
+                    http = await servers.enter_async_context(SnapshotServer(session.snapshots))
+                    url, rest_base = ws.url, http.base
                 for breaker in self.breakers.values():
                     breaker.subscribe(self.ops.on_breaker_event)
                 conn = self.conn = FeedConnection(
-                    self.handler, ws.url, sink=self._on_events, clock=self.clock,
-                    rest_base=http.base, breaker=self.breakers["binance-ws"],
+                    self.handler, url, sink=self._on_events, clock=self.clock,
+                    rest_base=rest_base, breaker=self.breakers["binance-ws"],
                     rest_breaker=self.breakers["binance-rest"],
                 )  # fmt: skip
                 if self._api_enabled:
@@ -232,7 +242,7 @@ class TradingNode:
             await storage.close()
             self._closed = True
         elapsed_s = (self.clock.monotonic_ns() - started) / 1e9
-        self.report = build_report(self, elapsed_s, len(session.frames))
+        self.report = build_report(self, elapsed_s, 0 if session is None else len(session.frames))
         (self.run_dir / "report.json").write_bytes(
             msgspec.json.format(msgspec.json.encode(self.report))
         )
@@ -267,9 +277,9 @@ class TradingNode:
         self._saver = persist_kill_switch(ks, storage.backend, self.clock)
         return oms
 
-    async def _tick(self, ws: ReplayServer, conn: FeedConnection) -> None:
+    async def _tick(self, ws: ReplayServer | None, conn: FeedConnection) -> None:
         """Once per 100 ms: venue latency; once a second: correlation, PnL sample, watchdog;
-        stop when the whole replay was read."""
+        stop when the whole replay was read (a live feed runs until stopped)."""
         n = 0
         while True:
             await asyncio.sleep(0.1)
@@ -279,7 +289,7 @@ class TradingNode:
                 self.risk.update_correlation()
                 self.pnl_history.sample(self.clock.time_ns(), self._pnl()[2])
                 self.watchdog.check()
-            if ws.done.is_set() and conn.stats.frames >= ws.stats.frames_sent:
+            if ws is not None and ws.done.is_set() and conn.stats.frames >= ws.stats.frames_sent:
                 self.stop()
 
     async def _shutdown(self, conn: FeedConnection, feed: asyncio.Task[None]) -> None:

@@ -6,7 +6,7 @@ unchanged, so a `bot4.toml` uses the same keys each component documents.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -27,6 +27,13 @@ class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     pace: Annotated[float, msgspec.Meta(gt=0)] | None = 1.0
     # Symbols to trade (must be in the dataset and the bundled instruments).
     symbols: list[str] = msgspec.field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+    # "replay": the bundled dataset on a local WebSocket (no network); "live": Binance spot's
+    # public market-data endpoints (no keys needed; orders still go to the paper venue).
+    source: Literal["replay", "live"] = "replay"
+    # Live only: a WebSocket URL other than Binance's (a testnet, a local stand-in).
+    ws_url: str | None = None
+    # Live only: the scheme and host that replace Binance's in REST snapshot URLs.
+    rest_base: str | None = None
 
 
 class StrategiesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

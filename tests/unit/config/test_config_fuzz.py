@@ -79,6 +79,8 @@ def _like(info: mi.Type) -> st.SearchStrategy[Any]:
         return st.decimals(min_value=-10, max_value=10**6, places=3).map(str) | st.floats(0, 10)
     if isinstance(info, mi.EnumType):
         return st.sampled_from([m.value for m in info.cls] + ["NOPE"])
+    if isinstance(info, mi.LiteralType):
+        return st.sampled_from([*info.values, "NOPE"])
     if isinstance(info, mi.ListType | mi.VarTupleType):
         return st.lists(_like(info.item_type), max_size=3)
     if isinstance(info, mi.DictType):
