@@ -13,6 +13,7 @@ import os
 import platform
 import statistics
 import time
+import timeit
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,19 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "calibration_us": calibration_us(),
     }
+
+
+def calibration_us() -> float:
+    """How fast this machine runs Python right now: `sum(range(1000))`, best of 5 x 2000, in µs.
+
+    A shared VM's speed changes from day to day (a neighbour on the host, a throttled core);
+    absolute figures from two runs compare only once scaled by this, ratios to a peer in the
+    same run need no scaling.
+    """
+    best = min(timeit.repeat("sum(range(1000))", repeat=5, number=2000, timer=time.perf_counter))
+    return round(best / 2000 * 1e6, 2)
 
 
 @contextmanager

@@ -49,6 +49,8 @@ def write_summary(
         "",
         f"Run: {day}{' (quick)' if quick else ''}. Machine: {m['cpu']}, {m['cores']} cores, "
         f"Python {m['python']}, {m['platform']}.",
+        f"Python speed of this machine at report time: `sum(range(1000))` takes"
+        f" {m['calibration_us']} µs (best of 5; compare runs of different days by it).",
         "Hardware counters: "
         + ("perf stat" if perf else "counters unavailable on this machine")
         + ".",
