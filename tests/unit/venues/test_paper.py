@@ -164,6 +164,17 @@ def test_more_than_sixteen_levels_are_walked() -> None:
     assert rig.fills()[-1] == (10, 10_124, LiquiditySide.TAKER)
 
 
+def test_a_walk_past_several_copied_chunks_takes_each_level_once_in_order() -> None:
+    rig = Rig()
+    for i in range(100):
+        rig.book.apply(Side.SELL, 10_100 + i, 10)
+    rig.submit(Side.BUY, 8_000 + 900, 20_000, tif=TimeInForce.IOC)
+    prices = [p for _, p, _ in rig.fills()]
+    assert sum(q for q, _, _ in rig.fills()) == 8_900
+    assert prices == sorted(set(prices)), "each level once, best first"
+    assert prices[-1] == 10_189  # the 16- and 64-level copies were both walked past
+
+
 def test_ioc_fills_what_it_can_and_expires_the_rest() -> None:
     rig = Rig()
     rig.submit(Side.BUY, 1_500, 10_010, tif=TimeInForce.IOC)
