@@ -286,19 +286,7 @@ class OrderManager:
         confirms the replace (`on_venue_event`). It spends an order-rate token like a new order
         (venues count an amendment as an order).
         """
-        req = OrderRequest(
-            client_order_id=order.client_order_id,
-            instrument_id=order.instrument_id,
-            side=order.side,
-            order_type=order.order_type,
-            qty=qty - order.filled_qty,
-            price=price,
-            time_in_force=order.time_in_force,
-            reduce_only=order.reduce_only,
-            strategy_id=order.strategy_id,
-            ts_init=self._clock.time_ns(),
-            trigger_price=order.trigger_price,
-        )
+        req = self._request(order, qty - order.filled_qty, price)
         verdict = self._risk.check_replace(order.client_order_id, req)
         if verdict:
             return None
