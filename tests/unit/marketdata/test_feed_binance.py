@@ -24,6 +24,9 @@ INST = Instrument(
     size_precision=3,
 )
 
+# Each test runs with the C extension and with its Python twins (conftest `impl`).
+pytestmark = pytest.mark.usefixtures("impl")
+
 
 def depth(first: int, last: int, bids=(), asks=(), pu: int | None = None, sym="BTCUSDT") -> str:
     data = {"e": "depthUpdate", "E": 1000, "s": sym, "U": first, "u": last}

@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 import zlib
 
+import pytest
+
 from bot4.marketdata import OrderBook
 from bot4.marketdata.feeds import KrakenFeed
 from bot4.marketdata.feeds.kraken import kraken_checksum
 from bot4.model import BookDeltas, Instrument, InstrumentId, Side, TopOfBook, TradeTick
+
+# Each test runs with the C extension and with its Python twins (conftest `impl`).
+pytestmark = pytest.mark.usefixtures("impl")
 
 PAIR = "XBT/USD"
 

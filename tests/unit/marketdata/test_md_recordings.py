@@ -16,7 +16,8 @@ from bot4.marketdata._offline import book_summary, replay_offline
 from bot4.marketdata.feeds import KrakenFeed
 from bot4.marketdata.recording import read_records
 
-pytestmark = pytest.mark.shared
+# With the C extension and with its Python twins (conftest `impl`).
+pytestmark = [pytest.mark.shared, pytest.mark.usefixtures("impl")]
 
 BINANCE = [("binance", "BINANCE"), ("binance-futures", "BINANCE_FUTURES")]
 

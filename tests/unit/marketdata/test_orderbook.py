@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot4.marketdata import OrderBook
 from bot4.model import Instrument, InstrumentId, Side
 
@@ -14,6 +16,9 @@ INST = Instrument(
     price_precision=2,
     size_precision=3,
 )
+
+# Each test runs with the C extension and with its Python twins (conftest `impl`).
+pytestmark = pytest.mark.usefixtures("impl")
 
 
 def _book() -> OrderBook:

@@ -18,13 +18,16 @@ __all__ = [
     "DepthFrame",
     "DepthSnapshot",
     "DepthSnapshotFloats",
+    "DepthSnapshotRaw",
     "DepthUpdate",
     "DepthUpdateFloats",
+    "DepthUpdateRaw",
     "Envelope",
     "FastDepthFrame",
     "Kline",
     "KlineData",
     "KlineFrame",
+    "RawDepthFrame",
     "Trade",
     "TradeFrame",
 ]
@@ -61,6 +64,24 @@ class DepthUpdateFloats(msgspec.Struct, gc=False):
     a: list[tuple[float, float]]  # asks
     E: int = 0  # event time, ms
     pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+
+
+class DepthUpdateRaw(msgspec.Struct, gc=False):
+    """`DepthUpdate` with the levels left as JSON text, for the C parser (`_native`)."""
+
+    s: str  # symbol
+    U: int  # first update id in the event
+    u: int  # final update id in the event
+    b: msgspec.Raw  # bids [[price, qty], ...] as written
+    a: msgspec.Raw  # asks
+    E: int = 0  # event time, ms
+    pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+
+
+class RawDepthFrame(msgspec.Struct, gc=False):
+    """A combined-stream depth frame decoded for the C parser."""
+
+    data: DepthUpdateRaw
 
 
 class FastDepthFrame(msgspec.Struct, gc=False):
@@ -119,6 +140,15 @@ class DepthSnapshotFloats(msgspec.Struct, gc=False):
     lastUpdateId: int  # noqa: N815 - the book is as of this update id
     bids: list[tuple[float, float]]  # best first
     asks: list[tuple[float, float]]
+    E: int = 0  # futures: message time, ms
+
+
+class DepthSnapshotRaw(msgspec.Struct, gc=False):
+    """`DepthSnapshot` with the levels left as JSON text, for the C parser (`_native`)."""
+
+    lastUpdateId: int  # noqa: N815 - the book is as of this update id
+    bids: msgspec.Raw  # best first
+    asks: msgspec.Raw
     E: int = 0  # futures: message time, ms
 
 

@@ -31,6 +31,7 @@ import msgspec
 
 from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import SnapshotRequest, log_sample
+from bot4.marketdata._speedups import native
 from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
 from bot4.marketdata.feeds._binance_schema import (
     AggTrade,
@@ -40,11 +41,15 @@ from bot4.marketdata.feeds._binance_schema import (
     DepthFrame,
     DepthSnapshot,
     DepthSnapshotFloats,
+    DepthSnapshotRaw,
     DepthUpdate,
+    DepthUpdateFloats,
+    DepthUpdateRaw,
     Envelope,
     FastDepthFrame,
     Kline,
     KlineFrame,
+    RawDepthFrame,
     Trade,
     TradeFrame,
 )
@@ -91,6 +96,10 @@ _depth = msgspec.json.Decoder(DepthUpdate)
 _fast_depth_frame = msgspec.json.Decoder(FastDepthFrame, strict=False)
 _snapshot = msgspec.json.Decoder(DepthSnapshot)
 _fast_snapshot = msgspec.json.Decoder(DepthSnapshotFloats, strict=False)
+# Levels left as text for the C parser, where the extension is built (bot4.marketdata._speedups).
+_raw_depth_frame = msgspec.json.Decoder(RawDepthFrame)
+_raw_snapshot = msgspec.json.Decoder(DepthSnapshotRaw)
+_parse_pairs = native.parse_pairs if native is not None else None
 _agg_trade = msgspec.json.Decoder(AggTrade)
 _trade = msgspec.json.Decoder(Trade)
 _book_ticker = msgspec.json.Decoder(BookTicker)
@@ -102,8 +111,9 @@ def _no_levels(rows: Iterable[Sequence[str]], side: Side) -> list[tuple[Side, in
 
 
 class WireDepth(msgspec.Struct, gc=False):
-    """A diff whose levels came through the float route (feeds._wire), in wire units, which
-    are its book's instrument's units."""
+    """A diff whose levels are parsed already, in its book's instrument's units: by the C
+    parser (`_native_depth`) or through the float route (feeds._wire, wire units, which are
+    then the instrument's)."""
 
     s: str  # symbol
     U: int  # first update id in the event
@@ -209,7 +219,9 @@ class _BinanceFeed(BaseFeed):
         st.asked = False
         book = st.book
         fast = None
-        if book is not None and st.wire_units and not book.synced:
+        if book is not None and _parse_pairs is not None and not book.synced:
+            fast = self._native_snapshot(body, book.instrument)
+        elif book is not None and st.wire_units and not book.synced:
             # Only for books whose diffs take the float route too: elsewhere the string path
             # fills the price memo the diffs then hit (measured on USD-M: the float route's
             # faster snapshots cost as much again in the diffs' memo misses).
@@ -255,6 +267,24 @@ class _BinanceFeed(BaseFeed):
         if book.synced:
             return [snapshot_event(book, st.last_u, book.ts_event, ts_recv_ns)]
         return []
+
+    @staticmethod
+    def _native_snapshot(
+        body: bytes, inst: Instrument
+    ) -> tuple[int, int, list[tuple[int, int]], list[tuple[int, int]]] | None:
+        """(lastUpdateId, E, bids, asks) in the instrument's units, parsed in C; None when the
+        body is not plain rows of plain decimals: the strings decide then, with their errors."""
+        assert _parse_pairs is not None, "called only where the extension is built"  # nosec B101
+        try:
+            snap = _raw_snapshot.decode(body)
+        except msgspec.DecodeError:
+            return None
+        pp, sp = inst.price_precision, inst.size_precision
+        bids = _parse_pairs(snap.bids, pp, sp)
+        asks = _parse_pairs(snap.asks, pp, sp)
+        if bids is None or asks is None:
+            return None
+        return snap.lastUpdateId, snap.E, bids, asks
 
     @staticmethod
     def _float_snapshot(
@@ -335,7 +365,9 @@ class _BinanceFeed(BaseFeed):
     def _wire_depth(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
         """A diff through the float route when the frame's text vouches for it (else the
         strings). The common case (a synced book, the next diff) is applied here, inline: it
-        is most of every depth stream."""
+        is most of every depth stream. Where the C extension is built, `_native_depth`."""
+        if _parse_pairs is not None:
+            return self._native_depth(data, ts_recv_ns)
         try:
             ev = _fast_depth_frame.decode(data).data
         except msgspec.ValidationError:
@@ -358,8 +390,39 @@ class _BinanceFeed(BaseFeed):
         ]
         if len(asks) != len(rows):
             return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+        return self._apply_wire(st, ev, bids, asks, ts_recv_ns)
+
+    def _native_depth(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        """A diff with its levels parsed in C, exactly, at the book's precisions; any frame
+        the C parser declines (or that does not decode) takes the string path and its errors."""
+        assert _parse_pairs is not None, "called only where the extension is built"  # nosec B101
+        try:
+            ev = _raw_depth_frame.decode(data).data
+        except msgspec.DecodeError:
+            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+        st = self._depth_states.get(ev.s)
+        book = st.book if st is not None else None
+        if st is None or book is None:
+            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+        inst = book.instrument
+        bids = _parse_pairs(ev.b, inst.price_precision, inst.size_precision, _BUY)
+        asks = _parse_pairs(ev.a, inst.price_precision, inst.size_precision, _SELL)
+        if bids is None or asks is None:
+            return self._depth_event(_depth_frame.decode(data).data, ts_recv_ns, emit=True)
+        return self._apply_wire(st, ev, bids, asks, ts_recv_ns)
+
+    def _apply_wire(
+        self,
+        st: _DepthState,
+        ev: DepthUpdateFloats | DepthUpdateRaw,
+        bids: WireLevels,
+        asks: WireLevels,
+        ts_recv_ns: int,
+    ) -> list[object]:
+        """A diff whose levels are parsed already: the common case (a synced book, the next
+        diff) inline, anything else through the sync rules of `_depth_event`."""
         book = st.book
-        assert book is not None, "wire_units is set with the book"  # nosec B101
+        assert book is not None, "the parsed routes run only with the book"  # nosec B101
         if (
             book.synced
             and (u := ev.u) > (last := st.last_u)
@@ -529,7 +592,7 @@ class _BinanceFeed(BaseFeed):
         inst = book.instrument
         st.levels = self.levels_parser(inst)
         st.wire_units = inst.price_precision == inst.size_precision == WIRE_DECIMALS
-        if st.wire_units:
+        if st.wire_units or _parse_pairs is not None:
             self._wire_syms.update((symbol.lower(), symbol.lower().encode()))
         return book
 

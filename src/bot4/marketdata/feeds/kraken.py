@@ -19,18 +19,19 @@ the connection to reconnect, which resubscribes and gets a fresh snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from zlib import crc32
 
 import msgspec
 
 from bot4.marketdata._book import OrderBook
+from bot4.marketdata._speedups import native
 from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
 from bot4.marketdata.feeds._parse import LevelsParser, parse_fixed, wire_decimals
 from bot4.model import BookDeltas, Instrument, Side, TopOfBook, TradeTick
 
-__all__ = ["CHECKSUM_LEVELS", "KrakenFeed", "kraken_checksum"]
+__all__ = ["CHECKSUM_LEVELS", "KrakenFeed", "kraken_checksum", "kraken_checksum_py"]
 
 # Levels per side in Kraken's checksum.
 CHECKSUM_LEVELS = 10
@@ -39,6 +40,9 @@ _BUY = Side.BUY
 _SELL = Side.SELL
 _POW10 = [10**i for i in range(40)]
 _decode = msgspec.json.Decoder()
+# The checksum in C (bot4.marketdata._speedups), or None: then `_Pair.checksum` caches digits.
+_CrcNative = Callable[[dict[int, int], list[int], dict[int, int], list[int], int, int, int], int]
+_crc_native: _CrcNative | None = native.kraken_crc if native is not None else None
 
 
 def _level_digits(p: int, q: int, price_shift: int, qty_shift: int) -> str:
@@ -55,7 +59,27 @@ def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -
 
     `price_shift`/`qty_shift`: how many more decimals Kraken writes than the instrument's
     precision (negative: fewer), so the digits are Kraken's, whatever the precision.
+    In C where the extension is built (a number beyond 64 bits falls back to Python).
     """
+    if _crc_native is not None:
+        try:
+            # The C twin reads the book's own containers (same package, read only).
+            return _crc_native(
+                book._asks,
+                book._ask_keys,
+                book._bids,
+                book._bid_keys,
+                CHECKSUM_LEVELS,
+                price_shift,
+                qty_shift,
+            )
+        except OverflowError:
+            pass
+    return kraken_checksum_py(book, price_shift, qty_shift)
+
+
+def kraken_checksum_py(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -> int:
+    """`kraken_checksum` in Python: the specification the C twin is tested against."""
     levels = book.asks(CHECKSUM_LEVELS) + book.bids(CHECKSUM_LEVELS)
     if price_shift >= 0 and qty_shift >= 0:
         pm, qm = _POW10[price_shift], _POW10[qty_shift]
@@ -247,9 +271,14 @@ class KrakenFeed(BaseFeed):
         book.truncate(state.depth)
         book.ts_event = ts_event
         if self.verify:
-            top_asks, top_bids = self._touches_top(state, deltas)
-            if top_asks or top_bids or state.top_crc < 0:
-                state.top_crc = state.checksum(top_asks, top_bids)
+            if _crc_native is not None:
+                # In C the whole top 10 costs less than finding out what changed in Python.
+                if checksum is not None:
+                    state.top_crc = kraken_checksum(book, state.price_shift, state.qty_shift)
+            else:
+                top_asks, top_bids = self._touches_top(state, deltas)
+                if top_asks or top_bids or state.top_crc < 0:
+                    state.top_crc = state.checksum(top_asks, top_bids)
             if checksum is not None:
                 if state.top_crc != int(checksum):
                     self.stats.checksum_failed += 1

@@ -1,0 +1,36 @@
+"""Types of the C extension (src/bot4/marketdata/_native.c); its docstring is the reference."""
+
+from collections.abc import Sequence
+from typing import overload
+
+from typing_extensions import Buffer
+
+from bot4.model import Side
+
+@overload
+def parse_pairs(
+    buf: Buffer, price_precision: int, qty_precision: int, /
+) -> list[tuple[int, int]] | None: ...
+@overload
+def parse_pairs(
+    buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
+) -> list[tuple[Side, int, int]] | None: ...
+def apply_deltas(
+    bids: dict[int, int],
+    asks: dict[int, int],
+    bid_keys: list[int],
+    ask_keys: list[int],
+    deltas: Sequence[tuple[Side, int, int]],
+    buy: Side,
+    /,
+) -> None: ...
+def kraken_crc(
+    asks: dict[int, int],
+    ask_keys: list[int],
+    bids: dict[int, int],
+    bid_keys: list[int],
+    depth: int,
+    price_shift: int,
+    qty_shift: int,
+    /,
+) -> int: ...

@@ -1,0 +1,198 @@
+"""The C extension (bot4.marketdata._native) against its Python twins, property-based.
+
+`parse_pairs` either declines (None, so the caller's exact string path decides) or returns
+exactly what the string path returns, and it never declines a plain row of plain decimals;
+`apply_deltas` leaves a book exactly as the Python loop does; `kraken_crc` equals the Python
+checksum. The feed tests run both ways too (conftest `impl`).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot4.marketdata import OrderBook, _book
+from bot4.marketdata._speedups import native
+from bot4.marketdata.feeds._parse import parse_fixed
+from bot4.marketdata.feeds.kraken import kraken_checksum, kraken_checksum_py
+from bot4.model import Instrument, InstrumentId, Side
+
+if native is None:
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI builds the C extension (setup.py); it is missing", pytrace=False)
+    pytest.skip("the C extension is not built here", allow_module_level=True)
+
+INST = Instrument(
+    id=InstrumentId("TEST:BTCUSDT"),
+    exchange="TEST",
+    symbol="BTCUSDT",
+    base="BTC",
+    quote="USDT",
+    price_precision=2,
+    size_precision=3,
+)
+
+_rows = msgspec.json.Decoder(list[list[str]])
+
+
+def reference(buf: bytes, pp: int, qp: int) -> list[tuple[int, int]] | None:
+    """The string path: msgspec to strings, `parse_fixed` to ints; None where it refuses."""
+    try:
+        return [(parse_fixed(r[0], pp), parse_fixed(r[1], qp)) for r in _rows.decode(buf)]
+    except (msgspec.DecodeError, ValueError, IndexError):
+        return None
+
+
+def plain(draw: st.DrawFn, precision: int) -> str:
+    """A plain decimal that fits the precision: what exchanges write."""
+    whole = draw(st.integers(0, 10**6))
+    decimals = draw(st.integers(0, precision + 3))
+    frac = draw(st.integers(0, 10 ** min(decimals, precision) - 1)) if decimals else 0
+    digits = f"{frac:0{min(decimals, precision)}d}" if decimals else ""
+    digits += "0" * max(0, decimals - precision)  # extra decimals, all zeros: still exact
+    return f"{whole}.{digits}" if draw(st.booleans()) or decimals else str(whole)
+
+
+@st.composite
+def plain_rows(draw: st.DrawFn) -> tuple[bytes, int, int]:
+    pp, qp = draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    n = draw(st.integers(0, 30))
+    rows = [[plain(draw, pp), plain(draw, qp)] for _ in range(n)]
+    if draw(st.booleans()):  # Kraken's rows: a timestamp and sometimes a flag after them
+        rows = [[*r, "1534614057.321597", "r"][: draw(st.integers(2, 4))] for r in rows]
+    sep = draw(st.sampled_from([",", ", ", ",\n "]))
+    text = "[" + sep.join("[" + sep.join(f'"{x}"' for x in r) + "]" for r in rows) + "]"
+    return text.encode(), pp, qp
+
+
+@given(plain_rows())
+@settings(max_examples=200, deadline=None)
+def test_plain_rows_parse_exactly_as_the_string_path(case: tuple[bytes, int, int]) -> None:
+    buf, pp, qp = case
+    got = native.parse_pairs(buf, pp, qp)
+    assert got is not None, buf
+    assert got == reference(buf, pp, qp)
+    assert native.parse_pairs(buf, pp, qp, Side.SELL) == [(Side.SELL, p, q) for p, q in got]
+
+
+# Any text made of what level arrays are made of: the C parser declines or agrees.
+_alphabet = st.sampled_from(list('[]",. 0123456789-+eE\\u'))
+
+
+@given(st.text(_alphabet, max_size=60), st.integers(0, 18), st.integers(0, 18))
+@settings(max_examples=500, deadline=None)
+def test_any_text_is_declined_or_parsed_exactly(text: str, pp: int, qp: int) -> None:
+    buf = text.encode()
+    got = native.parse_pairs(buf, pp, qp)
+    assert got is None or got == reference(buf, pp, qp), (text, got)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b"{}",
+        b'[["1","2"]',  # unterminated
+        b'[["1","2"]] x',  # trailing garbage
+        b'[["1"]]',  # one field
+        b'[["-1","2"]]',  # sign
+        b'[["1e3","2"]]',  # exponent
+        b'[[".5","2"]]',  # no integer digits: the string path's call
+        b'[["1.001","2"]]',  # a non-zero digit beyond price precision 2
+        b'[["1\\u0030","2"]]',  # an escape
+        b'[["1","2","x\\"y"]]',  # an escape in a skipped field
+        b'[["1","2",3]]',  # a skipped field that is not a string
+        b'[["1234567890123456789","2"]]',  # more than 18 digits
+        b'[["12345678901234567","2"]]',  # 17 digits, but 19 once scaled by 10**2
+        b'[[1,"2"]]',  # a number, not a string
+    ],
+)
+def test_declines_what_is_not_plain(text: bytes) -> None:
+    assert native.parse_pairs(text, 2, 3) is None
+
+
+def test_accepts_edges_and_checks_arguments() -> None:
+    assert native.parse_pairs(b" [ ] ", 2, 3) == []
+    assert native.parse_pairs(b'[["12.","0.000"]]', 2, 3) == [(1200, 0)]
+    assert native.parse_pairs(b'[["999999999999999999","1"]]', 0, 0) == [(10**18 - 1, 1)]
+    assert native.parse_pairs(b'[["0.00000001","1.10000000"]]', 8, 1) == [(1, 11)]
+    assert native.parse_pairs(memoryview(b'[["1","2"]]'), 0, 0) == [(1, 2)]
+    with pytest.raises(ValueError, match="precisions"):
+        native.parse_pairs(b"[]", 19, 0)
+    with pytest.raises(TypeError):
+        native.parse_pairs("[]", 2, 2)  # type: ignore[call-overload]
+
+
+deltas_st = st.lists(
+    st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 60), st.integers(0, 3)),
+    max_size=80,
+)
+
+
+@given(st.lists(deltas_st, max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_apply_deltas_in_c_equals_the_python_loop(batches: list[list]) -> None:
+    ours, theirs = OrderBook(INST), OrderBook(INST)
+    for batch in batches:
+        ours.apply_deltas(batch)  # C where built
+        saved, _book._apply_native = _book._apply_native, None
+        try:
+            theirs.apply_deltas(batch)
+        finally:
+            _book._apply_native = saved
+        assert ours.levels() == theirs.levels()
+        assert ours._bid_keys == sorted(ours._bids)
+        assert ours._ask_keys == sorted(-p for p in ours._asks)
+
+
+def test_apply_deltas_refuses_malformed_deltas() -> None:
+    book = OrderBook(INST)
+    with pytest.raises(TypeError, match="side, price, qty"):
+        book.apply_deltas([(Side.BUY, 1)])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        book.apply_deltas([(Side.SELL, "x", 1)])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        book.apply_deltas(5)  # type: ignore[arg-type]
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 10**9), st.integers(1, 10**9)), max_size=25),
+    st.lists(st.tuples(st.integers(1, 10**9), st.integers(1, 10**9)), max_size=25),
+    st.integers(-4, 6),
+    st.integers(-4, 6),
+)
+@settings(max_examples=200, deadline=None)
+def test_kraken_crc_in_c_equals_the_python_checksum(
+    bids: list[tuple[int, int]], asks: list[tuple[int, int]], ps: int, qs: int
+) -> None:
+    book = OrderBook(INST)
+    book.load(bids, asks)
+    assert kraken_checksum(book, ps, qs) == kraken_checksum_py(book, ps, qs)
+
+
+def test_kraken_crc_beyond_64_bits_falls_back_to_python() -> None:
+    book = OrderBook(INST)
+    book.load([(2**70, 1)], [(2**70 + 5, 3)])
+    with pytest.raises(OverflowError):
+        native.kraken_crc(book._asks, book._ask_keys, book._bids, book._bid_keys, 10, 0, 0)
+    with pytest.raises(OverflowError):
+        native.kraken_crc({2: 1}, [-2], {}, [], 10, 19, 0)
+    assert kraken_checksum(book) == kraken_checksum_py(book)
+    with pytest.raises(ValueError, match="depth"):
+        native.kraken_crc({}, [], {}, [], -1, 0, 0)
+    with pytest.raises(KeyError):
+        native.kraken_crc({}, [-7], {}, [], 10, 0, 0)  # a key list out of step with its dict
+
+
+def test_random_books_agree_on_the_real_checksum_scale() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        levels = [(rng.randrange(1, 10**7), rng.randrange(1, 10**10)) for _ in range(30)]
+        book = OrderBook(INST)
+        book.load(levels[:15], [(p + 10**7, q) for p, q in levels[15:]])
+        assert kraken_checksum(book, 1, -2) == kraken_checksum_py(book, 1, -2)
