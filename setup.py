@@ -2,7 +2,7 @@
 
 `optional=True`: where no C compiler is found the install goes on without it and the feeds run
 their pure-Python twins (bot4.marketdata._speedups says which is in use). CI requires it: the
-twin tests fail there when it is missing (tests/marketdata/test_md_native.py).
+twin tests fail there when it is missing (tests/unit/marketdata/test_md_native.py).
 """
 
 from setuptools import Extension, setup

@@ -1,8 +1,8 @@
 /* bot4.marketdata._native: the feeds' innermost loops in C.
  *
- * Three functions, each the exact twin of a Python reference that stays the specification and
- * the fallback (bot4.marketdata._speedups picks one; tests/marketdata/test_md_native.py checks
- * them against each other, property-based):
+ * Three functions, each the exact twin of a Python reference that stays the specification
+ * and the fallback (bot4.marketdata._speedups picks one; the property tests in
+ * tests/unit/marketdata/test_md_native.py check them against each other):
  *
  *   parse_pairs(buf, price_precision, qty_precision, side=None)
  *       A JSON array of [price, qty, ...] string rows, as Binance and Kraken write levels, to

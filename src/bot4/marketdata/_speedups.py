@@ -1,10 +1,11 @@
 """The feeds' innermost loops: the C extension when it is built, else their Python twins.
 
 `bot4.marketdata._native` (C, built by `make env` through setup.py) and the Python code each
-function replaces compute the same results; tests/marketdata/test_md_native.py holds them to
-it, property-based, and the feed tests run both ways. The Python code stays the specification
-and the fallback for an install without a C compiler. `BOT4_PURE_PYTHON=1` in the environment
-forces the Python twins (to compare, or to rule the extension out when hunting a bug).
+function replaces compute the same results; tests/unit/marketdata/test_md_native.py holds
+them to it, property-based, and the feed tests run both ways. The Python code stays the
+specification and the fallback for an install without a C compiler. `BOT4_PURE_PYTHON=1` in
+the environment forces the Python twins (to compare, or to rule the extension out when
+hunting a bug).
 """
 
 from __future__ import annotations
