@@ -196,3 +196,12 @@ def test_random_books_agree_on_the_real_checksum_scale() -> None:
         book = OrderBook(INST)
         book.load(levels[:15], [(p + 10**7, q) for p, q in levels[15:]])
         assert kraken_checksum(book, 1, -2) == kraken_checksum_py(book, 1, -2)
+
+
+def test_pure_python_can_be_forced_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot4.marketdata import _speedups
+
+    monkeypatch.setenv("BOT4_PURE_PYTHON", "1")
+    assert _speedups._load() is None
+    monkeypatch.setenv("BOT4_PURE_PYTHON", "0")
+    assert _speedups._load() is native
