@@ -181,7 +181,9 @@ class _BinanceFeed(BaseFeed):
             *((f"kline_{i}", self._kline_frame) for i in _KLINE_INTERVALS),
         ):
             self._on_frame[name] = self._on_frame[name.encode()] = handler
-        # Stream symbols (lower case, str and bytes) whose book is in wire units (feeds._wire).
+        # Stream symbols (lower case, str and bytes) whose diffs are parsed before the sync
+        # rules see them: all with a book where the C extension is built, else those whose
+        # book is in wire units (the float route, feeds._wire).
         self._wire_syms: set[bytes | str] = set()
         # symbol -> (instrument, price parser, qty parser) for the non-book channels.
         self._simple: dict[str, tuple[Instrument, Callable[[str], int], Callable[[str], int]]] = {}
