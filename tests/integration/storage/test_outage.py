@@ -48,7 +48,7 @@ async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
             data_dir=str(tmp_path),
             connect_timeout_s=1.0,
             write_timeout_s=1.0,
-            max_queue_rows=40_000,
+            max_queue_rows=10_000,
             close_timeout_s=30.0,
         )
         backend = await PostgresBackend.open(cfg, clock)
@@ -61,7 +61,7 @@ async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
         )
         writer = BatchWriter(backend, breaker, clock, cfg)
         await writer.start()
-        outages = {40_000: proxy.reset, 80_000: proxy.stall, 120_000: proxy.refuse}
+        outages = [(40_000, proxy.reset), (80_000, proxy.stall), (120_000, proxy.refuse)]
         n = 0
 
         def produce(count: int) -> None:
@@ -84,20 +84,28 @@ async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
             while n < ROWS:
                 produce(5_000)
                 await asyncio.sleep(0.01)  # a feed's pace, and the proxy shares this loop
-                cut = outages.pop(n, None)
-                if cut is None:
+                if not outages or n < outages[0][0]:
                     continue
-                # Cut while the writer is busy: wait until it has written since the last outage.
+                _, cut = outages.pop(0)
+                # Cut while the writer is busy: keep feeding it until it has written again (a
+                # writer that had caught up would otherwise never write, and this wait would hang).
                 written = writer.stats.rows_written
                 async with asyncio.timeout(15):
-                    while writer.stats.rows_written == written:  # noqa: ASYNC110 - bounded poll
+                    while writer.stats.rows_written == written:
+                        produce(1_000)
                         await asyncio.sleep(0.005)
                 await cut()
-                # Keep producing while the database is away: rows queue, then spill.
+                # Keep producing while the database is away: rows queue, then spill (bounded: the
+                # queue holds 10,000 rows, so a spill needs at most that many more).
                 for _ in range(4):
                     produce(5_000)
                     await asyncio.sleep(0.01)
                 await wait_for_state(breaker, CircuitState.OPEN, 15)
+                spilled = writer.stats.rows_spilled
+                async with asyncio.timeout(15):
+                    while writer.stats.rows_spilled == spilled:
+                        produce(1_000)
+                        await asyncio.sleep(0.005)
                 await proxy.restore()
                 await wait_for_state(breaker, CircuitState.CLOSED, 15)
             await writer.close()

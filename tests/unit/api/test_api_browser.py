@@ -26,12 +26,12 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TOKEN = "test-token-0123456789"
 
 # Generous waits: CI shares 2 cores between the suite and the browser.
-expect.set_options(timeout=15_000)
+expect.set_options(timeout=60_000)
 
 # One Chromium for the module (a launch costs ~2 s), so everything runs on the module's loop.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.timeout(120),
+    pytest.mark.timeout(600),
     pytest.mark.asyncio(loop_scope="module"),
 ]
 
@@ -74,7 +74,7 @@ async def server(node: MemoryNode, token: ApiToken) -> AsyncIterator[ApiServer]:
 
 async def open_dashboard(browser: Browser, server: ApiServer) -> Page:
     page = await (await browser.new_context()).new_page()  # fresh cookies per test
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)
     await page.goto(dashboard_url(server.host, server.port, TOKEN))
     return page
 
