@@ -15,6 +15,14 @@ def parse_pairs(
 def parse_pairs(
     buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
 ) -> list[tuple[Side, int, int]] | None: ...
+@overload
+def kraken_levels(
+    buf: Buffer, price_precision: int, qty_precision: int, /
+) -> tuple[list[tuple[int, int]], int] | None: ...
+@overload
+def kraken_levels(
+    buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
+) -> tuple[list[tuple[Side, int, int]], int] | None: ...
 def apply_deltas(
     bids: dict[int, int],
     asks: dict[int, int],

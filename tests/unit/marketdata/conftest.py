@@ -20,4 +20,6 @@ def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
         monkeypatch.setattr(_book, "_apply_native", None)
         monkeypatch.setattr(binance, "_parse_pairs", None)
         monkeypatch.setattr(kraken, "_crc_native", None)
+        monkeypatch.setattr(kraken, "_levels_ts", None)
+        monkeypatch.setattr(kraken, "_pairs_native", None)
     yield request.param

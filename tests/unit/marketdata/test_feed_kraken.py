@@ -183,3 +183,26 @@ def test_checksum_digits_when_precision_exceeds_the_wire() -> None:
     book.apply(Side.BUY, 12000, 200)
     expected = zlib.crc32(b"125" + b"15" + b"120" + b"20")
     assert kraken_checksum(book, -2, -1) == expected
+
+
+def test_a_snapshot_that_does_not_fit_the_known_precision_is_an_error() -> None:
+    # Known instruments take the C route; a price it cannot hold exactly goes to the strings,
+    # which refuse it: counted, and the book stays unsynced.
+    inst = Instrument(
+        id=InstrumentId("KRAKEN:XBT/USD"),
+        exchange="KRAKEN",
+        symbol=PAIR,
+        base="XBT",
+        quote="USD",
+        price_precision=1,
+        size_precision=8,
+    )
+    feed = KrakenFeed([PAIR], {PAIR: inst})
+    rows = [["50000.12000", "1.00000000", "1618678132.100000"]]
+    frame = json.dumps([1, {"as": rows, "bs": []}, "book-25", PAIR])
+    assert feed.on_message(frame, 1) == []
+    assert feed.stats.errors == 1 and not feed.books[PAIR].synced
+    good = [["50000.10000", "1.00000000", "1618678132.100000"]]
+    (snap,) = feed.on_message(json.dumps([1, {"as": good, "bs": []}, "book-25", PAIR]), 2)
+    assert isinstance(snap, BookDeltas) and snap.deltas == ((Side.SELL, 500001, 100000000),)
+    assert snap.ts_event == 1618678132100000000 and feed.books[PAIR].synced

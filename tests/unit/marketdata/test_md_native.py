@@ -2,7 +2,8 @@
 
 `parse_pairs` either declines (None, so the caller's exact string path decides) or returns
 exactly what the string path returns, and it never declines a plain row of plain decimals;
-`apply_deltas` leaves a book exactly as the Python loop does; `kraken_crc` equals the Python
+`kraken_levels` is `parse_pairs` plus the last row's timestamp, exactly as `parse_fixed` reads
+it; `apply_deltas` leaves a book exactly as the Python loop does; `kraken_crc` equals the Python
 checksum. The feed tests run both ways too (conftest `impl`).
 """
 
@@ -126,6 +127,61 @@ def test_accepts_edges_and_checks_arguments() -> None:
         native.parse_pairs(b"[]", 19, 0)
     with pytest.raises(TypeError):
         native.parse_pairs("[]", 2, 2)  # type: ignore[call-overload]
+
+
+def kraken_reference(buf: bytes, pp: int, qp: int) -> tuple[list[tuple[int, int]], int] | None:
+    """Kraken's rows the string way: levels, and the last row's timestamp in ns (-1: none)."""
+    rows = reference(buf, pp, qp)
+    if rows is None:
+        return None
+    decoded = _rows.decode(buf)
+    try:
+        return rows, parse_fixed(decoded[-1][2], 9) if decoded else -1
+    except (ValueError, IndexError):
+        return None
+
+
+@given(plain_rows(), st.integers(0, 2_000_000_000), st.integers(0, 9))
+@settings(max_examples=200, deadline=None)
+def test_kraken_levels_parse_rows_and_the_last_timestamp_exactly(
+    case: tuple[bytes, int, int], seconds: int, decimals: int
+) -> None:
+    buf, pp, qp = case
+    rows = _rows.decode(buf)
+    frac = f"{seconds % 10**decimals:0{decimals}d}" if decimals else ""
+    stamp = f"{seconds}.{frac}" if decimals else str(seconds)
+    text = msgspec.json.encode([[r[0], r[1], stamp, *r[3:]] for r in rows])
+    got = native.kraken_levels(text, pp, qp)
+    assert got is not None, text
+    assert got == kraken_reference(text, pp, qp)
+    sided = native.kraken_levels(text, pp, qp, Side.BUY)
+    assert sided == ([(Side.BUY, p, q) for p, q in got[0]], got[1])
+
+
+@given(st.text(_alphabet, max_size=60), st.integers(0, 18), st.integers(0, 18))
+@settings(max_examples=500, deadline=None)
+def test_kraken_levels_on_any_text_decline_or_agree(text: str, pp: int, qp: int) -> None:
+    buf = text.encode()
+    got = native.kraken_levels(buf, pp, qp)
+    assert got is None or got == kraken_reference(buf, pp, qp), (text, got)
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["", "x", "-1", "1e9", ".5", "12345678901", "9000000001", "1.0000000001", "1\\u0030"],
+)
+def test_kraken_levels_decline_a_timestamp_that_is_not_plain(stamp: str) -> None:
+    assert native.kraken_levels(f'[["1","2","{stamp}"]]'.encode(), 0, 0) is None
+    assert native.kraken_levels(b'[["1","2"]]', 0, 0) is None  # no timestamp at all
+
+
+def test_kraken_levels_edges() -> None:
+    assert native.kraken_levels(b"[]", 2, 3) == ([], -1)
+    got = native.kraken_levels(b'[["1","2","1.5000000000","r"],["3","4","8999999999.1"]]', 0, 0)
+    assert got == ([(1, 2), (3, 4)], 8_999_999_999_100_000_000)
+    assert native.kraken_levels(b'[["1","2","7"]]', 0, 0) == ([(1, 2)], 7_000_000_000)
+    with pytest.raises(ValueError, match="precisions"):
+        native.kraken_levels(b"[]", 0, 19)
 
 
 deltas_st = st.lists(

@@ -40,6 +40,27 @@ _BUY = Side.BUY
 _SELL = Side.SELL
 _POW10 = [10**i for i in range(40)]
 _decode = msgspec.json.Decoder()
+_EMPTY = msgspec.Raw(b"")
+
+
+class _BookPayload(msgspec.Struct):
+    """One payload dict of a book frame, its level arrays kept as raw JSON for the C parser."""
+
+    a: msgspec.Raw = _EMPTY
+    b: msgspec.Raw = _EMPTY
+    c: str | None = None
+    as_: msgspec.Raw = msgspec.field(name="as", default=_EMPTY)
+    bs: msgspec.Raw = msgspec.field(name="bs", default=_EMPTY)
+
+
+# A channel frame [id, payload..., name, pair] with each element left raw, then its parts.
+_parts = msgspec.json.Decoder(list[msgspec.Raw])
+_name = msgspec.json.Decoder(str)
+_payload = msgspec.json.Decoder(_BookPayload)
+_row = msgspec.json.Decoder(list[str])
+# Kraken's level rows parsed in C with the last row's timestamp, or None (pure Python).
+_levels_ts = native.kraken_levels if native is not None else None
+_pairs_native = native.parse_pairs if native is not None else None
 # The checksum in C (bot4.marketdata._speedups), or None: then `_Pair.checksum` caches digits.
 _CrcNative = Callable[[dict[int, int], list[int], dict[int, int], list[int], int, int, int], int]
 _crc_native: _CrcNative | None = native.kraken_crc if native is not None else None
@@ -190,6 +211,10 @@ class KrakenFeed(BaseFeed):
     # --- frames --------------------------------------------------------------------------------
 
     def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        if _levels_ts is not None and data[:1] in (b"[", "["):
+            events = self._native_book(data, ts_recv_ns)
+            if events is not None:
+                return events
         msg = _decode.decode(data)
         if isinstance(msg, dict):
             event = msg.get("event")
@@ -223,15 +248,31 @@ class KrakenFeed(BaseFeed):
         prices = [lv[0] for lv in asks[:50] + bids[:50]]  # a sample, if precisions are inferred
         qtys = [lv[1] for lv in asks[:50] + bids[:50]]
         book = self.book(pair, prices, qtys)
+        levels = self.snapshot_parser(book.instrument)
+        return self._load_snapshot(
+            pair, depth, book, sample, levels(bids), levels(asks), ts_recv_ns
+        )
+
+    def _load_snapshot(
+        self,
+        pair: str,
+        depth: int,
+        book: OrderBook,
+        sample: list[list[str]],
+        bids: list[tuple[int, int]],
+        asks: list[tuple[int, int]],
+        ts_recv_ns: int,
+    ) -> list[object]:
+        """Install a parsed snapshot; `sample` is its first ask row and first bid row as
+        strings, whose widths give the checksum's digits and whose times the event's."""
         inst = book.instrument
         state = _Pair(book, depth, self.levels_parser(inst))
         if sample:
             state.price_shift = wire_decimals(sample[0][0]) - inst.price_precision
             state.qty_shift = wire_decimals(sample[0][1]) - inst.size_precision
         book.clear()
-        levels = self.snapshot_parser(inst)
         ts_event = 0
-        book.load(levels(bids), levels(asks))
+        book.load(bids, asks)
         for lv in sample:
             ts_event = max(ts_event, parse_fixed(lv[2], 9))
         book.truncate(depth)
@@ -241,6 +282,73 @@ class KrakenFeed(BaseFeed):
         state.top_crc = -1
         self.stats.snapshots += 1
         return [snapshot_event(book, 0, ts_event, ts_recv_ns)]
+
+    def _native_book(self, data: bytes | str, ts_recv_ns: int) -> list[object] | None:
+        """A book frame with its levels parsed in C from the raw JSON; None for anything else
+        (other channels, an unknown instrument, or anything the C parser declines): the
+        generic path then decides, with its own errors. Nothing is changed before the whole
+        frame has parsed."""
+        assert _levels_ts is not None, "called only where the extension is built"  # nosec B101
+        try:
+            parts = _parts.decode(data)
+            if len(parts) < 4:
+                return None
+            name = _name.decode(parts[-2])
+            if not name.startswith("book-"):
+                return None
+            pair = _name.decode(parts[-1])
+            payloads = [_payload.decode(raw) for raw in parts[1:-2]]
+        except msgspec.DecodeError:  # ValidationError included
+            return None
+        first = payloads[0]
+        if first.as_ or first.bs:
+            return self._native_snapshot(pair, name, first, ts_recv_ns)
+        state = self._pairs.get(pair)
+        if state is None or not state.book.synced:
+            self.stats.ignored += 1  # before the snapshot, or after a failed checksum
+            return []
+        inst = state.book.instrument
+        pp, qp = inst.price_precision, inst.size_precision
+        deltas: list[tuple[Side, int, int]] = []
+        checksum: str | None = None
+        ts_event = 0
+        for payload in payloads:
+            for raw, side in ((payload.a, _SELL), (payload.b, _BUY)):
+                if raw:
+                    got = _levels_ts(raw, pp, qp, side)
+                    if got is None:
+                        return None
+                    if got[0]:
+                        deltas += got[0]
+                        ts_event = got[1]
+            if payload.c is not None:
+                checksum = payload.c
+        return self._apply_update(state, deltas, checksum, ts_event, ts_recv_ns)
+
+    def _native_snapshot(
+        self, pair: str, name: str, payload: _BookPayload, ts_recv_ns: int
+    ) -> list[object] | None:
+        inst = self.instruments.get(pair)
+        if inst is None or not name[5:].isdigit() or _pairs_native is None:
+            return None  # precisions inferred from the strings, or a bad name: generic path
+        pp, qp = inst.price_precision, inst.size_precision
+        sides: list[list[tuple[int, int]]] = []
+        sample: list[list[str]] = []  # the first ask row, then the first bid row, as strings
+        for raw in (payload.as_, payload.bs):
+            rows = _pairs_native(raw, pp, qp) if raw else []
+            if rows is None:
+                return None
+            if rows:
+                text = bytes(raw)
+                start = text.find(b"[", text.find(b"[") + 1)
+                try:
+                    sample.append(_row.decode(text[start : text.find(b"]", start) + 1]))
+                except msgspec.DecodeError:  # pragma: no cover - the C parser read it already
+                    return None
+            sides.append(rows)
+        asks, bids = sides
+        book = self.book(pair)
+        return self._load_snapshot(pair, int(name[5:]), book, sample, bids, asks, ts_recv_ns)
 
     def _update(self, pair: str, payloads: list[Any], ts_recv_ns: int) -> list[object]:
         state = self._pairs.get(pair)
@@ -267,6 +375,18 @@ class KrakenFeed(BaseFeed):
         except (ValueError, TypeError, IndexError, AttributeError):
             self._desync(book)  # the venue's book moved and ours cannot follow
             raise
+        return self._apply_update(state, deltas, checksum, ts_event, ts_recv_ns)
+
+    def _apply_update(
+        self,
+        state: _Pair,
+        deltas: list[tuple[Side, int, int]],
+        checksum: str | None,
+        ts_event: int,
+        ts_recv_ns: int,
+    ) -> list[object]:
+        """Apply a parsed update, truncate to depth, verify the checksum when the frame has one."""
+        book = state.book
         book.apply_deltas(deltas)
         book.truncate(state.depth)
         book.ts_event = ts_event
