@@ -15,7 +15,7 @@ a sequence gap, a checksum failure) and no event derived from them is published.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain, repeat
 from operator import neg
 
@@ -26,6 +26,12 @@ __all__ = ["OrderBook"]
 
 # The C twin of OrderBook.apply_deltas' loop (bot4.marketdata._speedups), or None.
 _apply_native = native.apply_deltas if native is not None else None
+# The C twin of OrderBook.levels_tuple, or None.
+_LevelsNative = Callable[
+    [dict[int, int], dict[int, int], list[int], list[int], Side, Side],
+    tuple[tuple[Side, int, int], ...],
+]
+_levels_native: _LevelsNative | None = native.book_levels if native is not None else None
 
 
 class OrderBook:
@@ -126,8 +132,10 @@ class OrderBook:
         One C-level dict build and one sort per side instead of an insort per level: a
         1000-level snapshot loads about five times faster. `synced` is left to the caller.
         """
-        bid_levels = dict(bids)
-        ask_levels = dict(asks)
+        self.load_levels(dict(bids), dict(asks))
+
+    def load_levels(self, bid_levels: dict[int, int], ask_levels: dict[int, int]) -> None:
+        """`load` from {price: qty} dicts, which the book takes over (qty 0 skipped)."""
         if 0 in bid_levels.values():
             bid_levels = {p: q for p, q in bid_levels.items() if q}
         if 0 in ask_levels.values():
@@ -140,6 +148,15 @@ class OrderBook:
     def levels(self) -> list[tuple[Side, int, int]]:
         """Every level as (side, price, qty): bids best first, then asks best first."""
         return list(self.iter_levels())
+
+    def levels_tuple(self) -> tuple[tuple[Side, int, int], ...]:
+        """`levels()` as a tuple: a snapshot event's deltas (in C where the extension is built:
+        1.6 times faster on a 2,000-level book, which is mostly the tuples' allocation)."""
+        if _levels_native is not None:
+            return _levels_native(
+                self._bids, self._asks, self._bid_keys, self._ask_keys, Side.BUY, Side.SELL
+            )
+        return tuple(self.iter_levels())
 
     def iter_levels(self) -> Iterator[tuple[Side, int, int]]:
         """`levels()` as an iterator: a snapshot event builds its tuple from it with no list

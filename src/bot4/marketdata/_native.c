@@ -1,6 +1,6 @@
 /* bot4.marketdata._native: the feeds' innermost loops in C.
  *
- * Four functions, each the exact twin of a Python reference that stays the specification
+ * Seven functions, each the exact twin of a Python reference that stays the specification
  * and the fallback (bot4.marketdata._speedups picks one; the property tests in
  * tests/unit/marketdata/test_md_native.py check them against each other):
  *
@@ -11,12 +11,23 @@
  *       (escapes, signs, exponents, more than 18 digits, non-zero digits beyond the precision,
  *       a row of fewer than two strings) returns None and the caller's exact Python path
  *       decides, with its own error message.
+ *   parse_levels(buf, price_precision, qty_precision)
+ *       dict(parse_pairs(...)): a snapshot side straight into {price: qty}, with no tuple per
+ *       level in between (the last row of a price wins, as in dict()).
  *   kraken_levels(buf, price_precision, qty_precision, side=None)
  *       parse_pairs for Kraken's [price, volume, timestamp(, "r")] rows: (levels, the last
  *       row's timestamp in ns, or -1 for no rows), or None when parse_pairs would decline or a
  *       timestamp is not plain (seconds with up to 9 decimals).
+ *   binance_frame(buf, precisions, buy, sell)
+ *       A Binance combined-stream frame of a diff-depth or bookTicker channel, envelope and
+ *       all, in one pass: (0, s, E, U, u, pu, bids, asks) or (1, s, E, u, bid, bid_qty, ask,
+ *       ask_qty) at the precisions of `precisions[s]`; None for anything else (the msgspec
+ *       path decides).
  *   apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy)
  *       OrderBook.apply_deltas on the book's dicts and sorted key lists.
+ *   book_levels(bids, asks, bid_keys, ask_keys, buy, sell)
+ *       OrderBook.levels_tuple(): every level as (side, price, qty), bids best first, then
+ *       asks best first (a snapshot event's deltas).
  *   kraken_crc(asks, ask_keys, bids, bid_keys, depth, price_shift, qty_shift)
  *       Kraken's CRC32 of the top `depth` levels per side (bot4.marketdata.feeds.kraken).
  *       Raises OverflowError when a number does not fit 64 bits: the Python twin decides then.
@@ -179,15 +190,29 @@ static int rows_into(Cursor *c, int pprec, int qprec, PyObject *side, long long 
         }
         if (!expect(c, ']'))
             return 0;
-        PyObject *row = side != Py_None ? PyTuple_New(3) : PyTuple_New(2);
-        if (row == NULL)
-            return -1;
         PyObject *pv = PyLong_FromUnsignedLongLong(price);
         PyObject *qv = PyLong_FromUnsignedLongLong(qty);
         if (pv == NULL || qv == NULL) {
             Py_XDECREF(pv);
             Py_XDECREF(qv);
-            Py_DECREF(row);
+            return -1;
+        }
+        if (PyDict_CheckExact(out)) { /* {price: qty}, the last row of a price winning */
+            int rc = PyDict_SetItem(out, pv, qv);
+            Py_DECREF(pv);
+            Py_DECREF(qv);
+            if (rc < 0)
+                return -1;
+            if (expect(c, ','))
+                continue;
+            if (expect(c, ']'))
+                return 1;
+            return 0;
+        }
+        PyObject *row = side != Py_None ? PyTuple_New(3) : PyTuple_New(2);
+        if (row == NULL) {
+            Py_DECREF(pv);
+            Py_DECREF(qv);
             return -1;
         }
         Py_ssize_t i = 0;
@@ -209,9 +234,10 @@ static int rows_into(Cursor *c, int pprec, int qprec, PyObject *side, long long 
     }
 }
 
-/* rows_into over the whole of `source` (a buffer): the list, None to decline, NULL on error. */
+/* rows_into over the whole of `source` (a buffer): the list (a dict when `as_dict`), None to
+ * decline, NULL on error. */
 static PyObject *parse_rows(PyObject *source, int pprec, int qprec, PyObject *side,
-                            long long *stamp) {
+                            long long *stamp, int as_dict) {
     if (pprec < 0 || pprec > 18 || qprec < 0 || qprec > 18) {
         PyErr_SetString(PyExc_ValueError, "precisions must be within 0..18");
         return NULL;
@@ -220,7 +246,7 @@ static PyObject *parse_rows(PyObject *source, int pprec, int qprec, PyObject *si
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
-    PyObject *out = PyList_New(0);
+    PyObject *out = as_dict ? PyDict_New() : PyList_New(0);
     int rc = out == NULL ? -1 : rows_into(&c, pprec, qprec, side, stamp, out);
     if (rc == 1) {
         skip_ws(&c);
@@ -241,7 +267,15 @@ static PyObject *parse_pairs(PyObject *self, PyObject *args) {
     int pprec, qprec;
     if (!PyArg_ParseTuple(args, "Oii|O:parse_pairs", &source, &pprec, &qprec, &side))
         return NULL;
-    return parse_rows(source, pprec, qprec, side, NULL);
+    return parse_rows(source, pprec, qprec, side, NULL, 0);
+}
+
+static PyObject *parse_levels(PyObject *self, PyObject *args) {
+    PyObject *source;
+    int pprec, qprec;
+    if (!PyArg_ParseTuple(args, "Oii:parse_levels", &source, &pprec, &qprec))
+        return NULL;
+    return parse_rows(source, pprec, qprec, Py_None, NULL, 1);
 }
 
 static PyObject *kraken_levels(PyObject *self, PyObject *args) {
@@ -250,10 +284,308 @@ static PyObject *kraken_levels(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Oii|O:kraken_levels", &source, &pprec, &qprec, &side))
         return NULL;
     long long stamp = -1;
-    PyObject *rows = parse_rows(source, pprec, qprec, side, &stamp);
+    PyObject *rows = parse_rows(source, pprec, qprec, side, &stamp, 0);
     if (rows == NULL || rows == Py_None)
         return rows;
     return Py_BuildValue("(NL)", rows, stamp);
+}
+
+/* --- binance_frame ---------------------------------------------------------------------- */
+
+/* A JSON string of plain ASCII with no escapes or control characters (all Binance writes):
+ * its text (start, length); 0 for anything else, which msgspec's path then judges. */
+static int read_string(Cursor *c, const char **start, Py_ssize_t *len) {
+    if (!expect(c, '"'))
+        return 0;
+    const char *p = c->p;
+    while (c->p < c->end && *c->p != '"') {
+        unsigned char ch = (unsigned char)*c->p;
+        if (ch == '\\' || ch < 0x20 || ch >= 0x80)
+            return 0;
+        c->p++;
+    }
+    if (c->p >= c->end)
+        return 0;
+    *start = p;
+    *len = c->p - p;
+    c->p++;
+    return 1;
+}
+
+static int skip_digits(Cursor *c) {
+    const char *p = c->p;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+        c->p++;
+    return c->p > p;
+}
+
+/* Skip one JSON value (nesting bounded), strictly by the JSON grammar, with strings held to
+ * read_string's plain ASCII; 0 when it is not such a value. */
+static int skip_value(Cursor *c, int depth) {
+    skip_ws(c);
+    if (c->p >= c->end || depth > 32)
+        return 0;
+    char ch = *c->p;
+    if (ch == '"') {
+        const char *s;
+        Py_ssize_t n;
+        return read_string(c, &s, &n);
+    }
+    if (ch == '[' || ch == '{') {
+        char close = ch == '[' ? ']' : '}';
+        c->p++;
+        if (expect(c, close))
+            return 1;
+        for (;;) {
+            if (ch == '{') {
+                const char *s;
+                Py_ssize_t n;
+                if (!read_string(c, &s, &n) || !expect(c, ':'))
+                    return 0;
+            }
+            if (!skip_value(c, depth + 1))
+                return 0;
+            if (expect(c, ','))
+                continue;
+            return expect(c, close);
+        }
+    }
+    static const char *const literals[3] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(literals[i]);
+        if ((size_t)(c->end - c->p) >= n && memcmp(c->p, literals[i], n) == 0) {
+            c->p += n;
+            return 1;
+        }
+    }
+    /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+    if (c->p < c->end && *c->p == '-')
+        c->p++;
+    if (c->p < c->end && *c->p == '0')
+        c->p++;
+    else if (!skip_digits(c))
+        return 0;
+    if (c->p < c->end && *c->p == '.') {
+        c->p++;
+        if (!skip_digits(c))
+            return 0;
+    }
+    if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+        c->p++;
+        if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+            c->p++;
+        if (!skip_digits(c))
+            return 0;
+    }
+    return 1;
+}
+
+/* A non-negative JSON integer of at most 18 digits; 0 for anything else (signs, fractions,
+ * exponents, bigger numbers: msgspec's path decides those). */
+static int read_int(Cursor *c, long long *out) {
+    skip_ws(c);
+    const char *p = c->p;
+    long long v = 0;
+    int digits = 0;
+    while (p < c->end && *p >= '0' && *p <= '9') {
+        if (++digits > 18)
+            return 0;
+        v = v * 10 + (*p++ - '0');
+    }
+    if (!digits || (digits > 1 && *c->p == '0') ||
+        (p < c->end && (*p == '.' || *p == 'e' || *p == 'E')))
+        return 0;
+    c->p = p;
+    *out = v;
+    return 1;
+}
+
+static int key_is(const char *k, Py_ssize_t n, const char *name) {
+    return (Py_ssize_t)strlen(name) == n && memcmp(k, name, (size_t)n) == 0;
+}
+
+enum { F_E, F_s, F_U, F_u, F_pu, F_b, F_a, F_B, F_A, F_COUNT };
+
+/* A combined-stream frame {"stream": "<symbol>@<channel>", "data": {...}} whose channel is a
+ * diff depth or bookTicker, parsed with the precisions of its symbol ("s"):
+ *   (0, s, E, U, u, pu, bids, asks)           depth; bids/asks [(side, price, qty)]
+ *   (1, s, E, u, bid, bid_qty, ask, ask_qty)  bookTicker
+ * E, pu and u default to 0, -1 and 0 as in the msgspec schemas. None for anything else: other
+ * channels, a symbol without precisions, and whatever is not plain; the Python path decides. */
+static PyObject *binance_frame(PyObject *self, PyObject *args) {
+    PyObject *source, *precisions, *buy, *sell;
+    if (!PyArg_ParseTuple(args, "OO!OO:binance_frame", &source, &PyDict_Type, &precisions, &buy,
+                          &sell))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
+    const char *fpos[F_COUNT] = {NULL};
+    const char *str_p[F_COUNT] = {NULL};
+    Py_ssize_t str_n[F_COUNT] = {0};
+    long long ints[F_COUNT] = {0};
+    int kind = -1, have_data = 0;
+    PyObject *out = NULL, *bids = NULL, *asks = NULL, *sym = NULL;
+    const char *k;
+    Py_ssize_t kn;
+
+    if (!expect(&c, '{'))
+        goto none;
+    for (;;) { /* the envelope */
+        if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
+            goto none;
+        if (key_is(k, kn, "stream")) {
+            const char *sv;
+            Py_ssize_t sn;
+            if (kind >= 0 || !read_string(&c, &sv, &sn))
+                goto none;
+            const char *at = memchr(sv, '@', (size_t)sn);
+            if (at == NULL)
+                goto none;
+            Py_ssize_t cn = sn - (at + 1 - sv);
+            const char *ch = at + 1;
+            if (key_is(ch, cn, "bookTicker"))
+                kind = 1;
+            else if (key_is(ch, cn, "depth") || key_is(ch, cn, "depth@100ms") ||
+                     key_is(ch, cn, "depth@250ms") || key_is(ch, cn, "depth@500ms"))
+                kind = 0;
+            else
+                goto none;
+        } else if (key_is(k, kn, "data")) {
+            if (have_data || !expect(&c, '{'))
+                goto none;
+            have_data = 1;
+            skip_ws(&c);
+            if (c.p < c.end && *c.p == '}') {
+                c.p++;
+            } else {
+                for (;;) {
+                    if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
+                        goto none;
+                    int f = -1;
+                    if (kn == 1) {
+                        switch (*k) {
+                        case 'E': f = F_E; break;
+                        case 's': f = F_s; break;
+                        case 'U': f = F_U; break;
+                        case 'u': f = F_u; break;
+                        case 'b': f = F_b; break;
+                        case 'a': f = F_a; break;
+                        case 'B': f = F_B; break;
+                        case 'A': f = F_A; break;
+                        }
+                    } else if (key_is(k, kn, "pu")) {
+                        f = F_pu;
+                    }
+                    if (f < 0) {
+                        if (!skip_value(&c, 0))
+                            goto none;
+                    } else {
+                        if (fpos[f] != NULL)
+                            goto none; /* a repeated key: msgspec's call */
+                        skip_ws(&c);
+                        fpos[f] = c.p;
+                        if (f == F_E || f == F_U || f == F_u || f == F_pu) {
+                            if (!read_int(&c, &ints[f]))
+                                goto none;
+                        } else if (f == F_s) {
+                            if (!read_string(&c, &str_p[f], &str_n[f]))
+                                goto none;
+                        } else if (!skip_value(&c, 0)) {
+                            goto none;
+                        }
+                    }
+                    if (expect(&c, ','))
+                        continue;
+                    if (expect(&c, '}'))
+                        break;
+                    goto none;
+                }
+            }
+        } else if (!skip_value(&c, 0)) {
+            goto none;
+        }
+        if (expect(&c, ','))
+            continue;
+        if (expect(&c, '}'))
+            break;
+        goto none;
+    }
+    skip_ws(&c);
+    if (c.p != c.end || kind < 0 || !have_data || fpos[F_s] == NULL)
+        goto none;
+    if (kind == 0 && (fpos[F_U] == NULL || fpos[F_u] == NULL || fpos[F_b] == NULL ||
+                      fpos[F_a] == NULL))
+        goto none;
+    if (kind == 1 && (fpos[F_b] == NULL || fpos[F_B] == NULL || fpos[F_a] == NULL ||
+                      fpos[F_A] == NULL))
+        goto none;
+    sym = PyUnicode_DecodeUTF8(str_p[F_s], str_n[F_s], NULL);
+    if (sym == NULL)
+        goto fail;
+    PyObject *prec = PyDict_GetItemWithError(precisions, sym); /* borrowed */
+    if (prec == NULL) {
+        if (PyErr_Occurred())
+            goto fail;
+        goto none;
+    }
+    int pp, qp;
+    if (!PyTuple_Check(prec)) {
+        PyErr_SetString(PyExc_TypeError, "precisions must map symbols to (int, int)");
+        goto fail;
+    }
+    if (!PyArg_ParseTuple(prec, "ii", &pp, &qp))
+        goto fail;
+    if (pp < 0 || pp > 18 || qp < 0 || qp > 18)
+        goto none;
+    long long E = fpos[F_E] ? ints[F_E] : 0;
+    if (kind == 0) {
+        long long pu = fpos[F_pu] ? ints[F_pu] : -1;
+        Cursor cb = {fpos[F_b], c.end}, ca = {fpos[F_a], c.end};
+        bids = PyList_New(0);
+        asks = PyList_New(0);
+        if (bids == NULL || asks == NULL)
+            goto fail;
+        int rb = rows_into(&cb, pp, qp, buy, NULL, bids);
+        if (rb < 0)
+            goto fail;
+        int ra = rb == 1 ? rows_into(&ca, pp, qp, sell, NULL, asks) : 0;
+        if (ra < 0)
+            goto fail;
+        if (rb != 1 || ra != 1)
+            goto none;
+        out = Py_BuildValue("(iOLLLLOO)", 0, sym, E, ints[F_U], ints[F_u], pu, bids, asks);
+    } else {
+        uint64_t v[4];
+        const int fs[4] = {F_b, F_B, F_a, F_A};
+        for (int i = 0; i < 4; i++) {
+            Cursor cv = {fpos[fs[i]], c.end};
+            if (!parse_decimal(&cv, (i % 2) ? qp : pp, &v[i]))
+                goto none;
+        }
+        long long u = fpos[F_u] ? ints[F_u] : 0;
+        out = Py_BuildValue("(iOLLKKKK)", 1, sym, E, u, (unsigned long long)v[0],
+                            (unsigned long long)v[1], (unsigned long long)v[2],
+                            (unsigned long long)v[3]);
+    }
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
+    Py_DECREF(sym);
+    PyBuffer_Release(&view);
+    return out;
+none:
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
+    Py_XDECREF(sym);
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
+    Py_XDECREF(sym);
+    PyBuffer_Release(&view);
+    return NULL;
 }
 
 /* --- apply_deltas ------------------------------------------------------------------------ */
@@ -351,6 +683,56 @@ static PyObject *apply_deltas(PyObject *self, PyObject *args) {
 fail:
     Py_DECREF(seq);
     return NULL;
+}
+
+/* --- book_levels ------------------------------------------------------------------------ */
+
+/* Append (side, price, qty) for one side's keys, best first, to `out` at *at. Ask keys are
+ * negated prices (OrderBook's layout). 0 or -1 with an exception. */
+static int side_levels(PyObject *levels, PyObject *keys, int negate, PyObject *side, PyObject *out,
+                       Py_ssize_t *at) {
+    for (Py_ssize_t i = PyList_GET_SIZE(keys) - 1; i >= 0; i--) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        PyObject *price = negate ? PyNumber_Negative(key) : (Py_INCREF(key), key);
+        if (price == NULL)
+            return -1;
+        PyObject *qty = PyDict_GetItemWithError(levels, price); /* borrowed */
+        if (qty == NULL) {
+            Py_DECREF(price);
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_KeyError, "a key without its level");
+            return -1;
+        }
+        PyObject *row = PyTuple_New(3);
+        if (row == NULL) {
+            Py_DECREF(price);
+            return -1;
+        }
+        Py_INCREF(side);
+        Py_INCREF(qty);
+        PyTuple_SET_ITEM(row, 0, side);
+        PyTuple_SET_ITEM(row, 1, price); /* the reference taken above */
+        PyTuple_SET_ITEM(row, 2, qty);
+        PyTuple_SET_ITEM(out, (*at)++, row);
+    }
+    return 0;
+}
+
+static PyObject *book_levels(PyObject *self, PyObject *args) {
+    PyObject *bids, *asks, *bid_keys, *ask_keys, *buy, *sell;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO:book_levels", &PyDict_Type, &bids, &PyDict_Type,
+                          &asks, &PyList_Type, &bid_keys, &PyList_Type, &ask_keys, &buy, &sell))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(bid_keys) + PyList_GET_SIZE(ask_keys), at = 0;
+    PyObject *out = PyTuple_New(n);
+    if (out == NULL)
+        return NULL;
+    if (side_levels(bids, bid_keys, 0, buy, out, &at) < 0 ||
+        side_levels(asks, ask_keys, 1, sell, out, &at) < 0) {
+        Py_DECREF(out); /* unset slots are NULL, which tuple dealloc skips */
+        return NULL;
+    }
+    return out;
 }
 
 /* --- kraken_crc -------------------------------------------------------------------------- */
@@ -525,10 +907,16 @@ static PyObject *kraken_crc(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"parse_pairs", parse_pairs, METH_VARARGS,
      "parse_pairs(buf, price_precision, qty_precision, side=None) -> list | None"},
+    {"parse_levels", parse_levels, METH_VARARGS,
+     "parse_levels(buf, price_precision, qty_precision) -> dict | None"},
     {"kraken_levels", kraken_levels, METH_VARARGS,
      "kraken_levels(buf, price_precision, qty_precision, side=None) -> (list, last_ts_ns) | None"},
+    {"binance_frame", binance_frame, METH_VARARGS,
+     "binance_frame(buf, precisions, buy, sell) -> tuple | None"},
     {"apply_deltas", apply_deltas, METH_VARARGS,
      "apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy) -> None"},
+    {"book_levels", book_levels, METH_VARARGS,
+     "book_levels(bids, asks, bid_keys, ask_keys, buy, sell) -> tuple"},
     {"kraken_crc", kraken_crc, METH_VARARGS,
      "kraken_crc(asks, ask_keys, bids, bid_keys, depth, price_shift, qty_shift) -> int"},
     {NULL, NULL, 0, NULL}};

@@ -15,6 +15,9 @@ def parse_pairs(
 def parse_pairs(
     buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
 ) -> list[tuple[Side, int, int]] | None: ...
+def parse_levels(
+    buf: Buffer, price_precision: int, qty_precision: int, /
+) -> dict[int, int] | None: ...
 @overload
 def kraken_levels(
     buf: Buffer, price_precision: int, qty_precision: int, /
@@ -23,6 +26,13 @@ def kraken_levels(
 def kraken_levels(
     buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
 ) -> tuple[list[tuple[Side, int, int]], int] | None: ...
+def binance_frame(
+    buf: Buffer, precisions: dict[str, tuple[int, int]], buy: Side, sell: Side, /
+) -> (
+    tuple[int, str, int, int, int, int, list[tuple[Side, int, int]], list[tuple[Side, int, int]]]
+    | tuple[int, str, int, int, int, int, int, int]
+    | None
+): ...
 def apply_deltas(
     bids: dict[int, int],
     asks: dict[int, int],
@@ -32,6 +42,15 @@ def apply_deltas(
     buy: Side,
     /,
 ) -> None: ...
+def book_levels(
+    bids: dict[int, int],
+    asks: dict[int, int],
+    bid_keys: list[int],
+    ask_keys: list[int],
+    buy: Side,
+    sell: Side,
+    /,
+) -> tuple[tuple[Side, int, int], ...]: ...
 def kraken_crc(
     asks: dict[int, int],
     ask_keys: list[int],

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from bot4.marketdata import _book
 from bot4.marketdata.feeds import binance, kraken
+
+
+def force_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch every C route of the feeds and the book off (their Python twins run)."""
+    monkeypatch.setattr(_book, "_apply_native", None)
+    monkeypatch.setattr(_book, "_levels_native", None)
+    monkeypatch.setattr(binance, "_parse_pairs", None)
+    monkeypatch.setattr(binance, "_parse_levels", None)
+    monkeypatch.setattr(binance, "_binance_frame", None)
+    monkeypatch.setattr(kraken, "_crc_native", None)
+    monkeypatch.setattr(kraken, "_levels_ts", None)
+    monkeypatch.setattr(kraken, "_pairs_native", None)
 
 
 @pytest.fixture(params=["native", "python"])
@@ -17,9 +29,11 @@ def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
         if _book._apply_native is None:
             pytest.skip("the C extension is not built here")
     else:
-        monkeypatch.setattr(_book, "_apply_native", None)
-        monkeypatch.setattr(binance, "_parse_pairs", None)
-        monkeypatch.setattr(kraken, "_crc_native", None)
-        monkeypatch.setattr(kraken, "_levels_ts", None)
-        monkeypatch.setattr(kraken, "_pairs_native", None)
+        force_python(monkeypatch)
     yield request.param
+
+
+@pytest.fixture
+def to_python(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to switch the C routes off part-way through a test (undone after it)."""
+    return lambda: force_python(monkeypatch)

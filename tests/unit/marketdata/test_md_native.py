@@ -206,6 +206,29 @@ def test_apply_deltas_in_c_equals_the_python_loop(batches: list[list]) -> None:
         assert ours._ask_keys == sorted(-p for p in ours._asks)
 
 
+@given(deltas_st)
+@settings(max_examples=100, deadline=None)
+def test_book_levels_in_c_equal_the_python_iterator(deltas: list) -> None:
+    book = OrderBook(INST)
+    for side, price, qty in deltas:
+        book.apply(side, price, qty)
+    got = native.book_levels(
+        book._bids, book._asks, book._bid_keys, book._ask_keys, Side.BUY, Side.SELL
+    )
+    assert got == tuple(book.iter_levels()) == book.levels_tuple()
+
+
+def test_book_levels_refuse_a_key_without_its_level() -> None:
+    with pytest.raises(KeyError):
+        native.book_levels({}, {}, [5], [], Side.BUY, Side.SELL)
+    with pytest.raises(KeyError):
+        native.book_levels({}, {5: 1}, [], [-6], Side.BUY, Side.SELL)
+    with pytest.raises(TypeError):
+        native.book_levels({}, {}, [], ["x"], Side.BUY, Side.SELL)
+    with pytest.raises(TypeError):
+        native.book_levels([], {}, [], [], Side.BUY, Side.SELL)  # type: ignore[arg-type]
+
+
 def test_apply_deltas_refuses_malformed_deltas() -> None:
     book = OrderBook(INST)
     with pytest.raises(TypeError, match="side, price, qty"):
@@ -261,3 +284,140 @@ def test_pure_python_can_be_forced_from_the_environment(monkeypatch: pytest.Monk
     assert _speedups._load() is None
     monkeypatch.setenv("BOT4_PURE_PYTHON", "0")
     assert _speedups._load() is native
+
+
+# --- binance_frame ----------------------------------------------------------------------------
+
+_any_json = msgspec.json.Decoder()
+_FRAME_PREC = {"BTCUSDT": (2, 3), "ETHUSDT": (8, 8)}
+
+
+def frame_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
+    """What the msgspec path makes of a frame, in binance_frame's shape; None where it refuses
+    or where binance_frame is not meant to answer (other channels, unknown symbols)."""
+    from bot4.marketdata.feeds._binance_schema import BookTickerFrame, RawDepthFrame
+
+    try:
+        env = _any_json.decode(buf)
+        channel = env["stream"].split("@", 1)[1]
+        if channel in ("depth", "depth@100ms", "depth@250ms", "depth@500ms"):
+            ev = msgspec.json.decode(buf, type=RawDepthFrame).data
+            pp, qp = prec[ev.s]
+            bids, asks = reference(bytes(ev.b), pp, qp), reference(bytes(ev.a), pp, qp)
+            if bids is None or asks is None:
+                return None
+            sided = [(Side.BUY, p, q) for p, q in bids], [(Side.SELL, p, q) for p, q in asks]
+            return (0, ev.s, ev.E, ev.U, ev.u, ev.pu, *sided)
+        if channel == "bookTicker":
+            t = msgspec.json.decode(buf, type=BookTickerFrame).data
+            pp, qp = prec[t.s]
+            values = [parse_fixed(t.b, pp), parse_fixed(t.B, qp)]
+            values += [parse_fixed(t.a, pp), parse_fixed(t.A, qp)]
+            return (1, t.s, t.E, t.u, *values)
+    except (msgspec.DecodeError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None
+
+
+# Values of fields binance_frame skips: any JSON, with strings of plain ASCII as Binance writes.
+_ascii = st.text("abcXYZ019 .-_:/", max_size=5)
+_extra_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _ascii,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_ascii, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@st.composite
+def binance_frames(draw: st.DrawFn) -> bytes:
+    symbol = draw(st.sampled_from(sorted(_FRAME_PREC)))
+    pp, qp = _FRAME_PREC[symbol]
+    futures = draw(st.booleans())
+    if draw(st.booleans()):
+        rows = lambda prec_p, prec_q: [  # noqa: E731
+            [plain(draw, prec_p), plain(draw, prec_q)] for _ in range(draw(st.integers(0, 6)))
+        ]
+        data: dict[str, object] = {"e": "depthUpdate", "E": draw(st.integers(0, 2**40))}
+        data |= {"s": symbol, "U": draw(st.integers(0, 10**15)), "u": draw(st.integers(0, 10**15))}
+        if futures:
+            data |= {"T": 1, "pu": draw(st.integers(0, 10**15))}
+        data |= {"b": rows(pp, qp), "a": rows(pp, qp)}
+        channel = draw(st.sampled_from(["depth", "depth@100ms", "depth@250ms", "depth@500ms"]))
+    else:
+        data = {"u": draw(st.integers(0, 10**12)), "s": symbol}
+        data |= {"b": plain(draw, pp), "B": plain(draw, qp), "a": plain(draw, pp)}
+        data["A"] = plain(draw, qp)
+        if futures:
+            data |= {"e": "bookTicker", "E": draw(st.integers(0, 2**40)), "T": 5}
+        channel = "bookTicker"
+    extra = draw(st.dictionaries(st.sampled_from(["x", "M", "m", "q", "zz"]), _extra_values))
+    data |= extra
+    keys = draw(st.permutations(list(data)))
+    envelope = {"stream": f"{symbol.lower()}@{channel}", "data": {k: data[k] for k in keys}}
+    if draw(st.booleans()):
+        envelope = {"data": envelope["data"], "stream": envelope["stream"]}
+    return msgspec.json.encode(envelope)
+
+
+@given(binance_frames())
+@settings(max_examples=300, deadline=None)
+def test_binance_frames_parse_exactly_as_the_msgspec_path(buf: bytes) -> None:
+    got = native.binance_frame(buf, _FRAME_PREC, Side.BUY, Side.SELL)
+    assert got is not None, buf
+    assert got == frame_reference(buf, _FRAME_PREC)
+    assert native.binance_frame(buf, {}, Side.BUY, Side.SELL) is None  # symbol not settled
+
+
+@given(binance_frames(), st.data())
+@settings(max_examples=500, deadline=None)
+def test_a_damaged_binance_frame_is_declined_or_read_exactly(
+    buf: bytes, data: st.DataObject
+) -> None:
+    pieces = [b"", b"x", b'"', b"{", b"]", b",", b"0", b"-", b"\\", b" ", b"\xc3", b"\x01"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(buf)))
+        junk = data.draw(st.sampled_from(pieces))
+        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    got = native.binance_frame(buf, _FRAME_PREC, Side.BUY, Side.SELL)
+    assert got is None or got == frame_reference(buf, _FRAME_PREC), (buf, got)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"stream":"btcusdt@aggTrade","data":{"s":"BTCUSDT","b":"1","B":"1","a":"1","A":"1"}}',
+        b'{"data":{"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}}',  # no stream: the raw route
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":[]}}',  # no asks
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"u":3,"b":[],"a":[]}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":-1,"u":2,"b":[],"a":[]}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":01,"u":2,"b":[],"a":[]}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1.0,"u":2,"b":[],"a":[]}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTC\\u0055SDT","U":1,"u":2,"b":[],"a":[]}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}} x',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[],"x":tru}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":{},"a":[]}}',
+        b'{"stream":"btcusdt@bookTicker","data":{"s":"BTCUSDT","b":[],"B":"1","a":"1","A":"1"}}',
+        b'{"stream":"btcusdt@bookTicker","data":{"s":"BTCUSDT","b":"1e2","B":"1","a":"1","A":"1"}}',
+        b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":12345678901234567890,"u":2,"b":[],"a":[]}}',
+        b'{"stream":"nosymbol","data":{}}',
+        b"[]",
+    ],
+)
+def test_binance_frame_declines_what_the_msgspec_path_must_judge(frame: bytes) -> None:
+    assert native.binance_frame(frame, _FRAME_PREC, Side.BUY, Side.SELL) is None
+
+
+def test_binance_frame_checks_its_arguments() -> None:
+    ok = b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}}'
+    assert native.binance_frame(ok, _FRAME_PREC, Side.BUY, Side.SELL) == (
+        0, "BTCUSDT", 0, 1, 2, -1, [], [],
+    )  # fmt: skip
+    assert native.binance_frame(ok, {"BTCUSDT": (19, 0)}, Side.BUY, Side.SELL) is None
+    with pytest.raises(TypeError):
+        native.binance_frame(ok, {"BTCUSDT": "x"}, Side.BUY, Side.SELL)  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        native.binance_frame(ok, [], Side.BUY, Side.SELL)  # type: ignore[arg-type]

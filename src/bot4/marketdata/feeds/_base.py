@@ -37,7 +37,7 @@ def snapshot_event(book: OrderBook, sequence: int, ts_event: int, ts_init: int) 
     """The whole book as one `is_snapshot` event: what a consumer needs when a book (re)syncs."""
     return BookDeltas(
         instrument_id=book.instrument.id,
-        deltas=tuple(book.iter_levels()),
+        deltas=book.levels_tuple(),
         is_snapshot=True,
         sequence=sequence,
         ts_event=ts_event,

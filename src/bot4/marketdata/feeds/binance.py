@@ -100,6 +100,8 @@ _fast_snapshot = msgspec.json.Decoder(DepthSnapshotFloats, strict=False)
 _raw_depth_frame = msgspec.json.Decoder(RawDepthFrame)
 _raw_snapshot = msgspec.json.Decoder(DepthSnapshotRaw)
 _parse_pairs = native.parse_pairs if native is not None else None
+_parse_levels = native.parse_levels if native is not None else None
+_binance_frame = native.binance_frame if native is not None else None
 _agg_trade = msgspec.json.Decoder(AggTrade)
 _trade = msgspec.json.Decoder(Trade)
 _book_ticker = msgspec.json.Decoder(BookTicker)
@@ -185,6 +187,9 @@ class _BinanceFeed(BaseFeed):
         # rules see them: all with a book where the C extension is built, else those whose
         # book is in wire units (the float route, feeds._wire).
         self._wire_syms: set[bytes | str] = set()
+        # symbol -> (price, size precision) of the symbols whose instrument is settled (a book
+        # attached, or a first bookTicker parsed): what `_native.binance_frame` may parse.
+        self._native_prec: dict[str, tuple[int, int]] = {}
         # symbol -> (instrument, price parser, qty parser) for the non-book channels.
         self._simple: dict[str, tuple[Instrument, Callable[[str], int], Callable[[str], int]]] = {}
 
@@ -221,8 +226,13 @@ class _BinanceFeed(BaseFeed):
         st.asked = False
         book = st.book
         fast = None
-        if book is not None and _parse_pairs is not None and not book.synced:
-            fast = self._native_snapshot(body, book.instrument)
+        if book is not None and _parse_levels is not None and not book.synced:
+            native_snap = self._native_snapshot(body, book.instrument)
+            if native_snap is not None:
+                last_u, e_ms, bid_levels, ask_levels = native_snap
+                book.clear()
+                book.load_levels(bid_levels, ask_levels)
+                return self._synced_from_snapshot(st, book, last_u, e_ms, ts_recv_ns)
         elif book is not None and st.wire_units and not book.synced:
             # Only for books whose diffs take the float route too: elsewhere the string path
             # fills the price memo the diffs then hit (measured on USD-M: the float route's
@@ -259,6 +269,12 @@ class _BinanceFeed(BaseFeed):
             last_u, e_ms = snap.lastUpdateId, snap.E
         book.clear()
         book.load(bids, asks)
+        return self._synced_from_snapshot(st, book, last_u, e_ms, ts_recv_ns)
+
+    def _synced_from_snapshot(
+        self, st: _DepthState, book: OrderBook, last_u: int, e_ms: int, ts_recv_ns: int
+    ) -> list[object]:
+        """After a snapshot's levels are loaded: drain the buffer through the sync rules."""
         self.stats.snapshots += 1
         st.last_u = last_u
         book.ts_event = e_ms * 1_000_000
@@ -273,17 +289,18 @@ class _BinanceFeed(BaseFeed):
     @staticmethod
     def _native_snapshot(
         body: bytes, inst: Instrument
-    ) -> tuple[int, int, list[tuple[int, int]], list[tuple[int, int]]] | None:
-        """(lastUpdateId, E, bids, asks) in the instrument's units, parsed in C; None when the
-        body is not plain rows of plain decimals: the strings decide then, with their errors."""
-        assert _parse_pairs is not None, "called only where the extension is built"  # nosec B101
+    ) -> tuple[int, int, dict[int, int], dict[int, int]] | None:
+        """(lastUpdateId, E, bids, asks) in the instrument's units, parsed in C straight into
+        {price: qty} dicts; None when the body is not plain rows of plain decimals: the
+        strings decide then, with their errors."""
+        assert _parse_levels is not None, "called only where the extension is built"  # nosec B101
         try:
             snap = _raw_snapshot.decode(body)
         except msgspec.DecodeError:
             return None
         pp, sp = inst.price_precision, inst.size_precision
-        bids = _parse_pairs(snap.bids, pp, sp)
-        asks = _parse_pairs(snap.asks, pp, sp)
+        bids = _parse_levels(snap.bids, pp, sp)
+        asks = _parse_levels(snap.asks, pp, sp)
         if bids is None or asks is None:
             return None
         return snap.lastUpdateId, snap.E, bids, asks
@@ -309,6 +326,10 @@ class _BinanceFeed(BaseFeed):
         # The hot path: a combined-stream frame starts `{"stream":"<symbol>@<channel>"`, so a
         # look at its head picks the Struct and the frame is decoded in one pass.
         if isinstance(data, bytes):
+            if _binance_frame is not None:
+                events = self._native_frame(data, ts_recv_ns)
+                if events is not None:
+                    return events
             if data.startswith(b'{"stream":"'):
                 end = data.find(b'"', 11)
                 at = data.find(b"@", 11, end)
@@ -421,20 +442,36 @@ class _BinanceFeed(BaseFeed):
         asks: WireLevels,
         ts_recv_ns: int,
     ) -> list[object]:
-        """A diff whose levels are parsed already: the common case (a synced book, the next
-        diff) inline, anything else through the sync rules of `_depth_event`."""
+        """A diff whose levels are parsed already (`_apply_levels`)."""
+        return self._apply_levels(st, ev.s, ev.E, ev.U, ev.u, ev.pu, bids, asks, ts_recv_ns)
+
+    def _apply_levels(
+        self,
+        st: _DepthState,
+        symbol: str,
+        e_ms: int,
+        first: int,
+        u: int,
+        pu: int,
+        bids: WireLevels,
+        asks: WireLevels,
+        ts_recv_ns: int,
+    ) -> list[object]:
+        """A diff (U = `first`, u, pu) whose levels are parsed already: the common case (a
+        synced book, the next diff) inline, anything else through the sync rules of
+        `_depth_event`."""
         book = st.book
         assert book is not None, "the parsed routes run only with the book"  # nosec B101
         if (
             book.synced
-            and (u := ev.u) > (last := st.last_u)
-            and (ev.pu == last if self.futures else last + 1 >= ev.U)
+            and u > (last := st.last_u)
+            and (pu == last if self.futures else last + 1 >= first)
         ):
             deltas = bids + asks
             book.apply_deltas(deltas)
             st.last_u = u
             st.stale_run = 0
-            book.ts_event = ts_event = ev.E * 1_000_000
+            book.ts_event = ts_event = e_ms * 1_000_000
             return [
                 BookDeltas(
                     instrument_id=book.instrument.id,
@@ -445,8 +482,37 @@ class _BinanceFeed(BaseFeed):
                     ts_init=ts_recv_ns,
                 )
             ]
-        wire = WireDepth(ev.s, ev.U, ev.u, bids, asks, ev.E, ev.pu)
+        wire = WireDepth(symbol, first, u, bids, asks, e_ms, pu)
         return self._depth_event(wire, ts_recv_ns, emit=True)
+
+    def _native_frame(self, data: bytes, ts_recv_ns: int) -> list[object] | None:
+        """A depth or bookTicker frame parsed whole in C (`_native.binance_frame`), for a
+        symbol whose precisions are known; None sends the frame down the msgspec path."""
+        assert _binance_frame is not None, "called only where the extension is built"  # nosec B101
+        got = _binance_frame(data, self._native_prec, _BUY, _SELL)
+        if got is None:
+            return None
+        if got[0] == 0:
+            _, symbol, e_ms, first, u, pu, bids, asks = got
+            st = self._depth_states.get(symbol)
+            if st is None or st.book is None:
+                return None
+            return self._apply_levels(st, symbol, e_ms, first, u, pu, bids, asks, ts_recv_ns)
+        _, symbol, e_ms, _, bid, bid_qty, ask, ask_qty = got
+        found = self._simple.get(symbol)
+        if found is None:  # a book's symbol: its first bookTicker takes the msgspec path
+            return None
+        return [
+            TopOfBook(
+                instrument_id=found[0].id,
+                bid_price=bid,
+                bid_qty=bid_qty,
+                ask_price=ask,
+                ask_qty=ask_qty,
+                ts_event=e_ms * 1_000_000,
+                ts_init=ts_recv_ns,
+            )
+        ]
 
     def _agg_trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
         t = _agg_trade_frame.decode(data).data
@@ -596,6 +662,7 @@ class _BinanceFeed(BaseFeed):
         st.wire_units = inst.price_precision == inst.size_precision == WIRE_DECIMALS
         if st.wire_units or _parse_pairs is not None:
             self._wire_syms.update((symbol.lower(), symbol.lower().encode()))
+        self._native_prec[symbol] = (inst.price_precision, inst.size_precision)
         return book
 
     def _simple_parsers(
@@ -605,6 +672,7 @@ class _BinanceFeed(BaseFeed):
         if found is None:
             inst = self.instrument(symbol, prices, qtys)
             found = self._simple[symbol] = (inst, *self.parsers(inst))
+            self._native_prec[symbol] = (inst.price_precision, inst.size_precision)
         return found
 
     def _log_bad_snapshot(self, body: bytes, exc: Exception) -> None:
