@@ -1,6 +1,6 @@
 /* bot4.marketdata._native: the feeds' innermost loops in C.
  *
- * Seven functions, each the exact twin of a Python reference that stays the specification
+ * Eight functions, each the exact twin of a Python reference that stays the specification
  * and the fallback (bot4.marketdata._speedups picks one; the property tests in
  * tests/unit/marketdata/test_md_native.py check them against each other):
  *
@@ -23,6 +23,9 @@
  *       all, in one pass: (0, s, E, U, u, pu, bids, asks) or (1, s, E, u, bid, bid_qty, ask,
  *       ask_qty) at the precisions of `precisions[s]`; None for anything else (the msgspec
  *       path decides).
+ *   kraken_update(buf, precisions, buy, sell)
+ *       A Kraken v1 book update frame whole: (pair, deltas, checksum or None, last ts in ns)
+ *       at the precisions of `precisions[pair]`; None for anything else.
  *   apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy)
  *       OrderBook.apply_deltas on the book's dicts and sorted key lists.
  *   book_levels(bids, asks, bid_keys, ask_keys, buy, sell)
@@ -588,6 +591,147 @@ fail:
     return NULL;
 }
 
+/* --- kraken_update ---------------------------------------------------------------------- */
+
+#define KRAKEN_MAX_PAYLOADS 4
+
+/* A Kraken v1 book update [id, {"a": [...]}, {"b": [...], "c": "..."}, "book-N", "PAIR"] in
+ * one pass, at the precisions of `precisions[pair]`: (pair, deltas, checksum or None, ts)
+ * with deltas [(side, price, qty)], each payload's asks then its bids, and ts the last level's
+ * timestamp in ns (0 when no level). None for anything else: snapshots ("as"/"bs"), other
+ * channels, a pair without precisions, whatever is not plain; the Python path decides. */
+static PyObject *kraken_update(PyObject *self, PyObject *args) {
+    PyObject *source, *precisions, *buy, *sell;
+    if (!PyArg_ParseTuple(args, "OO!OO:kraken_update", &source, &PyDict_Type, &precisions, &buy,
+                          &sell))
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
+    const char *side_pos[KRAKEN_MAX_PAYLOADS][2] = {{NULL}};
+    const char *crc_p = NULL, *name_p = NULL, *pair_p = NULL;
+    Py_ssize_t crc_n = 0, name_n = 0, pair_n = 0;
+    int payloads = 0;
+    PyObject *pair = NULL, *deltas = NULL, *crc = NULL;
+    const char *k;
+    Py_ssize_t kn;
+
+    if (!expect(&c, '[') || !skip_value(&c, 0)) /* the channel id */
+        goto none;
+    while (expect(&c, ',')) {
+        skip_ws(&c);
+        if (c.p < c.end && *c.p == '{') {
+            if (name_p != NULL || payloads == KRAKEN_MAX_PAYLOADS)
+                goto none;
+            c.p++;
+            int at = payloads++;
+            if (!expect(&c, '}')) {
+                for (;;) {
+                    if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
+                        goto none;
+                    if (key_is(k, kn, "as") || key_is(k, kn, "bs"))
+                        goto none; /* a snapshot */
+                    skip_ws(&c);
+                    if (key_is(k, kn, "a") || key_is(k, kn, "b")) {
+                        int i = *k == 'b';
+                        if (side_pos[at][i] != NULL)
+                            goto none;
+                        side_pos[at][i] = c.p;
+                        if (!skip_value(&c, 0))
+                            goto none;
+                    } else if (key_is(k, kn, "c")) {
+                        if (!read_string(&c, &crc_p, &crc_n))
+                            goto none;
+                    } else if (!skip_value(&c, 0)) {
+                        goto none;
+                    }
+                    if (expect(&c, ','))
+                        continue;
+                    if (expect(&c, '}'))
+                        break;
+                    goto none;
+                }
+            }
+        } else if (name_p == NULL) {
+            if (!read_string(&c, &name_p, &name_n))
+                goto none;
+        } else if (pair_p == NULL) {
+            if (!read_string(&c, &pair_p, &pair_n))
+                goto none;
+        } else {
+            goto none;
+        }
+    }
+    if (!expect(&c, ']'))
+        goto none;
+    skip_ws(&c);
+    if (c.p != c.end || payloads == 0 || pair_p == NULL || name_n < 6 ||
+        memcmp(name_p, "book-", 5) != 0)
+        goto none;
+    pair = PyUnicode_DecodeUTF8(pair_p, pair_n, NULL);
+    if (pair == NULL)
+        goto fail;
+    PyObject *prec = PyDict_GetItemWithError(precisions, pair); /* borrowed */
+    if (prec == NULL) {
+        if (PyErr_Occurred())
+            goto fail;
+        goto none;
+    }
+    int pp, qp;
+    if (!PyTuple_Check(prec)) {
+        PyErr_SetString(PyExc_TypeError, "precisions must map pairs to (int, int)");
+        goto fail;
+    }
+    if (!PyArg_ParseTuple(prec, "ii", &pp, &qp))
+        goto fail;
+    if (pp < 0 || pp > 18 || qp < 0 || qp > 18)
+        goto none;
+    deltas = PyList_New(0);
+    if (deltas == NULL)
+        goto fail;
+    long long ts = 0;
+    for (int at = 0; at < payloads; at++) {
+        for (int i = 0; i < 2; i++) { /* the asks ("a") first, then the bids */
+            if (side_pos[at][i] == NULL)
+                continue;
+            Cursor cs = {side_pos[at][i], c.end};
+            long long stamp = -1;
+            int rc = rows_into(&cs, pp, qp, i ? buy : sell, &stamp, deltas);
+            if (rc < 0)
+                goto fail;
+            if (rc == 0)
+                goto none;
+            if (stamp >= 0)
+                ts = stamp;
+        }
+    }
+    if (crc_p != NULL) {
+        crc = PyUnicode_DecodeUTF8(crc_p, crc_n, NULL);
+        if (crc == NULL)
+            goto fail;
+    } else {
+        crc = Py_None;
+        Py_INCREF(crc);
+    }
+    PyObject *out = Py_BuildValue("(OOOL)", pair, deltas, crc, ts);
+    Py_DECREF(pair);
+    Py_DECREF(deltas);
+    Py_DECREF(crc);
+    PyBuffer_Release(&view);
+    return out;
+none:
+    Py_XDECREF(pair);
+    Py_XDECREF(deltas);
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(pair);
+    Py_XDECREF(deltas);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 /* --- apply_deltas ------------------------------------------------------------------------ */
 
 /* bisect_left over a list of ints; -1 with an exception set on a failed comparison. */
@@ -913,6 +1057,8 @@ static PyMethodDef methods[] = {
      "kraken_levels(buf, price_precision, qty_precision, side=None) -> (list, last_ts_ns) | None"},
     {"binance_frame", binance_frame, METH_VARARGS,
      "binance_frame(buf, precisions, buy, sell) -> tuple | None"},
+    {"kraken_update", kraken_update, METH_VARARGS,
+     "kraken_update(buf, precisions, buy, sell) -> tuple | None"},
     {"apply_deltas", apply_deltas, METH_VARARGS,
      "apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy) -> None"},
     {"book_levels", book_levels, METH_VARARGS,

@@ -33,6 +33,9 @@ def binance_frame(
     | tuple[int, str, int, int, int, int, int, int]
     | None
 ): ...
+def kraken_update(
+    buf: Buffer, precisions: dict[str, tuple[int, int]], buy: Side, sell: Side, /
+) -> tuple[str, list[tuple[Side, int, int]], str | None, int] | None: ...
 def apply_deltas(
     bids: dict[int, int],
     asks: dict[int, int],

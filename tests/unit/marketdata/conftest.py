@@ -8,6 +8,7 @@ import pytest
 
 from bot4.marketdata import _book
 from bot4.marketdata.feeds import binance, kraken
+from bot4.marketdata.feeds._base import BaseFeed
 
 
 def force_python(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,6 +21,7 @@ def force_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kraken, "_crc_native", None)
     monkeypatch.setattr(kraken, "_levels_ts", None)
     monkeypatch.setattr(kraken, "_pairs_native", None)
+    monkeypatch.setattr(kraken, "_update_native", None)
 
 
 @pytest.fixture(params=["native", "python"])
@@ -37,3 +39,16 @@ def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 def to_python(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     """Call it to switch the C routes off part-way through a test (undone after it)."""
     return lambda: force_python(monkeypatch)
+
+
+@pytest.fixture(params=["text", "bytes"])
+def wire(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Frames as text (the offline replay) or as bytes (a WebSocket): the C routes differ."""
+    if request.param == "bytes":
+        on_message = BaseFeed.on_message
+
+        def as_bytes(self: BaseFeed, data: bytes | str, ts: int) -> list[object]:
+            return on_message(self, data.encode() if isinstance(data, str) else data, ts)
+
+        monkeypatch.setattr(BaseFeed, "on_message", as_bytes)
+    return str(request.param)

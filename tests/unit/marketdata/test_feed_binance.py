@@ -24,8 +24,9 @@ INST = Instrument(
     size_precision=3,
 )
 
-# Each test runs with the C extension and with its Python twins (conftest `impl`).
-pytestmark = pytest.mark.usefixtures("impl")
+# Each test runs with the C extension and with its Python twins (conftest `impl`), and with
+# frames as text and as bytes (conftest `wire`).
+pytestmark = pytest.mark.usefixtures("impl", "wire")
 
 
 def depth(first: int, last: int, bids=(), asks=(), pu: int | None = None, sym="BTCUSDT") -> str:

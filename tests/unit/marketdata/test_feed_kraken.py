@@ -13,8 +13,9 @@ from bot4.marketdata.feeds import KrakenFeed
 from bot4.marketdata.feeds.kraken import kraken_checksum
 from bot4.model import BookDeltas, Instrument, InstrumentId, Side, TopOfBook, TradeTick
 
-# Each test runs with the C extension and with its Python twins (conftest `impl`).
-pytestmark = pytest.mark.usefixtures("impl")
+# Each test runs with the C extension and with its Python twins (conftest `impl`), and with
+# frames as text (the offline replay) and as bytes (a WebSocket), which take different C routes.
+pytestmark = pytest.mark.usefixtures("impl", "wire")
 
 PAIR = "XBT/USD"
 

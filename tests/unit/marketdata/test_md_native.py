@@ -421,3 +421,121 @@ def test_binance_frame_checks_its_arguments() -> None:
         native.binance_frame(ok, {"BTCUSDT": "x"}, Side.BUY, Side.SELL)  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         native.binance_frame(ok, [], Side.BUY, Side.SELL)  # type: ignore[arg-type]
+
+
+# --- kraken_update ----------------------------------------------------------------------------
+
+_PAIR_PREC = {"XBT/USD": (5, 8), "ADA/XBT": (9, 8)}
+
+
+def update_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
+    """What the generic path makes of a Kraken book update, in kraken_update's shape; None
+    where it refuses or where kraken_update is not meant to answer."""
+    try:
+        msg = _any_json.decode(buf)
+        *payloads, name, pair = msg[1:]
+        if not (isinstance(name, str) and name.startswith("book-") and len(name) > 5):
+            return None
+        pp, qp = prec[pair]
+        deltas: list[tuple[Side, int, int]] = []
+        ts, checksum = 0, None
+        for payload in payloads:
+            if "as" in payload or "bs" in payload:
+                return None
+            for key, side in (("a", Side.SELL), ("b", Side.BUY)):
+                if key in payload:
+                    rows = payload[key]
+                    deltas += [(side, parse_fixed(r[0], pp), parse_fixed(r[1], qp)) for r in rows]
+                    if rows:
+                        ts = parse_fixed(rows[-1][2], 9)
+            if "c" in payload:
+                checksum = payload["c"]
+                if not isinstance(checksum, str):
+                    return None
+        if not payloads:
+            return None
+        return (pair, deltas, checksum, ts)
+    except (msgspec.DecodeError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
+@st.composite
+def kraken_updates(draw: st.DrawFn) -> bytes:
+    pair = draw(st.sampled_from(sorted(_PAIR_PREC)))
+    pp, qp = _PAIR_PREC[pair]
+
+    def rows() -> list[list[str]]:
+        out = []
+        for _ in range(draw(st.integers(0, 4))):
+            stamp = f"{draw(st.integers(10**9, 2 * 10**9))}.{draw(st.integers(0, 999999)):06d}"
+            row = [plain(draw, pp), plain(draw, qp), stamp]
+            out.append([*row, "r"] if draw(st.booleans()) else row)
+        return out
+
+    payloads = []
+    for _ in range(draw(st.integers(1, 2))):
+        payload: dict[str, object] = {}
+        for key in draw(st.permutations(["a", "b"]))[: draw(st.integers(0, 2))]:
+            payload[key] = rows()
+        payloads.append(payload)
+    if draw(st.booleans()):
+        payloads[-1]["c"] = str(draw(st.integers(0, 2**32 - 1)))
+    payloads[0] |= draw(st.dictionaries(st.sampled_from(["x", "y"]), _extra_values, max_size=1))
+    depth = draw(st.sampled_from([10, 25, 100, 500, 1000]))
+    return msgspec.json.encode([draw(st.integers(0, 10**6)), *payloads, f"book-{depth}", pair])
+
+
+@given(kraken_updates())
+@settings(max_examples=300, deadline=None)
+def test_kraken_updates_parse_exactly_as_the_generic_path(buf: bytes) -> None:
+    got = native.kraken_update(buf, _PAIR_PREC, Side.BUY, Side.SELL)
+    assert got is not None, buf
+    assert got == update_reference(buf, _PAIR_PREC)
+    assert native.kraken_update(buf, {}, Side.BUY, Side.SELL) is None  # no snapshot yet
+
+
+@given(kraken_updates(), st.data())
+@settings(max_examples=500, deadline=None)
+def test_a_damaged_kraken_update_is_declined_or_read_exactly(
+    buf: bytes, data: st.DataObject
+) -> None:
+    pieces = [b"", b"x", b'"', b"{", b"]", b"[", b",", b"0", b".", b"\\", b" ", b"\xc3"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(buf)))
+        junk = data.draw(st.sampled_from(pieces))
+        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    got = native.kraken_update(buf, _PAIR_PREC, Side.BUY, Side.SELL)
+    assert got is None or got == update_reference(buf, _PAIR_PREC), (buf, got)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'[1,{"as":[],"bs":[]},"book-10","XBT/USD"]',  # a snapshot: the Python path
+        b'[1,[["1.0","2.0","3.0","b","l",""]],"trade","XBT/USD"]',
+        b'[1,{"a":[]},"spread","XBT/USD"]',
+        b'[1,"book-10","XBT/USD"]',  # no payload
+        b'[1,{"a":[]},"book-10","XBT/USD","extra"]',
+        b'[1,{"a":[]},{"a":[]},{"a":[]},{"a":[]},{"a":[]},"book-10","XBT/USD"]',  # > 4 payloads
+        b'[1,{"a":[],"a":[]},"book-10","XBT/USD"]',
+        b'[1,{"a":[],"c":5},"book-10","XBT/USD"]',
+        b'[1,{"a":[["1","2"]]},"book-10","XBT/USD"]',  # no timestamp
+        b'[1,{"a":[]},"book-","XBT/USD"]',
+        b'[1,{"a":[]},"book-10","XBT/USD"] x',
+        b'{"event":"heartbeat"}',
+    ],
+)
+def test_kraken_update_declines_what_the_python_path_must_judge(frame: bytes) -> None:
+    assert native.kraken_update(frame, _PAIR_PREC, Side.BUY, Side.SELL) is None
+
+
+def test_kraken_update_checks_its_arguments() -> None:
+    ok = b'[1,{"b":[["1.5","2","1.25"]],"c":"7"},"book-10","A/B"]'
+    assert native.kraken_update(ok, {"A/B": (1, 0)}, Side.BUY, Side.SELL) == (
+        "A/B", [(Side.BUY, 15, 2)], "7", 1_250_000_000,
+    )  # fmt: skip
+    assert native.kraken_update(ok, {"A/B": (1, 19)}, Side.BUY, Side.SELL) is None
+    with pytest.raises(TypeError):
+        native.kraken_update(ok, {"A/B": [1, 0]}, Side.BUY, Side.SELL)  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        native.kraken_update(ok, {"A/B": ("x", 0)}, Side.BUY, Side.SELL)  # type: ignore[dict-item]

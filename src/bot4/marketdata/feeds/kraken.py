@@ -61,6 +61,7 @@ _row = msgspec.json.Decoder(list[str])
 # Kraken's level rows parsed in C with the last row's timestamp, or None (pure Python).
 _levels_ts = native.kraken_levels if native is not None else None
 _pairs_native = native.parse_pairs if native is not None else None
+_update_native = native.kraken_update if native is not None else None
 # The checksum in C (bot4.marketdata._speedups), or None: then `_Pair.checksum` caches digits.
 _CrcNative = Callable[[dict[int, int], list[int], dict[int, int], list[int], int, int, int], int]
 _crc_native: _CrcNative | None = native.kraken_crc if native is not None else None
@@ -191,6 +192,9 @@ class KrakenFeed(BaseFeed):
         self.channels = channels
         # Book state per pair ("XBT/USD"), created by the pair's snapshot.
         self._pairs: dict[str, _Pair] = {}
+        # pair -> (price, volume precision) of every pair that had a snapshot: the pairs whose
+        # updates `_native.kraken_update` may parse.
+        self._native_prec: dict[str, tuple[int, int]] = {}
 
     def subscribe_messages(self) -> list[str]:
         out = []
@@ -211,6 +215,14 @@ class KrakenFeed(BaseFeed):
     # --- frames --------------------------------------------------------------------------------
 
     def _handle(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
+        if _update_native is not None and isinstance(data, bytes):
+            got = _update_native(data, self._native_prec, _BUY, _SELL)
+            if got is not None:  # a book update, parsed whole in C
+                state = self._pairs.get(got[0])
+                if state is None or not state.book.synced:
+                    self.stats.ignored += 1  # before the snapshot, or after a failed checksum
+                    return []
+                return self._apply_update(state, got[1], got[2], got[3], ts_recv_ns)
         if _levels_ts is not None and data[:1] in (b"[", "["):
             events = self._native_book(data, ts_recv_ns)
             if events is not None:
@@ -279,6 +291,7 @@ class KrakenFeed(BaseFeed):
         book.synced = True
         book.ts_event = ts_event
         self._pairs[pair] = state
+        self._native_prec[pair] = (inst.price_precision, inst.size_precision)
         state.top_crc = -1
         self.stats.snapshots += 1
         return [snapshot_event(book, 0, ts_event, ts_recv_ns)]
