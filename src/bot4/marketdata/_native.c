@@ -297,17 +297,15 @@ static PyObject *kraken_levels(PyObject *self, PyObject *args) {
 
 /* A JSON string of plain ASCII with no escapes or control characters (all Binance writes):
  * its text (start, length); 0 for anything else, which msgspec's path then judges. */
+static unsigned char NOT_PLAIN[256]; /* '"', '\\', control and non-ASCII bytes */
+
 static int read_string(Cursor *c, const char **start, Py_ssize_t *len) {
     if (!expect(c, '"'))
         return 0;
     const char *p = c->p;
-    while (c->p < c->end && *c->p != '"') {
-        unsigned char ch = (unsigned char)*c->p;
-        if (ch == '\\' || ch < 0x20 || ch >= 0x80)
-            return 0;
+    while (c->p < c->end && !NOT_PLAIN[(unsigned char)*c->p])
         c->p++;
-    }
-    if (c->p >= c->end)
+    if (c->p >= c->end || *c->p != '"')
         return 0;
     *start = p;
     *len = c->p - p;
@@ -415,6 +413,21 @@ enum { F_E, F_s, F_U, F_u, F_pu, F_b, F_a, F_B, F_A, F_COUNT };
  *   (1, s, E, u, bid, bid_qty, ask, ask_qty)  bookTicker
  * E, pu and u default to 0, -1 and 0 as in the msgspec schemas. None for anything else: other
  * channels, a symbol without precisions, and whatever is not plain; the Python path decides. */
+/* The precisions of symbol `sym` from `precisions` into *pp, *qp: 1 found, 0 not (or out of
+ * range), -1 with an exception. */
+static int symbol_precisions(PyObject *precisions, PyObject *sym, int *pp, int *qp) {
+    PyObject *prec = PyDict_GetItemWithError(precisions, sym); /* borrowed */
+    if (prec == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyTuple_Check(prec)) {
+        PyErr_SetString(PyExc_TypeError, "precisions must map symbols to (int, int)");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(prec, "ii", pp, qp))
+        return -1;
+    return *pp >= 0 && *pp <= 18 && *qp >= 0 && *qp <= 18;
+}
+
 static PyObject *binance_frame(PyObject *self, PyObject *args) {
     PyObject *source, *precisions, *buy, *sell;
     if (!PyArg_ParseTuple(args, "OO!OO:binance_frame", &source, &PyDict_Type, &precisions, &buy,
@@ -425,14 +438,17 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
         return NULL;
     Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
     const char *fpos[F_COUNT] = {NULL};
-    const char *str_p[F_COUNT] = {NULL};
-    Py_ssize_t str_n[F_COUNT] = {0};
     long long ints[F_COUNT] = {0};
-    int kind = -1, have_data = 0;
+    int kind = -1, have_data = 0, pp = 0, qp = 0, rc;
+    int parsed[F_COUNT] = {0}; /* levels already parsed in the first pass */
     PyObject *out = NULL, *bids = NULL, *asks = NULL, *sym = NULL;
     const char *k;
     Py_ssize_t kn;
 
+    bids = PyList_New(0);
+    asks = PyList_New(0);
+    if (bids == NULL || asks == NULL)
+        goto fail;
     if (!expect(&c, '{'))
         goto none;
     for (;;) { /* the envelope */
@@ -493,8 +509,28 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
                             if (!read_int(&c, &ints[f]))
                                 goto none;
                         } else if (f == F_s) {
-                            if (!read_string(&c, &str_p[f], &str_n[f]))
+                            const char *sp;
+                            Py_ssize_t sn;
+                            if (!read_string(&c, &sp, &sn))
                                 goto none;
+                            /* settle the symbol now: an unknown one ends the work early, and a
+                             * known one lets the levels after it parse in this pass */
+                            sym = PyUnicode_DecodeUTF8(sp, sn, NULL);
+                            if (sym == NULL)
+                                goto fail;
+                            rc = symbol_precisions(precisions, sym, &pp, &qp);
+                            if (rc < 0)
+                                goto fail;
+                            if (rc == 0)
+                                goto none;
+                        } else if (kind == 0 && sym != NULL && (f == F_b || f == F_a)) {
+                            rc = rows_into(&c, pp, qp, f == F_b ? buy : sell, NULL,
+                                           f == F_b ? bids : asks);
+                            if (rc < 0)
+                                goto fail;
+                            if (rc == 0)
+                                goto none;
+                            parsed[f] = 1;
                         } else if (!skip_value(&c, 0)) {
                             goto none;
                         }
@@ -516,7 +552,7 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
         goto none;
     }
     skip_ws(&c);
-    if (c.p != c.end || kind < 0 || !have_data || fpos[F_s] == NULL)
+    if (c.p != c.end || kind < 0 || !have_data || sym == NULL)
         goto none;
     if (kind == 0 && (fpos[F_U] == NULL || fpos[F_u] == NULL || fpos[F_b] == NULL ||
                       fpos[F_a] == NULL))
@@ -524,40 +560,19 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
     if (kind == 1 && (fpos[F_b] == NULL || fpos[F_B] == NULL || fpos[F_a] == NULL ||
                       fpos[F_A] == NULL))
         goto none;
-    sym = PyUnicode_DecodeUTF8(str_p[F_s], str_n[F_s], NULL);
-    if (sym == NULL)
-        goto fail;
-    PyObject *prec = PyDict_GetItemWithError(precisions, sym); /* borrowed */
-    if (prec == NULL) {
-        if (PyErr_Occurred())
-            goto fail;
-        goto none;
-    }
-    int pp, qp;
-    if (!PyTuple_Check(prec)) {
-        PyErr_SetString(PyExc_TypeError, "precisions must map symbols to (int, int)");
-        goto fail;
-    }
-    if (!PyArg_ParseTuple(prec, "ii", &pp, &qp))
-        goto fail;
-    if (pp < 0 || pp > 18 || qp < 0 || qp > 18)
-        goto none;
     long long E = fpos[F_E] ? ints[F_E] : 0;
     if (kind == 0) {
         long long pu = fpos[F_pu] ? ints[F_pu] : -1;
-        Cursor cb = {fpos[F_b], c.end}, ca = {fpos[F_a], c.end};
-        bids = PyList_New(0);
-        asks = PyList_New(0);
-        if (bids == NULL || asks == NULL)
-            goto fail;
-        int rb = rows_into(&cb, pp, qp, buy, NULL, bids);
-        if (rb < 0)
-            goto fail;
-        int ra = rb == 1 ? rows_into(&ca, pp, qp, sell, NULL, asks) : 0;
-        if (ra < 0)
-            goto fail;
-        if (rb != 1 || ra != 1)
-            goto none;
+        for (int f = F_b; f <= F_a; f++) { /* levels that came before the symbol */
+            if (parsed[f])
+                continue;
+            Cursor cl = {fpos[f], c.end};
+            rc = rows_into(&cl, pp, qp, f == F_b ? buy : sell, NULL, f == F_b ? bids : asks);
+            if (rc < 0)
+                goto fail;
+            if (rc == 0)
+                goto none;
+        }
         out = Py_BuildValue("(iOLLLLOO)", 0, sym, E, ints[F_U], ints[F_u], pu, bids, asks);
     } else {
         uint64_t v[4];
@@ -1072,5 +1087,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
 
 PyMODINIT_FUNC PyInit__native(void) {
     crc_init();
+    for (int i = 0; i < 256; i++)
+        NOT_PLAIN[i] = i == '"' || i == '\\' || i < 0x20 || i >= 0x80;
     return PyModule_Create(&module);
 }
