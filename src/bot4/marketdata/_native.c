@@ -11,9 +11,6 @@
  *       (escapes, signs, exponents, more than 18 digits, non-zero digits beyond the precision,
  *       a row of fewer than two strings) returns None and the caller's exact Python path
  *       decides, with its own error message.
- *   parse_levels(buf, price_precision, qty_precision)
- *       dict(parse_pairs(...)): a snapshot side straight into {price: qty}, with no tuple per
- *       level in between (the last row of a price wins, as in dict()).
  *   kraken_levels(buf, price_precision, qty_precision, side=None)
  *       parse_pairs for Kraken's [price, volume, timestamp(, "r")] rows: (levels, the last
  *       row's timestamp in ns, or -1 for no rows), or None when parse_pairs would decline or a
@@ -23,6 +20,9 @@
  *       all, in one pass: (0, s, E, U, u, pu, bids, asks) or (1, s, E, u, bid, bid_qty, ask,
  *       ask_qty) at the precisions of `precisions[s]`; None for anything else (the msgspec
  *       path decides).
+ *   binance_snapshot(buf, price_precision, qty_precision)
+ *       A Binance REST depth snapshot whole: (lastUpdateId, E, bids, asks) with the sides as
+ *       {price: qty} (the last row of a price wins, as in dict()); None for anything else.
  *   kraken_update(buf, precisions, buy, sell)
  *       A Kraken v1 book update frame whole: (pair, deltas, checksum or None, last ts in ns)
  *       at the precisions of `precisions[pair]`; None for anything else.
@@ -271,14 +271,6 @@ static PyObject *parse_pairs(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "Oii|O:parse_pairs", &source, &pprec, &qprec, &side))
         return NULL;
     return parse_rows(source, pprec, qprec, side, NULL, 0);
-}
-
-static PyObject *parse_levels(PyObject *self, PyObject *args) {
-    PyObject *source;
-    int pprec, qprec;
-    if (!PyArg_ParseTuple(args, "Oii:parse_levels", &source, &pprec, &qprec))
-        return NULL;
-    return parse_rows(source, pprec, qprec, Py_None, NULL, 1);
 }
 
 static PyObject *kraken_levels(PyObject *self, PyObject *args) {
@@ -602,6 +594,77 @@ fail:
     Py_XDECREF(bids);
     Py_XDECREF(asks);
     Py_XDECREF(sym);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* --- binance_snapshot ------------------------------------------------------------------- */
+
+/* A Binance REST depth snapshot {"lastUpdateId": N, ("E": ms,) "bids": [...], "asks": [...]}
+ * in one pass: (lastUpdateId, E or 0, {price: qty} of the bids, of the asks); None for
+ * anything else (the msgspec path decides). */
+static PyObject *binance_snapshot(PyObject *self, PyObject *args) {
+    PyObject *source;
+    int pp, qp;
+    if (!PyArg_ParseTuple(args, "Oii:binance_snapshot", &source, &pp, &qp))
+        return NULL;
+    if (pp < 0 || pp > 18 || qp < 0 || qp > 18) {
+        PyErr_SetString(PyExc_ValueError, "precisions must be within 0..18");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
+    PyObject *bids = PyDict_New(), *asks = PyDict_New();
+    long long last_id = 0, e_ms = 0;
+    int have_id = 0, have_e = 0, have_bids = 0, have_asks = 0, rc;
+    const char *k;
+    Py_ssize_t kn;
+    if (bids == NULL || asks == NULL)
+        goto fail;
+    if (!expect(&c, '{'))
+        goto none;
+    for (;;) {
+        if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
+            goto none;
+        if (key_is(k, kn, "lastUpdateId")) {
+            if (have_id++ || !read_int(&c, &last_id))
+                goto none;
+        } else if (key_is(k, kn, "E")) {
+            if (have_e++ || !read_int(&c, &e_ms))
+                goto none;
+        } else if (key_is(k, kn, "bids") || key_is(k, kn, "asks")) {
+            int is_bids = k[0] == 'b';
+            if (is_bids ? have_bids++ : have_asks++)
+                goto none;
+            rc = rows_into(&c, pp, qp, Py_None, NULL, is_bids ? bids : asks);
+            if (rc < 0)
+                goto fail;
+            if (rc == 0)
+                goto none;
+        } else if (!skip_value(&c, 0)) {
+            goto none;
+        }
+        if (expect(&c, ','))
+            continue;
+        if (expect(&c, '}'))
+            break;
+        goto none;
+    }
+    skip_ws(&c);
+    if (c.p != c.end || !have_id || !have_bids || !have_asks)
+        goto none;
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(LLNN)", last_id, e_ms, bids, asks);
+none:
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(bids);
+    Py_XDECREF(asks);
     PyBuffer_Release(&view);
     return NULL;
 }
@@ -1066,12 +1129,12 @@ static PyObject *kraken_crc(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {
     {"parse_pairs", parse_pairs, METH_VARARGS,
      "parse_pairs(buf, price_precision, qty_precision, side=None) -> list | None"},
-    {"parse_levels", parse_levels, METH_VARARGS,
-     "parse_levels(buf, price_precision, qty_precision) -> dict | None"},
     {"kraken_levels", kraken_levels, METH_VARARGS,
      "kraken_levels(buf, price_precision, qty_precision, side=None) -> (list, last_ts_ns) | None"},
     {"binance_frame", binance_frame, METH_VARARGS,
      "binance_frame(buf, precisions, buy, sell) -> tuple | None"},
+    {"binance_snapshot", binance_snapshot, METH_VARARGS,
+     "binance_snapshot(buf, price_precision, qty_precision) -> tuple | None"},
     {"kraken_update", kraken_update, METH_VARARGS,
      "kraken_update(buf, precisions, buy, sell) -> tuple | None"},
     {"apply_deltas", apply_deltas, METH_VARARGS,

@@ -15,9 +15,6 @@ def parse_pairs(
 def parse_pairs(
     buf: Buffer, price_precision: int, qty_precision: int, side: Side, /
 ) -> list[tuple[Side, int, int]] | None: ...
-def parse_levels(
-    buf: Buffer, price_precision: int, qty_precision: int, /
-) -> dict[int, int] | None: ...
 @overload
 def kraken_levels(
     buf: Buffer, price_precision: int, qty_precision: int, /
@@ -33,6 +30,9 @@ def binance_frame(
     | tuple[int, str, int, int, int, int, int, int]
     | None
 ): ...
+def binance_snapshot(
+    buf: Buffer, price_precision: int, qty_precision: int, /
+) -> tuple[int, int, dict[int, int], dict[int, int]] | None: ...
 def kraken_update(
     buf: Buffer, precisions: dict[str, tuple[int, int]], buy: Side, sell: Side, /
 ) -> tuple[str, list[tuple[Side, int, int]], str | None, int] | None: ...

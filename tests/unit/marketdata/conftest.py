@@ -16,7 +16,7 @@ def force_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_book, "_apply_native", None)
     monkeypatch.setattr(_book, "_levels_native", None)
     monkeypatch.setattr(binance, "_parse_pairs", None)
-    monkeypatch.setattr(binance, "_parse_levels", None)
+    monkeypatch.setattr(binance, "_snapshot_native", None)
     monkeypatch.setattr(binance, "_binance_frame", None)
     monkeypatch.setattr(kraken, "_crc_native", None)
     monkeypatch.setattr(kraken, "_levels_ts", None)

@@ -539,3 +539,81 @@ def test_kraken_update_checks_its_arguments() -> None:
         native.kraken_update(ok, {"A/B": [1, 0]}, Side.BUY, Side.SELL)  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         native.kraken_update(ok, {"A/B": ("x", 0)}, Side.BUY, Side.SELL)  # type: ignore[dict-item]
+
+
+# --- binance_snapshot -------------------------------------------------------------------------
+
+
+def snapshot_reference(buf: bytes, pp: int, qp: int) -> tuple | None:
+    """The msgspec path's reading of a REST snapshot, in binance_snapshot's shape."""
+    from bot4.marketdata.feeds._binance_schema import DepthSnapshot
+
+    try:
+        snap = msgspec.json.decode(buf, type=DepthSnapshot)
+        bids = {parse_fixed(p, pp): parse_fixed(q, qp) for p, q in snap.bids}
+        asks = {parse_fixed(p, pp): parse_fixed(q, qp) for p, q in snap.asks}
+    except (msgspec.DecodeError, ValueError):
+        return None
+    return (snap.lastUpdateId, snap.E, bids, asks)
+
+
+@st.composite
+def snapshots(draw: st.DrawFn) -> tuple[bytes, int, int]:
+    pp, qp = draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    side = lambda: [[plain(draw, pp), plain(draw, qp)] for _ in range(draw(st.integers(0, 8)))]  # noqa: E731
+    body: dict[str, object] = {"lastUpdateId": draw(st.integers(0, 10**17))}
+    if draw(st.booleans()):
+        body |= {"E": draw(st.integers(0, 2**41)), "T": draw(st.integers(0, 2**41))}
+    body |= {"bids": side(), "asks": side()}
+    body |= draw(st.dictionaries(st.sampled_from(["x", "y"]), _extra_values, max_size=1))
+    keys = draw(st.permutations(list(body)))
+    return msgspec.json.encode({k: body[k] for k in keys}), pp, qp
+
+
+@given(snapshots())
+@settings(max_examples=300, deadline=None)
+def test_binance_snapshots_parse_exactly_as_the_msgspec_path(case: tuple[bytes, int, int]) -> None:
+    buf, pp, qp = case
+    got = native.binance_snapshot(buf, pp, qp)
+    assert got is not None, buf
+    assert got == snapshot_reference(buf, pp, qp)
+
+
+@given(snapshots(), st.data())
+@settings(max_examples=500, deadline=None)
+def test_a_damaged_binance_snapshot_is_declined_or_read_exactly(
+    case: tuple[bytes, int, int], data: st.DataObject
+) -> None:
+    buf, pp, qp = case
+    pieces = [b"", b"x", b'"', b"{", b"]", b"[", b",", b"0", b".", b"\\", b" ", b"\xc3"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(buf)))
+        junk = data.draw(st.sampled_from(pieces))
+        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    got = native.binance_snapshot(buf, pp, qp)
+    assert got is None or got == snapshot_reference(buf, pp, qp), (buf, got)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"bids":[],"asks":[]}',  # no lastUpdateId
+        b'{"lastUpdateId":1,"bids":[]}',  # no asks
+        b'{"lastUpdateId":1,"lastUpdateId":2,"bids":[],"asks":[]}',
+        b'{"lastUpdateId":1,"bids":[],"bids":[],"asks":[]}',
+        b'{"lastUpdateId":1,"E":1,"E":2,"bids":[],"asks":[]}',
+        b'{"lastUpdateId":"1","bids":[],"asks":[]}',
+        b'{"lastUpdateId":1,"bids":[["1","2"]],"asks":[["1e2","2"]]}',
+        b'{"code":-1121,"msg":"Invalid symbol."}',  # an error answer
+        b"[]",
+    ],
+)
+def test_binance_snapshot_declines_what_the_msgspec_path_must_judge(body: bytes) -> None:
+    assert native.binance_snapshot(body, 2, 3) is None
+
+
+def test_binance_snapshot_checks_its_arguments() -> None:
+    body = b'{"lastUpdateId":7,"bids":[["1.5","2"],["1.5","0"]],"asks":[]}'
+    assert native.binance_snapshot(body, 1, 0) == (7, 0, {15: 0}, {})  # the last row wins
+    with pytest.raises(ValueError, match="precisions"):
+        native.binance_snapshot(body, 19, 0)

@@ -18,7 +18,6 @@ __all__ = [
     "DepthFrame",
     "DepthSnapshot",
     "DepthSnapshotFloats",
-    "DepthSnapshotRaw",
     "DepthUpdate",
     "DepthUpdateFloats",
     "DepthUpdateRaw",
@@ -140,15 +139,6 @@ class DepthSnapshotFloats(msgspec.Struct, gc=False):
     lastUpdateId: int  # noqa: N815 - the book is as of this update id
     bids: list[tuple[float, float]]  # best first
     asks: list[tuple[float, float]]
-    E: int = 0  # futures: message time, ms
-
-
-class DepthSnapshotRaw(msgspec.Struct, gc=False):
-    """`DepthSnapshot` with the levels left as JSON text, for the C parser (`_native`)."""
-
-    lastUpdateId: int  # noqa: N815 - the book is as of this update id
-    bids: msgspec.Raw  # best first
-    asks: msgspec.Raw
     E: int = 0  # futures: message time, ms
 
 

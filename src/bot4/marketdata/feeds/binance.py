@@ -41,7 +41,6 @@ from bot4.marketdata.feeds._binance_schema import (
     DepthFrame,
     DepthSnapshot,
     DepthSnapshotFloats,
-    DepthSnapshotRaw,
     DepthUpdate,
     DepthUpdateFloats,
     DepthUpdateRaw,
@@ -98,9 +97,8 @@ _snapshot = msgspec.json.Decoder(DepthSnapshot)
 _fast_snapshot = msgspec.json.Decoder(DepthSnapshotFloats, strict=False)
 # Levels left as text for the C parser, where the extension is built (bot4.marketdata._speedups).
 _raw_depth_frame = msgspec.json.Decoder(RawDepthFrame)
-_raw_snapshot = msgspec.json.Decoder(DepthSnapshotRaw)
 _parse_pairs = native.parse_pairs if native is not None else None
-_parse_levels = native.parse_levels if native is not None else None
+_snapshot_native = native.binance_snapshot if native is not None else None
 _binance_frame = native.binance_frame if native is not None else None
 _agg_trade = msgspec.json.Decoder(AggTrade)
 _trade = msgspec.json.Decoder(Trade)
@@ -226,7 +224,7 @@ class _BinanceFeed(BaseFeed):
         st.asked = False
         book = st.book
         fast = None
-        if book is not None and _parse_levels is not None and not book.synced:
+        if book is not None and _snapshot_native is not None and not book.synced:
             native_snap = self._native_snapshot(body, book.instrument)
             if native_snap is not None:
                 last_u, e_ms, bid_levels, ask_levels = native_snap
@@ -290,20 +288,14 @@ class _BinanceFeed(BaseFeed):
     def _native_snapshot(
         body: bytes, inst: Instrument
     ) -> tuple[int, int, dict[int, int], dict[int, int]] | None:
-        """(lastUpdateId, E, bids, asks) in the instrument's units, parsed in C straight into
-        {price: qty} dicts; None when the body is not plain rows of plain decimals: the
-        strings decide then, with their errors."""
-        assert _parse_levels is not None, "called only where the extension is built"  # nosec B101
-        try:
-            snap = _raw_snapshot.decode(body)
-        except msgspec.DecodeError:
-            return None
-        pp, sp = inst.price_precision, inst.size_precision
-        bids = _parse_levels(snap.bids, pp, sp)
-        asks = _parse_levels(snap.asks, pp, sp)
-        if bids is None or asks is None:
-            return None
-        return snap.lastUpdateId, snap.E, bids, asks
+        """(lastUpdateId, E, bids, asks) in the instrument's units, parsed in one pass in C
+        straight into {price: qty} dicts; None when the body is not plain JSON with plain rows
+        of plain decimals: the strings decide then, with their errors."""
+        assert _snapshot_native is not None, "called only where the extension is built"  # nosec B101
+        got: tuple[int, int, dict[int, int], dict[int, int]] | None = _snapshot_native(
+            body, inst.price_precision, inst.size_precision
+        )
+        return got
 
     @staticmethod
     def _float_snapshot(
