@@ -77,6 +77,8 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
                 page.once("dialog", accept)
                 await page.locator("#kill-reason").fill("dashboard integration")
                 await page.locator("#kill-button").click()
+                # The command's own answer first: a refused or failed POST shows its error here.
+                await expect(page.locator("#command-result")).to_contain_text("tripped")
                 await expect(page.locator("#trading-state")).to_have_text("HALTED")
                 await expect(page.locator("#orders tbody tr")).to_have_count(0)
                 await expect(page.locator("#kill-state")).to_contain_text("dashboard integration")

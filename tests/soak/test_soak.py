@@ -78,7 +78,10 @@ async def test_soak_harness_on_a_short_session(tmp_path: Path) -> None:
     path = write_figures(tmp_path / "run", figs, run.samples)
     assert json.loads(path.read_text()) == figs
     assert len(json.loads((tmp_path / "run" / "soak_samples.json").read_text())) >= 14
-    assert figs["messages"] == 30_000 and figs["msg_per_s"] > 1000
+    # The rate is whatever the host managed (no speed bound in a unit test): it must be the
+    # figures' own messages over wall time, and no faster than the recorded pace allows.
+    assert figs["messages"] == 30_000 and 0 < figs["msg_per_s"] <= 30_000 / 14
+    assert abs(figs["msg_per_s"] - figs["messages"] / figs["wall_s"]) <= 0.01 * figs["msg_per_s"]
     assert figs["wall_s"] >= 14 and figs["samples_after_warmup"] >= 9
     assert figs["fills"] > 0 and figs["open_orders_end"] == 0
     assert figs["feed_errors"] == 0 and not figs["strategies_failed"]
