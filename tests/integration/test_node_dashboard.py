@@ -39,7 +39,10 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
     announced: list[str] = []
     node = TradingNode(
         NodeConfig(
-            replay=ReplayConfig(pace=5),
+            # A tenth of the recorded pace: the 60 s replay lasts 600 s (this test's timeout), so
+            # the node is still running whatever a slow host makes the browser's steps cost
+            # (when the replay ends the node stops, and a kill pressed after that goes nowhere).
+            replay=ReplayConfig(pace=0.1),
             api=ApiConfig(enabled=True, port=0),  # no token configured: the node makes one
             strategies=StrategiesConfig(
                 market_maker_config=MarketMakerConfig(half_spread_ticks=1),

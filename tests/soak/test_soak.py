@@ -70,6 +70,7 @@ async def test_soak_memory_stops_growing(tmp_path: Path) -> None:
     assert figs["growth_after_warmup_mib"] < MAX_GROWTH_MIB
 
 
+@pytest.mark.timeout(900)  # 30,000 frames: minutes on a loaded host, past the 300 s default
 async def test_soak_harness_on_a_short_session(tmp_path: Path) -> None:
     """15 s at 2,000 msg/s: the harness samples, counts, fits and writes its figures."""
     dataset = make_session(tmp_path / "session", seconds=15, rate=2000, seed=3)
@@ -78,10 +79,10 @@ async def test_soak_harness_on_a_short_session(tmp_path: Path) -> None:
     path = write_figures(tmp_path / "run", figs, run.samples)
     assert json.loads(path.read_text()) == figs
     assert len(json.loads((tmp_path / "run" / "soak_samples.json").read_text())) >= 14
-    # The rate is whatever the host managed (no speed bound in a unit test): it must be the
-    # figures' own messages over wall time, and no faster than the recorded pace allows.
-    assert figs["messages"] == 30_000 and 0 < figs["msg_per_s"] <= 30_000 / 14
-    assert abs(figs["msg_per_s"] - figs["messages"] / figs["wall_s"]) <= 0.01 * figs["msg_per_s"]
+    # The rate is frames over the sampled wall time (a slow host may not keep the 2,000 msg/s
+    # pace: the node then lags the replay, which this harness test does not judge).
+    assert figs["messages"] == 30_000
+    assert figs["msg_per_s"] == pytest.approx(figs["messages"] / figs["wall_s"], rel=0.01)
     assert figs["wall_s"] >= 14 and figs["samples_after_warmup"] >= 9
     assert figs["fills"] > 0 and figs["open_orders_end"] == 0
     assert figs["feed_errors"] == 0 and not figs["strategies_failed"]
