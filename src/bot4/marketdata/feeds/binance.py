@@ -318,10 +318,31 @@ class _BinanceFeed(BaseFeed):
         # The hot path: a combined-stream frame starts `{"stream":"<symbol>@<channel>"`, so a
         # look at its head picks the Struct and the frame is decoded in one pass.
         if isinstance(data, bytes):
-            if _binance_frame is not None:
-                events = self._native_frame(data, ts_recv_ns)
-                if events is not None:
-                    return events
+            # Hotter still: a depth or bookTicker frame of a settled symbol, parsed whole in C
+            # (`_native.binance_frame`); None sends the frame down the msgspec path below.
+            got = _binance_frame(data, self._native_prec, _BUY, _SELL) if _binance_frame else None
+            if got is not None:
+                if got[0] == 0:
+                    _, symbol, e_ms, first, u, pu, bids, asks = got
+                    st = self._depth_states.get(symbol)
+                    if st is not None and st.book is not None:
+                        return self._apply_levels(
+                            st, symbol, e_ms, first, u, pu, bids, asks, ts_recv_ns
+                        )
+                else:  # (1, s, E, u, bid, bid qty, ask, ask qty)
+                    found = self._simple.get(got[1])  # None: a book's symbol, first bookTicker
+                    if found is not None:
+                        return [
+                            TopOfBook(
+                                instrument_id=found[0].id,
+                                bid_price=got[4],
+                                bid_qty=got[5],
+                                ask_price=got[6],
+                                ask_qty=got[7],
+                                ts_event=got[2] * 1_000_000,
+                                ts_init=ts_recv_ns,
+                            )
+                        ]
             if data.startswith(b'{"stream":"'):
                 end = data.find(b'"', 11)
                 at = data.find(b"@", 11, end)
@@ -476,35 +497,6 @@ class _BinanceFeed(BaseFeed):
             ]
         wire = WireDepth(symbol, first, u, bids, asks, e_ms, pu)
         return self._depth_event(wire, ts_recv_ns, emit=True)
-
-    def _native_frame(self, data: bytes, ts_recv_ns: int) -> list[object] | None:
-        """A depth or bookTicker frame parsed whole in C (`_native.binance_frame`), for a
-        symbol whose precisions are known; None sends the frame down the msgspec path."""
-        assert _binance_frame is not None, "called only where the extension is built"  # nosec B101
-        got = _binance_frame(data, self._native_prec, _BUY, _SELL)
-        if got is None:
-            return None
-        if got[0] == 0:
-            _, symbol, e_ms, first, u, pu, bids, asks = got
-            st = self._depth_states.get(symbol)
-            if st is None or st.book is None:
-                return None
-            return self._apply_levels(st, symbol, e_ms, first, u, pu, bids, asks, ts_recv_ns)
-        _, symbol, e_ms, _, bid, bid_qty, ask, ask_qty = got
-        found = self._simple.get(symbol)
-        if found is None:  # a book's symbol: its first bookTicker takes the msgspec path
-            return None
-        return [
-            TopOfBook(
-                instrument_id=found[0].id,
-                bid_price=bid,
-                bid_qty=bid_qty,
-                ask_price=ask,
-                ask_qty=ask_qty,
-                ts_event=e_ms * 1_000_000,
-                ts_init=ts_recv_ns,
-            )
-        ]
 
     def _agg_trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
         t = _agg_trade_frame.decode(data).data
