@@ -405,8 +405,8 @@ enum { F_E, F_s, F_U, F_u, F_pu, F_b, F_a, F_B, F_A, F_COUNT };
  *   (1, s, E, u, bid, bid_qty, ask, ask_qty)  bookTicker
  * E, pu and u default to 0, -1 and 0 as in the msgspec schemas. None for anything else: other
  * channels, a symbol without precisions, and whatever is not plain; the Python path decides. */
-/* The precisions of symbol `sym` from `precisions` into *pp, *qp: 1 found, 0 not (or out of
- * range), -1 with an exception. */
+/* The precisions of symbol (or pair) `sym` from `precisions` into *pp, *qp: 1 found, 0 not
+ * (or out of range), -1 with an exception. */
 static int symbol_precisions(PyObject *precisions, PyObject *sym, int *pp, int *qp) {
     PyObject *prec = PyDict_GetItemWithError(precisions, sym); /* borrowed */
     if (prec == NULL)
@@ -750,20 +750,10 @@ static PyObject *kraken_update(PyObject *self, PyObject *args) {
     pair = PyUnicode_DecodeUTF8(pair_p, pair_n, NULL);
     if (pair == NULL)
         goto fail;
-    PyObject *prec = PyDict_GetItemWithError(precisions, pair); /* borrowed */
-    if (prec == NULL) {
-        if (PyErr_Occurred())
-            goto fail;
-        goto none;
-    }
-    int pp, qp;
-    if (!PyTuple_Check(prec)) {
-        PyErr_SetString(PyExc_TypeError, "precisions must map pairs to (int, int)");
+    int pp, qp, found = symbol_precisions(precisions, pair, &pp, &qp);
+    if (found < 0)
         goto fail;
-    }
-    if (!PyArg_ParseTuple(prec, "ii", &pp, &qp))
-        goto fail;
-    if (pp < 0 || pp > 18 || qp < 0 || qp > 18)
+    if (found == 0)
         goto none;
     deltas = PyList_New(0);
     if (deltas == NULL)

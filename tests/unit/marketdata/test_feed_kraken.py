@@ -18,6 +18,16 @@ from bot4.model import BookDeltas, Instrument, InstrumentId, Side, TopOfBook, Tr
 pytestmark = pytest.mark.usefixtures("impl", "wire")
 
 PAIR = "XBT/USD"
+# XBT/USD as Kraken's AssetPairs describes it: 1 price decimal (the wire pads prices to 5).
+XBT_USD_1DP = Instrument(
+    id=InstrumentId("KRAKEN:XBT/USD"),
+    exchange="KRAKEN",
+    symbol=PAIR,
+    base="XBT",
+    quote="USD",
+    price_precision=1,
+    size_precision=8,
+)
 
 
 def ref_checksum(asks: dict[str, str], bids: dict[str, str]) -> str:
@@ -75,15 +85,7 @@ def test_snapshot_updates_and_checksums_verify() -> None:
 
 def test_checksum_uses_the_wire_width_when_metadata_precision_is_smaller() -> None:
     # AssetPairs says 1 decimal; the wire pads to 5 ("56218.30000"), and the checksum is over that.
-    inst = Instrument(
-        id=InstrumentId("KRAKEN:XBT/USD"),
-        exchange="KRAKEN",
-        symbol=PAIR,
-        base="XBT",
-        quote="USD",
-        price_precision=1,
-        size_precision=8,
-    )
+    inst = XBT_USD_1DP
     venue = Venue()
     feed = KrakenFeed([PAIR], {PAIR: inst})
     feed.on_message(venue.snapshot(), 1)
@@ -189,15 +191,7 @@ def test_checksum_digits_when_precision_exceeds_the_wire() -> None:
 def test_a_snapshot_that_does_not_fit_the_known_precision_is_an_error() -> None:
     # Known instruments take the C route; a price it cannot hold exactly goes to the strings,
     # which refuse it: counted, and the book stays unsynced.
-    inst = Instrument(
-        id=InstrumentId("KRAKEN:XBT/USD"),
-        exchange="KRAKEN",
-        symbol=PAIR,
-        base="XBT",
-        quote="USD",
-        price_precision=1,
-        size_precision=8,
-    )
+    inst = XBT_USD_1DP
     feed = KrakenFeed([PAIR], {PAIR: inst})
     rows = [["50000.12000", "1.00000000", "1618678132.100000"]]
     frame = json.dumps([1, {"as": rows, "bs": []}, "book-25", PAIR])

@@ -286,6 +286,19 @@ def test_pure_python_can_be_forced_from_the_environment(monkeypatch: pytest.Monk
     assert _speedups._load() is native
 
 
+# Bytes that break JSON in small ways, for the damaged-frame property tests.
+_DAMAGE = [b"", b"x", b'"', b"{", b"]", b"[", b",", b"0", b".", b"\\", b" ", b"\xc3", b"\x01"]
+
+
+def damage(buf: bytes, data: st.DataObject) -> bytes:
+    """`buf` with one to three small cuts or insertions drawn by hypothesis."""
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(buf)))
+        junk = data.draw(st.sampled_from(_DAMAGE))
+        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    return buf
+
+
 # --- binance_frame ----------------------------------------------------------------------------
 
 _any_json = msgspec.json.Decoder()
@@ -377,11 +390,7 @@ def test_binance_frames_parse_exactly_as_the_msgspec_path(buf: bytes) -> None:
 def test_a_damaged_binance_frame_is_declined_or_read_exactly(
     buf: bytes, data: st.DataObject
 ) -> None:
-    pieces = [b"", b"x", b'"', b"{", b"]", b",", b"0", b"-", b"\\", b" ", b"\xc3", b"\x01"]
-    for _ in range(data.draw(st.integers(1, 3))):
-        at = data.draw(st.integers(0, len(buf)))
-        junk = data.draw(st.sampled_from(pieces))
-        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    buf = damage(buf, data)
     got = native.binance_frame(buf, _FRAME_PREC, Side.BUY, Side.SELL)
     assert got is None or got == frame_reference(buf, _FRAME_PREC), (buf, got)
 
@@ -499,11 +508,7 @@ def test_kraken_updates_parse_exactly_as_the_generic_path(buf: bytes) -> None:
 def test_a_damaged_kraken_update_is_declined_or_read_exactly(
     buf: bytes, data: st.DataObject
 ) -> None:
-    pieces = [b"", b"x", b'"', b"{", b"]", b"[", b",", b"0", b".", b"\\", b" ", b"\xc3"]
-    for _ in range(data.draw(st.integers(1, 3))):
-        at = data.draw(st.integers(0, len(buf)))
-        junk = data.draw(st.sampled_from(pieces))
-        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    buf = damage(buf, data)
     got = native.kraken_update(buf, _PAIR_PREC, Side.BUY, Side.SELL)
     assert got is None or got == update_reference(buf, _PAIR_PREC), (buf, got)
 
@@ -585,11 +590,7 @@ def test_a_damaged_binance_snapshot_is_declined_or_read_exactly(
     case: tuple[bytes, int, int], data: st.DataObject
 ) -> None:
     buf, pp, qp = case
-    pieces = [b"", b"x", b'"', b"{", b"]", b"[", b",", b"0", b".", b"\\", b" ", b"\xc3"]
-    for _ in range(data.draw(st.integers(1, 3))):
-        at = data.draw(st.integers(0, len(buf)))
-        junk = data.draw(st.sampled_from(pieces))
-        buf = buf[:at] + junk + buf[at + data.draw(st.integers(0, 2)) :]
+    buf = damage(buf, data)
     got = native.binance_snapshot(buf, pp, qp)
     assert got is None or got == snapshot_reference(buf, pp, qp), (buf, got)
 
