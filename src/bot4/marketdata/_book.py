@@ -15,7 +15,7 @@ a sequence gap, a checksum failure) and no event derived from them is published.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, repeat
 from operator import neg
 
@@ -96,7 +96,7 @@ class OrderBook:
             keys = self._ask_keys
             del keys[bisect_left(keys, -price)]
 
-    def apply_deltas(self, deltas: list[tuple[Side, int, int]]) -> None:
+    def apply_deltas(self, deltas: Sequence[tuple[Side, int, int]]) -> None:
         """Apply (side, price, qty) changes in order: `apply` for each, in one call.
 
         The feeds' hot path: the loop runs with the dicts and key lists in locals, which saves a

@@ -16,10 +16,12 @@
  *       row's timestamp in ns, or -1 for no rows), or None when parse_pairs would decline or a
  *       timestamp is not plain (seconds with up to 9 decimals).
  *   binance_frame(buf, precisions, buy, sell)
- *       A Binance combined-stream frame of a diff-depth or bookTicker channel, envelope and
- *       all, in one pass: (0, s, E, U, u, pu, bids, asks) or (1, s, E, u, bid, bid_qty, ask,
- *       ask_qty) at the precisions of `precisions[s]`; None for anything else (the msgspec
- *       path decides).
+ *       A Binance combined-stream frame, envelope and all, in one pass, at the precisions of
+ *       `precisions[s]`: diff depth (0, s, E, U, u, pu, deltas) with the deltas a tuple of
+ *       (side, price, qty), bids first; bookTicker (1, s, E, u, bid, bid_qty, ask, ask_qty);
+ *       aggTrade or trade (2, s, T, trade id, price, qty, buyer is maker); kline (3, s, E,
+ *       interval, open time, close time, open, high, low, close, volume, trades, closed).
+ *       None for anything else (the msgspec path decides).
  *   binance_snapshot(buf, price_precision, qty_precision)
  *       A Binance REST depth snapshot whole: (lastUpdateId, E, bids, asks) with the sides as
  *       {price: qty} (the last row of a price wins, as in dict()); None for anything else.
@@ -27,7 +29,9 @@
  *       A Kraken v1 book update frame whole: (pair, deltas, checksum or None, last ts in ns)
  *       at the precisions of `precisions[pair]`; None for anything else.
  *   apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy)
- *       OrderBook.apply_deltas on the book's dicts and sorted key lists.
+ *       OrderBook.apply_deltas on the book's dicts and sorted key lists (with a fast path for
+ *       prices and quantities that fit 64 bits: one dict lookup per level, key slots found
+ *       from the best end).
  *   book_levels(bids, asks, bid_keys, ask_keys, buy, sell)
  *       OrderBook.levels_tuple(): every level as (side, price, qty), bids best first, then
  *       asks best first (a snapshot event's deltas).
@@ -343,13 +347,13 @@ static int skip_value(Cursor *c, int depth) {
             return expect(c, close);
         }
     }
-    static const char *const literals[3] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(literals[i]);
-        if ((size_t)(c->end - c->p) >= n && memcmp(c->p, literals[i], n) == 0) {
-            c->p += n;
-            return 1;
-        }
+    const char *literal = ch == 't' ? "true" : ch == 'f' ? "false" : ch == 'n' ? "null" : NULL;
+    if (literal != NULL) {
+        size_t n = strlen(literal);
+        if ((size_t)(c->end - c->p) < n || memcmp(c->p, literal, n) != 0)
+            return 0;
+        c->p += n;
+        return 1;
     }
     /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
     if (c->p < c->end && *c->p == '-')
@@ -397,14 +401,6 @@ static int key_is(const char *k, Py_ssize_t n, const char *name) {
     return (Py_ssize_t)strlen(name) == n && memcmp(k, name, (size_t)n) == 0;
 }
 
-enum { F_E, F_s, F_U, F_u, F_pu, F_b, F_a, F_B, F_A, F_COUNT };
-
-/* A combined-stream frame {"stream": "<symbol>@<channel>", "data": {...}} whose channel is a
- * diff depth or bookTicker, parsed with the precisions of its symbol ("s"):
- *   (0, s, E, U, u, pu, bids, asks)           depth; bids/asks [(side, price, qty)]
- *   (1, s, E, u, bid, bid_qty, ask, ask_qty)  bookTicker
- * E, pu and u default to 0, -1 and 0 as in the msgspec schemas. None for anything else: other
- * channels, a symbol without precisions, and whatever is not plain; the Python path decides. */
 /* The precisions of symbol (or pair) `sym` from `precisions` into *pp, *qp: 1 found, 0 not
  * (or out of range), -1 with an exception. */
 static int symbol_precisions(PyObject *precisions, PyObject *sym, int *pp, int *qp) {
@@ -415,31 +411,322 @@ static int symbol_precisions(PyObject *precisions, PyObject *sym, int *pp, int *
         PyErr_SetString(PyExc_TypeError, "precisions must map symbols to (int, int)");
         return -1;
     }
-    if (!PyArg_ParseTuple(prec, "ii", pp, qp))
+    if (PyTuple_GET_SIZE(prec) != 2) {
+        PyErr_SetString(PyExc_TypeError, "precisions must map symbols to (int, int)");
         return -1;
-    return *pp >= 0 && *pp <= 18 && *qp >= 0 && *qp <= 18;
+    }
+    long p = PyLong_AsLong(PyTuple_GET_ITEM(prec, 0));
+    if (p == -1 && PyErr_Occurred())
+        return -1;
+    long q = PyLong_AsLong(PyTuple_GET_ITEM(prec, 1));
+    if (q == -1 && PyErr_Occurred())
+        return -1;
+    if (p < 0 || p > 18 || q < 0 || q > 18)
+        return 0;
+    *pp = (int)p;
+    *qp = (int)q;
+    return 1;
 }
 
+/* binance_frame reads the "data" object of each channel by a table of the fields its msgspec
+ * schema declares; every other key is skipped (by the JSON grammar), as msgspec does. */
+enum { T_INT, T_SYM, T_PRICE, T_QTY, T_BIDS, T_ASKS, T_BOOL, T_TEXT, T_KLINE };
+enum {
+    X_E, X_s, X_U, X_u, X_pu, X_b, X_a, X_B, X_A, X_id, X_p, X_q, X_T, X_m, X_k,
+    K_t, K_T, K_i, K_o, K_c, K_h, K_l, K_v, K_n, K_x, X_COUNT
+};
+typedef struct {
+    const char *name;
+    Py_ssize_t len;
+    int type, slot;
+} Field;
+#define FIELD(name, type, slot) {name, sizeof(name) - 1, type, slot}
+
+enum { DEPTH, TICKER, AGG_TRADE, TRADE, KLINE, KIND_COUNT };
+static const Field DEPTH_FIELDS[] = {
+    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("U", T_INT, X_U), FIELD("u", T_INT, X_u),
+    FIELD("pu", T_INT, X_pu), FIELD("b", T_BIDS, X_b), FIELD("a", T_ASKS, X_a), {NULL, 0, 0, 0}};
+static const Field TICKER_FIELDS[] = {
+    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("u", T_INT, X_u), FIELD("b", T_PRICE, X_b),
+    FIELD("B", T_QTY, X_B), FIELD("a", T_PRICE, X_a), FIELD("A", T_QTY, X_A), {NULL, 0, 0, 0}};
+static const Field AGG_TRADE_FIELDS[] = {
+    FIELD("s", T_SYM, X_s), FIELD("a", T_INT, X_id), FIELD("p", T_PRICE, X_p), FIELD("q", T_QTY, X_q),
+    FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
+static const Field TRADE_FIELDS[] = {
+    FIELD("s", T_SYM, X_s), FIELD("t", T_INT, X_id), FIELD("p", T_PRICE, X_p), FIELD("q", T_QTY, X_q),
+    FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
+static const Field KLINE_FIELDS[] = {
+    FIELD("s", T_SYM, X_s), FIELD("E", T_INT, X_E), FIELD("k", T_KLINE, X_k), {NULL, 0, 0, 0}};
+static const Field BAR_FIELDS[] = { /* the kline's "k" */
+    FIELD("t", T_INT, K_t), FIELD("T", T_INT, K_T), FIELD("i", T_TEXT, K_i), FIELD("o", T_PRICE, K_o),
+    FIELD("c", T_PRICE, K_c), FIELD("h", T_PRICE, K_h), FIELD("l", T_PRICE, K_l), FIELD("v", T_QTY, K_v),
+    FIELD("n", T_INT, K_n), FIELD("x", T_BOOL, K_x), {NULL, 0, 0, 0}};
+static const Field *const KIND_FIELDS[KIND_COUNT] = {
+    DEPTH_FIELDS, TICKER_FIELDS, AGG_TRADE_FIELDS, TRADE_FIELDS, KLINE_FIELDS};
+/* Fields without a default in the schemas (E, u and pu default to 0, 0 and -1). */
+static const int REQUIRED[KIND_COUNT][16] = {
+    {X_s, X_U, X_u, X_b, X_a, -1},
+    {X_s, X_b, X_B, X_a, X_A, -1},
+    {X_s, X_id, X_p, X_q, X_T, X_m, -1},
+    {X_s, X_id, X_p, X_q, X_T, X_m, -1},
+    {X_s, X_E, X_k, K_t, K_T, K_i, K_o, K_c, K_h, K_l, K_v, K_n, K_x, -1},
+};
+
+/* Binance's kline intervals (stream "<symbol>@kline_<interval>"). */
+static const char *const INTERVALS[] = {"1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h",
+                                        "6h", "8h", "12h", "1d", "3d", "1w", "1M", NULL};
+
+typedef struct {
+    PyObject *precisions, *buy, *sell;
+    PyObject *sym, *bids, *asks; /* owned; sym NULL until the "s" field */
+    int pp, qp;
+    const char *pos[X_COUNT]; /* where each field's value starts; NULL: absent */
+    int done[X_COUNT];        /* a price, qty or levels field parsed in the first pass */
+    long long ints[X_COUNT];  /* ints and bools */
+    uint64_t decs[X_COUNT];   /* prices and quantities */
+    const char *text;         /* the kline interval */
+    Py_ssize_t text_len;
+} Frame;
+
+/* The kind of a combined stream's name ("<symbol>@<channel>"); -1 for any other. */
+static int stream_kind(const char *sv, Py_ssize_t sn) {
+    const char *at = memchr(sv, '@', (size_t)sn);
+    if (at == NULL)
+        return -1;
+    const char *ch = at + 1;
+    Py_ssize_t cn = sn - (ch - sv);
+    if (key_is(ch, cn, "depth") || key_is(ch, cn, "depth@100ms") ||
+        key_is(ch, cn, "depth@250ms") || key_is(ch, cn, "depth@500ms"))
+        return DEPTH;
+    if (key_is(ch, cn, "bookTicker"))
+        return TICKER;
+    if (key_is(ch, cn, "aggTrade"))
+        return AGG_TRADE;
+    if (key_is(ch, cn, "trade"))
+        return TRADE;
+    if (cn > 6 && memcmp(ch, "kline_", 6) == 0) {
+        for (int i = 0; INTERVALS[i] != NULL; i++)
+            if (key_is(ch + 6, cn - 6, INTERVALS[i]))
+                return KLINE;
+    }
+    return -1;
+}
+
+/* A price, qty or levels field's value at the cursor, with the symbol's precisions. */
+static int frame_value(Cursor *c, Frame *f, int type, int slot) {
+    switch (type) {
+    case T_PRICE:
+        return parse_decimal(c, f->pp, &f->decs[slot]);
+    case T_QTY:
+        return parse_decimal(c, f->qp, &f->decs[slot]);
+    case T_BIDS:
+        return rows_into(c, f->pp, f->qp, f->buy, NULL, f->bids);
+    default: /* T_ASKS */
+        return rows_into(c, f->pp, f->qp, f->sell, NULL, f->asks);
+    }
+}
+
+/* One JSON object of a frame by its field table: 1 read, 0 declined, -1 with an exception.
+ * Prices, quantities and levels are parsed at once when the symbol came before them, else
+ * skipped here and parsed by frame_deferred. */
+static int frame_object(Cursor *c, const Field *fields, Frame *f, int depth) {
+    const char *k;
+    Py_ssize_t kn;
+    int rc;
+    if (!expect(c, '{'))
+        return 0;
+    skip_ws(c);
+    if (c->p < c->end && *c->p == '}') {
+        c->p++;
+        return 1;
+    }
+    for (;;) {
+        if (!read_string(c, &k, &kn) || !expect(c, ':'))
+            return 0;
+        const Field *fd = fields;
+        while (fd->name != NULL && (fd->len != kn || memcmp(k, fd->name, (size_t)kn) != 0))
+            fd++;
+        if (fd->name == NULL) {
+            if (!skip_value(c, depth))
+                return 0;
+        } else {
+            int slot = fd->slot;
+            if (f->pos[slot] != NULL)
+                return 0; /* a repeated key: msgspec's call */
+            skip_ws(c);
+            f->pos[slot] = c->p;
+            switch (fd->type) {
+            case T_INT:
+                if (!read_int(c, &f->ints[slot]))
+                    return 0;
+                break;
+            case T_BOOL:
+                if (c->end - c->p >= 4 && memcmp(c->p, "true", 4) == 0) {
+                    f->ints[slot] = 1;
+                    c->p += 4;
+                } else if (c->end - c->p >= 5 && memcmp(c->p, "false", 5) == 0) {
+                    f->ints[slot] = 0;
+                    c->p += 5;
+                } else {
+                    return 0;
+                }
+                break;
+            case T_TEXT:
+                if (!read_string(c, &f->text, &f->text_len))
+                    return 0;
+                break;
+            case T_SYM: {
+                const char *sp;
+                Py_ssize_t sn;
+                if (!read_string(c, &sp, &sn))
+                    return 0;
+                /* settle the symbol now: an unknown one ends the work early, and a known one
+                 * lets the values after it parse in this pass */
+                f->sym = PyUnicode_DecodeUTF8(sp, sn, NULL);
+                if (f->sym == NULL)
+                    return -1;
+                rc = symbol_precisions(f->precisions, f->sym, &f->pp, &f->qp);
+                if (rc <= 0)
+                    return rc;
+                break;
+            }
+            case T_KLINE:
+                rc = frame_object(c, BAR_FIELDS, f, depth + 1);
+                if (rc <= 0)
+                    return rc;
+                break;
+            default: /* prices, quantities, levels */
+                if (f->sym == NULL) {
+                    if (!skip_value(c, depth))
+                        return 0;
+                    break;
+                }
+                rc = frame_value(c, f, fd->type, slot);
+                if (rc <= 0)
+                    return rc;
+                f->done[slot] = 1;
+            }
+        }
+        if (expect(c, ','))
+            continue;
+        return expect(c, '}') ? 1 : 0;
+    }
+}
+
+/* The price, qty and levels fields that came before the symbol. */
+static int frame_deferred(Frame *f, const Field *fields, const char *end) {
+    for (const Field *fd = fields; fd->name != NULL; fd++) {
+        if (fd->type == T_KLINE && f->pos[fd->slot] != NULL) {
+            int rc = frame_deferred(f, BAR_FIELDS, end);
+            if (rc <= 0)
+                return rc;
+        }
+        if ((fd->type < T_PRICE || fd->type > T_ASKS) || f->pos[fd->slot] == NULL ||
+            f->done[fd->slot])
+            continue;
+        Cursor c = {f->pos[fd->slot], end};
+        int rc = frame_value(&c, f, fd->type, fd->slot);
+        if (rc <= 0)
+            return rc;
+    }
+    return 1;
+}
+
+/* A tuple of `n` new references (stolen, NULLs allowed: then NULL, every other one released). */
+static PyObject *pack(Py_ssize_t n, PyObject **items) {
+    PyObject *out = NULL;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (items[i] == NULL)
+            goto fail;
+    out = PyTuple_New(n);
+    if (out == NULL)
+        goto fail;
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyTuple_SET_ITEM(out, i, items[i]);
+    return out;
+fail:
+    for (Py_ssize_t i = 0; i < n; i++)
+        Py_XDECREF(items[i]);
+    return NULL;
+}
+
+#define I(v) PyLong_FromLongLong(v)
+#define U(v) PyLong_FromUnsignedLongLong(v)
+#define B(v) PyBool_FromLong((long)(v))
+
+/* The result tuple of a frame read whole (see the header comment). */
+static PyObject *frame_result(int kind, Frame *f) {
+    PyObject *sym = f->sym;
+    Py_INCREF(sym);
+    long long *n = f->ints;
+    uint64_t *d = f->decs;
+    switch (kind) {
+    case DEPTH: {
+        Py_ssize_t nb = PyList_GET_SIZE(f->bids), na = PyList_GET_SIZE(f->asks);
+        PyObject *deltas = PyTuple_New(nb + na);
+        if (deltas != NULL) {
+            for (Py_ssize_t i = 0; i < nb; i++) {
+                PyObject *row = PyList_GET_ITEM(f->bids, i);
+                Py_INCREF(row);
+                PyTuple_SET_ITEM(deltas, i, row);
+            }
+            for (Py_ssize_t i = 0; i < na; i++) {
+                PyObject *row = PyList_GET_ITEM(f->asks, i);
+                Py_INCREF(row);
+                PyTuple_SET_ITEM(deltas, nb + i, row);
+            }
+        }
+        long long pu = f->pos[X_pu] ? n[X_pu] : -1;
+        PyObject *items[] = {I(0), sym, I(n[X_E]), I(n[X_U]), I(n[X_u]), I(pu), deltas};
+        return pack(7, items);
+    }
+    case TICKER: {
+        PyObject *items[] = {I(1), sym, I(n[X_E]), I(n[X_u]),
+                             U(d[X_b]), U(d[X_B]), U(d[X_a]), U(d[X_A])};
+        return pack(8, items);
+    }
+    case AGG_TRADE:
+    case TRADE: {
+        PyObject *items[] = {I(2), sym, I(n[X_T]), I(n[X_id]), U(d[X_p]), U(d[X_q]), B(n[X_m])};
+        return pack(7, items);
+    }
+    default: { /* KLINE */
+        PyObject *items[] = {I(3), sym, I(n[X_E]),
+                             PyUnicode_DecodeUTF8(f->text, f->text_len, NULL),
+                             I(n[K_t]), I(n[K_T]), U(d[K_o]), U(d[K_h]), U(d[K_l]), U(d[K_c]),
+                             U(d[K_v]), I(n[K_n]), B(n[K_x])};
+        return pack(13, items);
+    }
+    }
+}
+
+#undef I
+#undef U
+#undef B
+
+/* A combined-stream frame {"stream": "<symbol>@<channel>", "data": {...}} of a diff-depth,
+ * bookTicker, aggTrade, trade or kline channel (the header comment has the results), with
+ * the precisions of its symbol ("s"). None for anything else: other channels, a symbol without
+ * precisions, and whatever is not plain; the msgspec path decides those. */
 static PyObject *binance_frame(PyObject *self, PyObject *args) {
-    PyObject *source, *precisions, *buy, *sell;
-    if (!PyArg_ParseTuple(args, "OO!OO:binance_frame", &source, &PyDict_Type, &precisions, &buy,
-                          &sell))
+    PyObject *source;
+    Frame f;
+    memset(&f, 0, sizeof f);
+    if (!PyArg_ParseTuple(args, "OO!OO:binance_frame", &source, &PyDict_Type, &f.precisions,
+                          &f.buy, &f.sell))
         return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
-    const char *fpos[F_COUNT] = {NULL};
-    long long ints[F_COUNT] = {0};
-    int kind = -1, have_data = 0, pp = 0, qp = 0, rc;
-    int parsed[F_COUNT] = {0}; /* levels already parsed in the first pass */
-    PyObject *out = NULL, *bids = NULL, *asks = NULL, *sym = NULL;
-    const char *k;
+    const char *data = NULL, *k;
     Py_ssize_t kn;
+    int kind = -1, rc;
+    PyObject *out = NULL;
 
-    bids = PyList_New(0);
-    asks = PyList_New(0);
-    if (bids == NULL || asks == NULL)
+    f.bids = PyList_New(0);
+    f.asks = PyList_New(0);
+    if (f.bids == NULL || f.asks == NULL)
         goto fail;
     if (!expect(&c, '{'))
         goto none;
@@ -449,91 +736,26 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
         if (key_is(k, kn, "stream")) {
             const char *sv;
             Py_ssize_t sn;
-            if (kind >= 0 || !read_string(&c, &sv, &sn))
+            if (kind >= 0 || !read_string(&c, &sv, &sn) || (kind = stream_kind(sv, sn)) < 0)
                 goto none;
-            const char *at = memchr(sv, '@', (size_t)sn);
-            if (at == NULL)
-                goto none;
-            Py_ssize_t cn = sn - (at + 1 - sv);
-            const char *ch = at + 1;
-            if (key_is(ch, cn, "bookTicker"))
-                kind = 1;
-            else if (key_is(ch, cn, "depth") || key_is(ch, cn, "depth@100ms") ||
-                     key_is(ch, cn, "depth@250ms") || key_is(ch, cn, "depth@500ms"))
-                kind = 0;
-            else
-                goto none;
-        } else if (key_is(k, kn, "data")) {
-            if (have_data || !expect(&c, '{'))
-                goto none;
-            have_data = 1;
-            skip_ws(&c);
-            if (c.p < c.end && *c.p == '}') {
-                c.p++;
-            } else {
-                for (;;) {
-                    if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
-                        goto none;
-                    int f = -1;
-                    if (kn == 1) {
-                        switch (*k) {
-                        case 'E': f = F_E; break;
-                        case 's': f = F_s; break;
-                        case 'U': f = F_U; break;
-                        case 'u': f = F_u; break;
-                        case 'b': f = F_b; break;
-                        case 'a': f = F_a; break;
-                        case 'B': f = F_B; break;
-                        case 'A': f = F_A; break;
-                        }
-                    } else if (key_is(k, kn, "pu")) {
-                        f = F_pu;
-                    }
-                    if (f < 0) {
-                        if (!skip_value(&c, 0))
-                            goto none;
-                    } else {
-                        if (fpos[f] != NULL)
-                            goto none; /* a repeated key: msgspec's call */
-                        skip_ws(&c);
-                        fpos[f] = c.p;
-                        if (f == F_E || f == F_U || f == F_u || f == F_pu) {
-                            if (!read_int(&c, &ints[f]))
-                                goto none;
-                        } else if (f == F_s) {
-                            const char *sp;
-                            Py_ssize_t sn;
-                            if (!read_string(&c, &sp, &sn))
-                                goto none;
-                            /* settle the symbol now: an unknown one ends the work early, and a
-                             * known one lets the levels after it parse in this pass */
-                            sym = PyUnicode_DecodeUTF8(sp, sn, NULL);
-                            if (sym == NULL)
-                                goto fail;
-                            rc = symbol_precisions(precisions, sym, &pp, &qp);
-                            if (rc < 0)
-                                goto fail;
-                            if (rc == 0)
-                                goto none;
-                        } else if (kind == 0 && sym != NULL && (f == F_b || f == F_a)) {
-                            rc = rows_into(&c, pp, qp, f == F_b ? buy : sell, NULL,
-                                           f == F_b ? bids : asks);
-                            if (rc < 0)
-                                goto fail;
-                            if (rc == 0)
-                                goto none;
-                            parsed[f] = 1;
-                        } else if (!skip_value(&c, 0)) {
-                            goto none;
-                        }
-                    }
-                    if (expect(&c, ','))
-                        continue;
-                    if (expect(&c, '}'))
-                        break;
+            if (data != NULL) { /* the data came first: read it now */
+                Cursor cd = {data, c.end};
+                rc = frame_object(&cd, KIND_FIELDS[kind], &f, 1);
+                if (rc < 0)
+                    goto fail;
+                if (rc == 0)
                     goto none;
-                }
             }
+        } else if (key_is(k, kn, "data")) {
+            if (data != NULL)
+                goto none;
+            skip_ws(&c);
+            data = c.p;
+            rc = kind >= 0 ? frame_object(&c, KIND_FIELDS[kind], &f, 1) : skip_value(&c, 0);
+            if (rc < 0)
+                goto fail;
+            if (rc == 0)
+                goto none;
         } else if (!skip_value(&c, 0)) {
             goto none;
         }
@@ -544,58 +766,32 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
         goto none;
     }
     skip_ws(&c);
-    if (c.p != c.end || kind < 0 || !have_data || sym == NULL)
+    if (c.p != c.end || kind < 0 || data == NULL || f.sym == NULL)
         goto none;
-    if (kind == 0 && (fpos[F_U] == NULL || fpos[F_u] == NULL || fpos[F_b] == NULL ||
-                      fpos[F_a] == NULL))
+    for (const int *r = REQUIRED[kind]; *r >= 0; r++)
+        if (f.pos[*r] == NULL)
+            goto none;
+    rc = frame_deferred(&f, KIND_FIELDS[kind], c.end);
+    if (rc < 0)
+        goto fail;
+    if (rc == 0)
         goto none;
-    if (kind == 1 && (fpos[F_b] == NULL || fpos[F_B] == NULL || fpos[F_a] == NULL ||
-                      fpos[F_A] == NULL))
-        goto none;
-    long long E = fpos[F_E] ? ints[F_E] : 0;
-    if (kind == 0) {
-        long long pu = fpos[F_pu] ? ints[F_pu] : -1;
-        for (int f = F_b; f <= F_a; f++) { /* levels that came before the symbol */
-            if (parsed[f])
-                continue;
-            Cursor cl = {fpos[f], c.end};
-            rc = rows_into(&cl, pp, qp, f == F_b ? buy : sell, NULL, f == F_b ? bids : asks);
-            if (rc < 0)
-                goto fail;
-            if (rc == 0)
-                goto none;
-        }
-        out = Py_BuildValue("(iOLLLLOO)", 0, sym, E, ints[F_U], ints[F_u], pu, bids, asks);
-    } else {
-        uint64_t v[4];
-        const int fs[4] = {F_b, F_B, F_a, F_A};
-        for (int i = 0; i < 4; i++) {
-            Cursor cv = {fpos[fs[i]], c.end};
-            if (!parse_decimal(&cv, (i % 2) ? qp : pp, &v[i]))
-                goto none;
-        }
-        long long u = fpos[F_u] ? ints[F_u] : 0;
-        out = Py_BuildValue("(iOLLKKKK)", 1, sym, E, u, (unsigned long long)v[0],
-                            (unsigned long long)v[1], (unsigned long long)v[2],
-                            (unsigned long long)v[3]);
-    }
-    Py_XDECREF(bids);
-    Py_XDECREF(asks);
-    Py_DECREF(sym);
+    out = frame_result(kind, &f);
+    if (out == NULL)
+        goto fail;
+    goto done;
+none:
+    out = Py_None;
+    Py_INCREF(out);
+    goto done;
+fail:
+    out = NULL;
+done:
+    Py_XDECREF(f.bids);
+    Py_XDECREF(f.asks);
+    Py_XDECREF(f.sym);
     PyBuffer_Release(&view);
     return out;
-none:
-    Py_XDECREF(bids);
-    Py_XDECREF(asks);
-    Py_XDECREF(sym);
-    PyBuffer_Release(&view);
-    Py_RETURN_NONE;
-fail:
-    Py_XDECREF(bids);
-    Py_XDECREF(asks);
-    Py_XDECREF(sym);
-    PyBuffer_Release(&view);
-    return NULL;
 }
 
 /* --- binance_snapshot ------------------------------------------------------------------- */
@@ -818,6 +1014,23 @@ static Py_ssize_t bisect_left(PyObject *list, PyObject *key) {
     return lo;
 }
 
+/* insort's slot (right: after any equal key, as bisect.insort; keys are distinct) for `key`
+ * in the ascending `keys`; -1 with an exception set on a failed comparison. */
+static Py_ssize_t insort_slot(PyObject *keys, PyObject *key) {
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys);
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        int lt = PyObject_RichCompareBool(key, PyList_GET_ITEM(keys, mid), Py_LT);
+        if (lt < 0)
+            return -1;
+        if (lt)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* One level: set (qty > 0) or delete (qty == 0) `price` in `levels`, keeping `keys` (holding
  * `key`, the price or its negation) sorted. 0 on success, -1 with an exception set. */
 static int apply_one(PyObject *levels, PyObject *keys, PyObject *price, PyObject *key,
@@ -830,19 +1043,8 @@ static int apply_one(PyObject *levels, PyObject *keys, PyObject *price, PyObject
         return -1;
     if (nonzero) {
         if (!present) {
-            /* insort (right): after any equal key, as bisect.insort; keys are distinct */
-            Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys);
-            while (lo < hi) {
-                Py_ssize_t mid = (lo + hi) / 2;
-                int lt = PyObject_RichCompareBool(key, PyList_GET_ITEM(keys, mid), Py_LT);
-                if (lt < 0)
-                    return -1;
-                if (lt)
-                    hi = mid;
-                else
-                    lo = mid + 1;
-            }
-            if (PyList_Insert(keys, lo, key) < 0)
+            Py_ssize_t lo = insort_slot(keys, key);
+            if (lo < 0 || PyList_Insert(keys, lo, key) < 0)
                 return -1;
         }
         return PyDict_SetItem(levels, price, qty);
@@ -853,6 +1055,88 @@ static int apply_one(PyObject *levels, PyObject *keys, PyObject *price, PyObject
         return -1;
     Py_ssize_t at = bisect_left(keys, key);
     if (at < 0)
+        return -1;
+    return PyList_SetSlice(keys, at, at + 1, NULL);
+}
+
+/* The value of an exact int that fits a long long: 1 with *v set, else 0 (nothing raised). */
+static inline int small_int(PyObject *o, long long *v) {
+    if (!PyLong_CheckExact(o))
+        return 0;
+    int overflow;
+    *v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    return !overflow;
+}
+
+/* In the ascending `keys`, the first index whose key is > k (right: insort's slot) or >= k
+ * (bisect_left's), searched by galloping from the end: the best levels are at the end and
+ * most changes land near them, so this takes a few comparisons of C integers where a bisect
+ * takes log2(n) generic ones. -2 when a key probed is not a small exact int (the caller
+ * takes the generic path; nothing has changed yet). */
+static Py_ssize_t slot_from_end(PyObject *keys, long long k, int right) {
+    Py_ssize_t lo = 0, hi = PyList_GET_SIZE(keys), n = hi, step = 1;
+    long long v;
+    for (;;) { /* every index >= hi holds, every index < lo does not */
+        Py_ssize_t j = n - step;
+        if (j < lo)
+            j = lo;
+        if (j >= hi)
+            break;
+        if (!small_int(PyList_GET_ITEM(keys, j), &v))
+            return -2;
+        if (right ? k < v : v >= k) {
+            hi = j;
+            if (j == lo)
+                break;
+            step <<= 1;
+        } else {
+            lo = j + 1;
+            break;
+        }
+    }
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (!small_int(PyList_GET_ITEM(keys, mid), &v))
+            return -2;
+        if (right ? k < v : v >= k)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* apply_one for a price and qty that are small exact ints (p, q): one dict lookup for a set
+ * (whether it inserted shows in the dict's size), no key object made unless a level is new,
+ * and the key's slot found by slot_from_end. 0 done, -1 with an exception, 1 when a delete
+ * finds a key that is not a small exact int: nothing has changed and the generic apply_one
+ * decides. */
+static int apply_small(PyObject *levels, PyObject *keys, int negate, PyObject *price, long long p,
+                       PyObject *qty, long long q) {
+    long long k = negate ? -p : p;
+    if (q) {
+        Py_ssize_t before = PyDict_GET_SIZE(levels);
+        if (PyDict_SetItem(levels, price, qty) < 0)
+            return -1;
+        if (PyDict_GET_SIZE(levels) == before)
+            return 0; /* an existing level: the keys are unchanged */
+        PyObject *key = negate ? PyLong_FromLongLong(k) : (Py_INCREF(price), price);
+        if (key == NULL)
+            return -1;
+        Py_ssize_t at = slot_from_end(keys, k, 1);
+        if (at == -2)
+            at = insort_slot(keys, key);
+        int rc = at < 0 ? -1 : PyList_Insert(keys, at, key);
+        Py_DECREF(key);
+        return rc;
+    }
+    int present = PyDict_Contains(levels, price);
+    if (present <= 0)
+        return present; /* a delete of an absent level is normal */
+    Py_ssize_t at = slot_from_end(keys, k, 0);
+    if (at == -2)
+        return 1;
+    if (PyDict_DelItem(levels, price) < 0)
         return -1;
     return PyList_SetSlice(keys, at, at + 1, NULL);
 }
@@ -878,6 +1162,15 @@ static PyObject *apply_deltas(PyObject *self, PyObject *args) {
         PyObject *price = PyTuple_GET_ITEM(row, 1);
         PyObject *qty = PyTuple_GET_ITEM(row, 2);
         int rc;
+        long long p, q;
+        if (small_int(price, &p) && p != LLONG_MIN && small_int(qty, &q)) {
+            rc = side == buy ? apply_small(bids, bid_keys, 0, price, p, qty, q)
+                             : apply_small(asks, ask_keys, 1, price, p, qty, q);
+            if (rc < 0)
+                goto fail;
+            if (rc == 0)
+                continue;
+        }
         if (side == buy) {
             rc = apply_one(bids, bid_keys, price, price, qty);
         } else {

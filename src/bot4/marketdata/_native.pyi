@@ -1,7 +1,7 @@
 """Types of the C extension (src/bot4/marketdata/_native.c); its docstring is the reference."""
 
 from collections.abc import Sequence
-from typing import overload
+from typing import Any, overload
 
 from typing_extensions import Buffer
 
@@ -25,11 +25,11 @@ def kraken_levels(
 ) -> tuple[list[tuple[Side, int, int]], int] | None: ...
 def binance_frame(
     buf: Buffer, precisions: dict[str, tuple[int, int]], buy: Side, sell: Side, /
-) -> (
-    tuple[int, str, int, int, int, int, list[tuple[Side, int, int]], list[tuple[Side, int, int]]]
-    | tuple[int, str, int, int, int, int, int, int]
-    | None
-): ...
+) -> tuple[Any, ...] | None:
+    """(0, s, E, U, u, pu, deltas), (1, s, E, u, bid, bid qty, ask, ask qty), (2, s, T, trade
+    id, price, qty, buyer is maker) or (3, s, E, interval, open ms, close ms, o, h, l, c, v,
+    trades, closed); None for what the msgspec path must judge."""
+
 def binance_snapshot(
     buf: Buffer, price_precision: int, qty_precision: int, /
 ) -> tuple[int, int, dict[int, int], dict[int, int]] | None: ...

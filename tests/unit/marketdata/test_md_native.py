@@ -184,8 +184,12 @@ def test_kraken_levels_edges() -> None:
         native.kraken_levels(b"[]", 0, 19)
 
 
+# Mostly small prices, sometimes ones past 64 bits (the C loop's generic path) or at its edge.
+_prices = st.one_of(
+    st.integers(1, 60), st.sampled_from([2**63 - 1, 2**63, 2**70, -(2**63), -(2**63) + 1])
+)
 deltas_st = st.lists(
-    st.tuples(st.sampled_from([Side.BUY, Side.SELL]), st.integers(1, 60), st.integers(0, 3)),
+    st.tuples(st.sampled_from([Side.BUY, Side.SELL]), _prices, st.integers(0, 3)),
     max_size=80,
 )
 
@@ -308,25 +312,41 @@ _FRAME_PREC = {"BTCUSDT": (2, 3), "ETHUSDT": (8, 8)}
 def frame_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
     """What the msgspec path makes of a frame, in binance_frame's shape; None where it refuses
     or where binance_frame is not meant to answer (other channels, unknown symbols)."""
-    from bot4.marketdata.feeds._binance_schema import BookTickerFrame, RawDepthFrame
+    from bot4.marketdata.feeds import _binance_schema as schema
+    from bot4.marketdata.feeds.binance import _KLINE_INTERVALS
 
     try:
         env = _any_json.decode(buf)
         channel = env["stream"].split("@", 1)[1]
         if channel in ("depth", "depth@100ms", "depth@250ms", "depth@500ms"):
-            ev = msgspec.json.decode(buf, type=RawDepthFrame).data
+            ev = msgspec.json.decode(buf, type=schema.RawDepthFrame).data
             pp, qp = prec[ev.s]
             bids, asks = reference(bytes(ev.b), pp, qp), reference(bytes(ev.a), pp, qp)
             if bids is None or asks is None:
                 return None
-            sided = [(Side.BUY, p, q) for p, q in bids], [(Side.SELL, p, q) for p, q in asks]
-            return (0, ev.s, ev.E, ev.U, ev.u, ev.pu, *sided)
+            sided = [(Side.BUY, p, q) for p, q in bids] + [(Side.SELL, p, q) for p, q in asks]
+            return (0, ev.s, ev.E, ev.U, ev.u, ev.pu, tuple(sided))
         if channel == "bookTicker":
-            t = msgspec.json.decode(buf, type=BookTickerFrame).data
+            t = msgspec.json.decode(buf, type=schema.BookTickerFrame).data
             pp, qp = prec[t.s]
             values = [parse_fixed(t.b, pp), parse_fixed(t.B, qp)]
             values += [parse_fixed(t.a, pp), parse_fixed(t.A, qp)]
             return (1, t.s, t.E, t.u, *values)
+        if channel in ("aggTrade", "trade"):
+            if channel == "trade":
+                tr = msgspec.json.decode(buf, type=schema.TradeFrame).data
+                s, trade_id, p, q, t_ms, m = tr.s, tr.t, tr.p, tr.q, tr.T, tr.m
+            else:
+                ag = msgspec.json.decode(buf, type=schema.AggTradeFrame).data
+                s, trade_id, p, q, t_ms, m = ag.s, ag.a, ag.p, ag.q, ag.T, ag.m
+            pp, qp = prec[s]
+            return (2, s, t_ms, trade_id, parse_fixed(p, pp), parse_fixed(q, qp), m)
+        if channel.startswith("kline_") and channel[6:] in _KLINE_INTERVALS:
+            kl = msgspec.json.decode(buf, type=schema.KlineFrame).data
+            pp, qp = prec[kl.s]
+            k = kl.k
+            ohlc = [parse_fixed(x, pp) for x in (k.o, k.h, k.l, k.c)]
+            return (3, kl.s, kl.E, k.i, k.t, k.T, *ohlc, parse_fixed(k.v, qp), k.n, k.x)
     except (msgspec.DecodeError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
     return None
@@ -345,32 +365,52 @@ _extra_values = st.recursive(
 )
 
 
+def _shuffled(draw: st.DrawFn, data: dict[str, object]) -> dict[str, object]:
+    """`data` with some skipped fields added and its keys in any order."""
+    data |= draw(st.dictionaries(st.sampled_from(["M", "zz", "f", "L", "w"]), _extra_values))
+    return {k: data[k] for k in draw(st.permutations(list(data)))}
+
+
 @st.composite
 def binance_frames(draw: st.DrawFn) -> bytes:
     symbol = draw(st.sampled_from(sorted(_FRAME_PREC)))
     pp, qp = _FRAME_PREC[symbol]
     futures = draw(st.booleans())
-    if draw(st.booleans()):
+    kind = draw(st.sampled_from(["depth", "bookTicker", "aggTrade", "trade", "kline"]))
+    ms = st.integers(0, 2**40)
+    if kind == "depth":
         rows = lambda prec_p, prec_q: [  # noqa: E731
             [plain(draw, prec_p), plain(draw, prec_q)] for _ in range(draw(st.integers(0, 6)))
         ]
-        data: dict[str, object] = {"e": "depthUpdate", "E": draw(st.integers(0, 2**40))}
+        data: dict[str, object] = {"e": "depthUpdate", "E": draw(ms)}
         data |= {"s": symbol, "U": draw(st.integers(0, 10**15)), "u": draw(st.integers(0, 10**15))}
         if futures:
             data |= {"T": 1, "pu": draw(st.integers(0, 10**15))}
         data |= {"b": rows(pp, qp), "a": rows(pp, qp)}
         channel = draw(st.sampled_from(["depth", "depth@100ms", "depth@250ms", "depth@500ms"]))
-    else:
+    elif kind == "bookTicker":
         data = {"u": draw(st.integers(0, 10**12)), "s": symbol}
         data |= {"b": plain(draw, pp), "B": plain(draw, qp), "a": plain(draw, pp)}
         data["A"] = plain(draw, qp)
         if futures:
-            data |= {"e": "bookTicker", "E": draw(st.integers(0, 2**40)), "T": 5}
+            data |= {"e": "bookTicker", "E": draw(ms), "T": 5}
         channel = "bookTicker"
-    extra = draw(st.dictionaries(st.sampled_from(["x", "M", "m", "q", "zz"]), _extra_values))
-    data |= extra
-    keys = draw(st.permutations(list(data)))
-    envelope = {"stream": f"{symbol.lower()}@{channel}", "data": {k: data[k] for k in keys}}
+    elif kind in ("aggTrade", "trade"):
+        data = {"e": kind, "E": draw(ms), "s": symbol, "p": plain(draw, pp), "q": plain(draw, qp)}
+        data |= {"a" if kind == "aggTrade" else "t": draw(st.integers(0, 10**12))}
+        data |= {"T": draw(ms), "m": draw(st.booleans())}
+        if kind == "trade":
+            data |= {"b": draw(st.integers(0, 10**9)), "a": draw(st.integers(0, 10**9))}
+        channel = kind
+    else:
+        interval = draw(st.sampled_from(["1m", "1s", "15m", "1M"]))
+        bar = {"t": draw(ms), "T": draw(ms), "s": symbol, "i": interval, "f": 1, "L": 2}
+        bar |= {x: plain(draw, pp) for x in "ochl"}
+        bar |= {"v": plain(draw, qp), "n": draw(st.integers(0, 10**6)), "x": draw(st.booleans())}
+        bar |= {"q": plain(draw, 3), "V": "0", "Q": "0", "B": "0"}
+        data = {"e": "kline", "E": draw(ms), "s": symbol, "k": _shuffled(draw, bar)}
+        channel = f"kline_{interval}"
+    envelope = {"stream": f"{symbol.lower()}@{channel}", "data": _shuffled(draw, data)}
     if draw(st.booleans()):
         envelope = {"data": envelope["data"], "stream": envelope["stream"]}
     return msgspec.json.encode(envelope)
@@ -413,6 +453,13 @@ def test_a_damaged_binance_frame_is_declined_or_read_exactly(
         b'{"stream":"btcusdt@bookTicker","data":{"s":"BTCUSDT","b":"1e2","B":"1","a":"1","A":"1"}}',
         b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":12345678901234567890,"u":2,"b":[],"a":[]}}',
         b'{"stream":"nosymbol","data":{}}',
+        b'{"stream":"btcusdt@kline_7m","data":{"s":"BTCUSDT","E":1,"k":{}}}',  # no such interval
+        b'{"stream":"btcusdt@aggTrade","data":{"s":"BTCUSDT","a":1,"p":"1","q":"1","T":1,"m":1}}',
+        b'{"stream":"btcusdt@trade","data":{"s":"BTCUSDT","t":1,"p":"1","q":"1","m":true}}',
+        b'{"stream":"btcusdt@aggTrade","data":{"s":"BTCUSDT","a":1,"p":"1","q":"1","T":1,"m":tru}}',
+        b'{"stream":"btcusdt@kline_1m","data":{"s":"BTCUSDT","E":1,"k":{"t":1,"T":2,"i":"1m",'
+        b'"o":"1","c":"1","h":"1","l":"1","v":"1","n":1}}}',  # no "x"
+        b'{"stream":"btcusdt@kline_1m","data":{"s":"BTCUSDT","E":1,"k":[]}}',
         b"[]",
     ],
 )
@@ -423,7 +470,7 @@ def test_binance_frame_declines_what_the_msgspec_path_must_judge(frame: bytes) -
 def test_binance_frame_checks_its_arguments() -> None:
     ok = b'{"stream":"btcusdt@depth","data":{"s":"BTCUSDT","U":1,"u":2,"b":[],"a":[]}}'
     assert native.binance_frame(ok, _FRAME_PREC, Side.BUY, Side.SELL) == (
-        0, "BTCUSDT", 0, 1, 2, -1, [], [],
+        0, "BTCUSDT", 0, 1, 2, -1, (),
     )  # fmt: skip
     assert native.binance_frame(ok, {"BTCUSDT": (19, 0)}, Side.BUY, Side.SELL) is None
     with pytest.raises(TypeError):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import msgspec
 
@@ -61,7 +62,7 @@ from bot4.marketdata.feeds._wire import (
     plain_numbers,
     snapshot_pairs,
 )
-from bot4.model import BookDeltas, Candle, Instrument, Side, TopOfBook, TradeTick
+from bot4.model import BookDeltas, Candle, Instrument, InstrumentId, Side, TopOfBook, TradeTick
 
 __all__ = ["MAX_BUFFER", "MAX_STALE_RUN", "BinanceFuturesFeed", "BinanceSpotFeed"]
 
@@ -106,6 +107,10 @@ _book_ticker = msgspec.json.Decoder(BookTicker)
 _kline = msgspec.json.Decoder(Kline)
 
 
+# The levels of one diff in the order applied, (side, price, qty): the bids, then the asks.
+Deltas = Sequence[tuple[Side, int, int]]
+
+
 def _no_levels(rows: Iterable[Sequence[str]], side: Side) -> list[tuple[Side, int, int]]:
     raise ValueError("no instrument yet to parse levels with")
 
@@ -118,8 +123,7 @@ class WireDepth(msgspec.Struct, gc=False):
     s: str  # symbol
     U: int  # first update id in the event
     u: int  # final update id in the event
-    b: WireLevels  # bids as (BUY, price, qty)
-    a: WireLevels  # asks as (SELL, price, qty)
+    deltas: Deltas  # bids as (BUY, price, qty), then asks as (SELL, price, qty)
     E: int  # event time, ms
     pu: int  # futures: final update id of the previous event (-1 on spot)
 
@@ -322,27 +326,17 @@ class _BinanceFeed(BaseFeed):
             # (`_native.binance_frame`); None sends the frame down the msgspec path below.
             got = _binance_frame(data, self._native_prec, _BUY, _SELL) if _binance_frame else None
             if got is not None:
-                if got[0] == 0:
-                    _, symbol, e_ms, first, u, pu, bids, asks = got
+                if got[0] == 0:  # (0, s, E, U, u, pu, deltas)
+                    _, symbol, e_ms, first, u, pu, deltas = got
                     st = self._depth_states.get(symbol)
                     if st is not None and st.book is not None:
                         return self._apply_levels(
-                            st, symbol, e_ms, first, u, pu, bids, asks, ts_recv_ns
+                            st, symbol, e_ms, first, u, pu, deltas, ts_recv_ns
                         )
-                else:  # (1, s, E, u, bid, bid qty, ask, ask qty)
-                    found = self._simple.get(got[1])  # None: a book's symbol, first bookTicker
+                else:  # the first frame of a book's symbol on another channel goes below
+                    found = self._simple.get(got[1])
                     if found is not None:
-                        return [
-                            TopOfBook(
-                                instrument_id=found[0].id,
-                                bid_price=got[4],
-                                bid_qty=got[5],
-                                ask_price=got[6],
-                                ask_qty=got[7],
-                                ts_event=got[2] * 1_000_000,
-                                ts_init=ts_recv_ns,
-                            )
-                        ]
+                        return [_native_event(got, found[0].id, ts_recv_ns)]
             if data.startswith(b'{"stream":"'):
                 end = data.find(b'"', 11)
                 at = data.find(b"@", 11, end)
@@ -456,7 +450,7 @@ class _BinanceFeed(BaseFeed):
         ts_recv_ns: int,
     ) -> list[object]:
         """A diff whose levels are parsed already (`_apply_levels`)."""
-        return self._apply_levels(st, ev.s, ev.E, ev.U, ev.u, ev.pu, bids, asks, ts_recv_ns)
+        return self._apply_levels(st, ev.s, ev.E, ev.U, ev.u, ev.pu, bids + asks, ts_recv_ns)
 
     def _apply_levels(
         self,
@@ -466,13 +460,12 @@ class _BinanceFeed(BaseFeed):
         first: int,
         u: int,
         pu: int,
-        bids: WireLevels,
-        asks: WireLevels,
+        deltas: Deltas,
         ts_recv_ns: int,
     ) -> list[object]:
-        """A diff (U = `first`, u, pu) whose levels are parsed already: the common case (a
-        synced book, the next diff) inline, anything else through the sync rules of
-        `_depth_event`."""
+        """A diff (U = `first`, u, pu) whose levels are parsed already (bids, then asks): the
+        common case (a synced book, the next diff) inline, anything else through the sync
+        rules of `_depth_event`."""
         book = st.book
         assert book is not None, "the parsed routes run only with the book"  # nosec B101
         if (
@@ -480,7 +473,6 @@ class _BinanceFeed(BaseFeed):
             and u > (last := st.last_u)
             and (pu == last if self.futures else last + 1 >= first)
         ):
-            deltas = bids + asks
             book.apply_deltas(deltas)
             st.last_u = u
             st.stale_run = 0
@@ -495,7 +487,7 @@ class _BinanceFeed(BaseFeed):
                     ts_init=ts_recv_ns,
                 )
             ]
-        wire = WireDepth(symbol, first, u, bids, asks, e_ms, pu)
+        wire = WireDepth(symbol, first, u, deltas, e_ms, pu)
         return self._depth_event(wire, ts_recv_ns, emit=True)
 
     def _agg_trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
@@ -525,8 +517,9 @@ class _BinanceFeed(BaseFeed):
             and (u := ev.u) > (last := st.last_u)
             and (ev.pu == last if self.futures else last + 1 >= ev.U)
         ):
+            deltas: Deltas
             if isinstance(ev, WireDepth):
-                deltas = ev.b + ev.a
+                deltas = ev.deltas
             else:
                 deltas = st.levels(ev.b, _BUY)
                 if ev.a:
@@ -581,7 +574,7 @@ class _BinanceFeed(BaseFeed):
         # Parse every level first, then apply them in one call (OrderBook.apply_deltas): a
         # malformed level raises before the book changes, and the loops stay tight.
         if isinstance(ev, WireDepth):
-            deltas = ev.b + ev.a
+            deltas = ev.deltas
         else:
             deltas = st.levels(ev.b, _BUY)
             if ev.a:
@@ -706,6 +699,49 @@ class _BinanceFeed(BaseFeed):
             ts_event=kl.E * 1_000_000,
             ts_init=ts,
         )
+
+
+def _native_event(
+    got: tuple[Any, ...], instrument_id: InstrumentId, ts_init: int
+) -> TopOfBook | TradeTick | Candle:
+    """The event of a bookTicker, trade or kline frame as `_native.binance_frame` reads it."""
+    kind = got[0]
+    if kind == 1:  # (1, s, E, u, bid, bid qty, ask, ask qty)
+        return TopOfBook(
+            instrument_id=instrument_id,
+            bid_price=got[4],
+            bid_qty=got[5],
+            ask_price=got[6],
+            ask_qty=got[7],
+            ts_event=got[2] * 1_000_000,
+            ts_init=ts_init,
+        )
+    if kind == 2:  # (2, s, T, trade id, price, qty, the buyer is the maker)
+        return TradeTick(
+            instrument_id=instrument_id,
+            price=got[4],
+            qty=got[5],
+            aggressor=_SELL if got[6] else _BUY,
+            trade_id=str(got[3]),
+            ts_event=got[2] * 1_000_000,
+            ts_init=ts_init,
+        )
+    # (3, s, E, interval, open time, close time, open, high, low, close, volume, trades, closed)
+    return Candle(
+        instrument_id=instrument_id,
+        interval=got[3],
+        open=got[6],
+        high=got[7],
+        low=got[8],
+        close=got[9],
+        volume=got[10],
+        trades=got[11],
+        closed=got[12],
+        ts_open=got[4] * 1_000_000,
+        ts_close=got[5] * 1_000_000,
+        ts_event=got[2] * 1_000_000,
+        ts_init=ts_init,
+    )
 
 
 # Channels of a diff-depth stream, as bytes (the head of a combined-stream frame).
