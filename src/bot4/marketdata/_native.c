@@ -24,7 +24,8 @@
  *       None for anything else (the msgspec path decides).
  *   binance_snapshot(buf, price_precision, qty_precision)
  *       A Binance REST depth snapshot whole: (lastUpdateId, E, bids, asks) with the sides as
- *       {price: qty} (the last row of a price wins, as in dict()); None for anything else.
+ *       {price: qty} (the last row of a price wins, as in dict(); no level left where that
+ *       row's qty is 0); None for anything else.
  *   kraken_update(buf, precisions, buy, sell)
  *       A Kraken v1 book update frame whole: (pair, deltas, checksum or None, last ts in ns)
  *       at the precisions of `precisions[pair]`; None for anything else.
@@ -172,6 +173,12 @@ static int parse_stamp(Cursor *c, long long *out) {
     return 1;
 }
 
+/* LEVEL ROWS, the (side, price, qty) or (price, qty) tuples made here by the thousand, are
+ * untracked by the cyclic GC, as CPython itself untracks tuples of atoms: a row holds a side
+ * (an enum member) and two ints, none of which can refer back to it, so it can never be part
+ * of a cycle, and the collector need not walk the millions of them a feed makes. (A side
+ * object that could hold a row would leak such a cycle, never corrupt it.) */
+
 /* The rows of one JSON array of levels into `out`: 1 when every row was plain, 0 to decline,
  * -1 on a Python error. With `stamp`, each row's third field is a timestamp and the last
  * row's lands in *stamp (unchanged for an empty array). */
@@ -204,8 +211,12 @@ static int rows_into(Cursor *c, int pprec, int qprec, PyObject *side, long long 
             Py_XDECREF(qv);
             return -1;
         }
-        if (PyDict_CheckExact(out)) { /* {price: qty}, the last row of a price winning */
-            int rc = PyDict_SetItem(out, pv, qv);
+        if (PyDict_CheckExact(out)) {
+            /* {price: qty > 0}: the last row of a price wins, and a last row of qty 0 leaves
+             * no level (dict(rows) less its zero quantities) */
+            int rc = qty ? PyDict_SetItem(out, pv, qv) : PyDict_Contains(out, pv);
+            if (rc > 0 && !qty)
+                rc = PyDict_DelItem(out, pv);
             Py_DECREF(pv);
             Py_DECREF(qv);
             if (rc < 0)
@@ -222,6 +233,7 @@ static int rows_into(Cursor *c, int pprec, int qprec, PyObject *side, long long 
             Py_DECREF(qv);
             return -1;
         }
+        PyObject_GC_UnTrack(row); /* see LEVEL ROWS above */
         Py_ssize_t i = 0;
         if (side != Py_None) {
             Py_INCREF(side);
@@ -287,6 +299,23 @@ static PyObject *kraken_levels(PyObject *self, PyObject *args) {
     if (rows == NULL || rows == Py_None)
         return rows;
     return Py_BuildValue("(NL)", rows, stamp);
+}
+
+/* --- arguments of the per-frame functions (METH_FASTCALL: no argument tuple built) ------ */
+
+static int nargs_ok(const char *name, Py_ssize_t nargs, Py_ssize_t n) {
+    if (nargs == n)
+        return 1;
+    PyErr_Format(PyExc_TypeError, "%s() takes exactly %zd arguments (%zd given)", name, n, nargs);
+    return 0;
+}
+
+static int arg_type_ok(const char *name, PyObject *arg, PyTypeObject *type) {
+    if (PyObject_TypeCheck(arg, type))
+        return 1;
+    PyErr_Format(PyExc_TypeError, "%s() argument must be %s, not %.100s", name, type->tp_name,
+                 Py_TYPE(arg)->tp_name);
+    return 0;
 }
 
 /* --- binance_frame ---------------------------------------------------------------------- */
@@ -512,6 +541,39 @@ static int stream_kind(const char *sv, Py_ssize_t sn) {
     return -1;
 }
 
+/* The str of a symbol's text: a few hundred symbols at most recur in every frame, so their str
+ * objects (with their hashes, which the precisions lookup needs) are kept and reused rather
+ * than decoded and hashed again per frame. A new reference, or NULL with an exception. */
+#define SYMBOL_SLOTS 256
+#define SYMBOL_MAX 32
+static struct {
+    Py_ssize_t len;
+    char text[SYMBOL_MAX];
+    PyObject *str;
+} SYMBOLS[SYMBOL_SLOTS];
+
+static PyObject *symbol_str(const char *text, Py_ssize_t len) {
+    if (len > SYMBOL_MAX)
+        return PyUnicode_DecodeUTF8(text, len, NULL);
+    uint32_t h = 2166136261u; /* FNV-1a picks the slot */
+    for (Py_ssize_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)text[i]) * 16777619u;
+    Py_ssize_t slot = h % SYMBOL_SLOTS;
+    PyObject *str = SYMBOLS[slot].str;
+    if (str != NULL && SYMBOLS[slot].len == len && memcmp(SYMBOLS[slot].text, text, (size_t)len) == 0) {
+        Py_INCREF(str);
+        return str;
+    }
+    PyObject *fresh = PyUnicode_DecodeUTF8(text, len, NULL);
+    if (fresh == NULL)
+        return NULL;
+    Py_INCREF(fresh);
+    Py_XSETREF(SYMBOLS[slot].str, fresh); /* a colliding symbol takes the slot over */
+    SYMBOLS[slot].len = len;
+    memcpy(SYMBOLS[slot].text, text, (size_t)len);
+    return fresh;
+}
+
 /* A price, qty or levels field's value at the cursor, with the symbol's precisions. */
 static int frame_value(Cursor *c, Frame *f, int type, int slot) {
     switch (type) {
@@ -544,8 +606,9 @@ static int frame_object(Cursor *c, const Field *fields, Frame *f, int depth) {
         if (!read_string(c, &k, &kn) || !expect(c, ':'))
             return 0;
         const Field *fd = fields;
-        while (fd->name != NULL && (fd->len != kn || memcmp(k, fd->name, (size_t)kn) != 0))
-            fd++;
+        while (fd->name != NULL && (fd->len != kn || fd->name[0] != k[0] ||
+                                    (kn > 1 && memcmp(k, fd->name, (size_t)kn) != 0)))
+            fd++; /* (keys are mostly one letter: no memcmp call for those) */
         if (fd->name == NULL) {
             if (!skip_value(c, depth))
                 return 0;
@@ -582,7 +645,7 @@ static int frame_object(Cursor *c, const Field *fields, Frame *f, int depth) {
                     return 0;
                 /* settle the symbol now: an unknown one ends the work early, and a known one
                  * lets the values after it parse in this pass */
-                f->sym = PyUnicode_DecodeUTF8(sp, sn, NULL);
+                f->sym = symbol_str(sp, sn);
                 if (f->sym == NULL)
                     return -1;
                 rc = symbol_precisions(f->precisions, f->sym, &f->pp, &f->qp);
@@ -665,6 +728,7 @@ static PyObject *frame_result(int kind, Frame *f) {
         Py_ssize_t nb = PyList_GET_SIZE(f->bids), na = PyList_GET_SIZE(f->asks);
         PyObject *deltas = PyTuple_New(nb + na);
         if (deltas != NULL) {
+            PyObject_GC_UnTrack(deltas); /* it holds level rows only */
             for (Py_ssize_t i = 0; i < nb; i++) {
                 PyObject *row = PyList_GET_ITEM(f->bids, i);
                 Py_INCREF(row);
@@ -708,13 +772,15 @@ static PyObject *frame_result(int kind, Frame *f) {
  * bookTicker, aggTrade, trade or kline channel (the header comment has the results), with
  * the precisions of its symbol ("s"). None for anything else: other channels, a symbol without
  * precisions, and whatever is not plain; the msgspec path decides those. */
-static PyObject *binance_frame(PyObject *self, PyObject *args) {
-    PyObject *source;
+static PyObject *binance_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (!nargs_ok("binance_frame", nargs, 4) || !arg_type_ok("binance_frame", args[1], &PyDict_Type))
+        return NULL;
+    PyObject *source = args[0];
     Frame f;
     memset(&f, 0, sizeof f);
-    if (!PyArg_ParseTuple(args, "OO!OO:binance_frame", &source, &PyDict_Type, &f.precisions,
-                          &f.buy, &f.sell))
-        return NULL;
+    f.precisions = args[1];
+    f.buy = args[2];
+    f.sell = args[3];
     Py_buffer view;
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -724,10 +790,6 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
     int kind = -1, rc;
     PyObject *out = NULL;
 
-    f.bids = PyList_New(0);
-    f.asks = PyList_New(0);
-    if (f.bids == NULL || f.asks == NULL)
-        goto fail;
     if (!expect(&c, '{'))
         goto none;
     for (;;) { /* the envelope */
@@ -738,6 +800,12 @@ static PyObject *binance_frame(PyObject *self, PyObject *args) {
             Py_ssize_t sn;
             if (kind >= 0 || !read_string(&c, &sv, &sn) || (kind = stream_kind(sv, sn)) < 0)
                 goto none;
+            if (kind == DEPTH) {
+                f.bids = PyList_New(0);
+                f.asks = PyList_New(0);
+                if (f.bids == NULL || f.asks == NULL)
+                    goto fail;
+            }
             if (data != NULL) { /* the data came first: read it now */
                 Cursor cd = {data, c.end};
                 rc = frame_object(&cd, KIND_FIELDS[kind], &f, 1);
@@ -874,11 +942,10 @@ fail:
  * with deltas [(side, price, qty)], each payload's asks then its bids, and ts the last level's
  * timestamp in ns (0 when no level). None for anything else: snapshots ("as"/"bs"), other
  * channels, a pair without precisions, whatever is not plain; the Python path decides. */
-static PyObject *kraken_update(PyObject *self, PyObject *args) {
-    PyObject *source, *precisions, *buy, *sell;
-    if (!PyArg_ParseTuple(args, "OO!OO:kraken_update", &source, &PyDict_Type, &precisions, &buy,
-                          &sell))
+static PyObject *kraken_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (!nargs_ok("kraken_update", nargs, 4) || !arg_type_ok("kraken_update", args[1], &PyDict_Type))
         return NULL;
+    PyObject *source = args[0], *precisions = args[1], *buy = args[2], *sell = args[3];
     Py_buffer view;
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -1141,12 +1208,14 @@ static int apply_small(PyObject *levels, PyObject *keys, int negate, PyObject *p
     return PyList_SetSlice(keys, at, at + 1, NULL);
 }
 
-static PyObject *apply_deltas(PyObject *self, PyObject *args) {
-    PyObject *bids, *asks, *bid_keys, *ask_keys, *deltas, *buy;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OO:apply_deltas", &PyDict_Type, &bids, &PyDict_Type,
-                          &asks, &PyList_Type, &bid_keys, &PyList_Type, &ask_keys, &deltas,
-                          &buy))
+static PyObject *apply_deltas(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (!nargs_ok("apply_deltas", nargs, 6) || !arg_type_ok("apply_deltas", args[0], &PyDict_Type) ||
+        !arg_type_ok("apply_deltas", args[1], &PyDict_Type) ||
+        !arg_type_ok("apply_deltas", args[2], &PyList_Type) ||
+        !arg_type_ok("apply_deltas", args[3], &PyList_Type))
         return NULL;
+    PyObject *bids = args[0], *asks = args[1], *bid_keys = args[2], *ask_keys = args[3];
+    PyObject *deltas = args[4], *buy = args[5];
     PyObject *seq = PySequence_Fast(deltas, "deltas must be a sequence");
     if (seq == NULL)
         return NULL;
@@ -1213,6 +1282,7 @@ static int side_levels(PyObject *levels, PyObject *keys, int negate, PyObject *s
             Py_DECREF(price);
             return -1;
         }
+        PyObject_GC_UnTrack(row); /* see LEVEL ROWS above */
         Py_INCREF(side);
         Py_INCREF(qty);
         PyTuple_SET_ITEM(row, 0, side);
@@ -1232,6 +1302,7 @@ static PyObject *book_levels(PyObject *self, PyObject *args) {
     PyObject *out = PyTuple_New(n);
     if (out == NULL)
         return NULL;
+    PyObject_GC_UnTrack(out); /* it holds level rows only */
     if (side_levels(bids, bid_keys, 0, buy, out, &at) < 0 ||
         side_levels(asks, ask_keys, 1, sell, out, &at) < 0) {
         Py_DECREF(out); /* unset slots are NULL, which tuple dealloc skips */
@@ -1414,13 +1485,13 @@ static PyMethodDef methods[] = {
      "parse_pairs(buf, price_precision, qty_precision, side=None) -> list | None"},
     {"kraken_levels", kraken_levels, METH_VARARGS,
      "kraken_levels(buf, price_precision, qty_precision, side=None) -> (list, last_ts_ns) | None"},
-    {"binance_frame", binance_frame, METH_VARARGS,
+    {"binance_frame", (PyCFunction)(void (*)(void))binance_frame, METH_FASTCALL,
      "binance_frame(buf, precisions, buy, sell) -> tuple | None"},
     {"binance_snapshot", binance_snapshot, METH_VARARGS,
      "binance_snapshot(buf, price_precision, qty_precision) -> tuple | None"},
-    {"kraken_update", kraken_update, METH_VARARGS,
+    {"kraken_update", (PyCFunction)(void (*)(void))kraken_update, METH_FASTCALL,
      "kraken_update(buf, precisions, buy, sell) -> tuple | None"},
-    {"apply_deltas", apply_deltas, METH_VARARGS,
+    {"apply_deltas", (PyCFunction)(void (*)(void))apply_deltas, METH_FASTCALL,
      "apply_deltas(bids, asks, bid_keys, ask_keys, deltas, buy) -> None"},
     {"book_levels", book_levels, METH_VARARGS,
      "book_levels(bids, asks, bid_keys, ask_keys, buy, sell) -> tuple"},

@@ -606,13 +606,19 @@ def snapshot_reference(buf: bytes, pp: int, qp: int) -> tuple | None:
         asks = {parse_fixed(p, pp): parse_fixed(q, qp) for p, q in snap.asks}
     except (msgspec.DecodeError, ValueError):
         return None
-    return (snap.lastUpdateId, snap.E, bids, asks)
+    nonzero = lambda side: {p: q for p, q in side.items() if q}  # noqa: E731
+    return (snap.lastUpdateId, snap.E, nonzero(bids), nonzero(asks))
 
 
 @st.composite
 def snapshots(draw: st.DrawFn) -> tuple[bytes, int, int]:
     pp, qp = draw(st.integers(0, 10)), draw(st.integers(0, 10))
-    side = lambda: [[plain(draw, pp), plain(draw, qp)] for _ in range(draw(st.integers(0, 8)))]  # noqa: E731
+
+    def row() -> list[str]:  # sometimes a price again, sometimes a qty of 0 (no level)
+        price = draw(st.sampled_from(["1", "2", "1.0"])) if draw(st.booleans()) else plain(draw, pp)
+        return [price, "0" if draw(st.integers(0, 3)) == 0 else plain(draw, qp)]
+
+    side = lambda: [row() for _ in range(draw(st.integers(0, 8)))]  # noqa: E731
     body: dict[str, object] = {"lastUpdateId": draw(st.integers(0, 10**17))}
     if draw(st.booleans()):
         body |= {"E": draw(st.integers(0, 2**41)), "T": draw(st.integers(0, 2**41))}
@@ -662,6 +668,8 @@ def test_binance_snapshot_declines_what_the_msgspec_path_must_judge(body: bytes)
 
 def test_binance_snapshot_checks_its_arguments() -> None:
     body = b'{"lastUpdateId":7,"bids":[["1.5","2"],["1.5","0"]],"asks":[]}'
-    assert native.binance_snapshot(body, 1, 0) == (7, 0, {15: 0}, {})  # the last row wins
+    assert native.binance_snapshot(body, 1, 0) == (7, 0, {}, {})  # the last row wins: qty 0
+    again = b'{"lastUpdateId":7,"bids":[["1.5","0"],["1.5","2"]],"asks":[["2","0"]]}'
+    assert native.binance_snapshot(again, 1, 0) == (7, 0, {15: 2}, {})
     with pytest.raises(ValueError, match="precisions"):
         native.binance_snapshot(body, 19, 0)
