@@ -15,11 +15,13 @@ from bench.targets import Verdict
 
 PACKAGES = ["bot4", "msgspec", "numpy", "picows", "asyncpg", "pybreaker", "hdrhistogram"]
 
-# Where the cyclic GC is off: only in throughput loops that measure parsing and writing; the
-# latency families run with it on, as the node does, so its pauses reach their tails.
+# Where the cyclic GC is off: only in the loopback WebSocket case and the storage throughput
+# loops; everything else runs with it on, as the node does (bench/marketdata.py: the feed
+# cases and their peer alike), so its pauses are in the figures.
 _GC_NOTE = (
-    "GC: on in the risk, pipeline and breaker timed sections (as in the node); off in the"
-    " market-data and storage throughput loops."
+    "GC: on in the risk, pipeline and breaker timed sections and in the market-data feed cases"
+    " (ours and cryptofeed's), as in the node; off in the loopback WebSocket case and the"
+    " storage throughput loops."
 )
 
 
