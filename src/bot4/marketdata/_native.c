@@ -473,23 +473,26 @@ typedef struct {
 
 enum { DEPTH, TICKER, AGG_TRADE, TRADE, KLINE, KIND_COUNT };
 static const Field DEPTH_FIELDS[] = {
-    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("U", T_INT, X_U), FIELD("u", T_INT, X_u),
-    FIELD("pu", T_INT, X_pu), FIELD("b", T_BIDS, X_b), FIELD("a", T_ASKS, X_a), {NULL, 0, 0, 0}};
+    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("U", T_INT, X_U),
+    FIELD("u", T_INT, X_u), FIELD("pu", T_INT, X_pu), FIELD("b", T_BIDS, X_b),
+    FIELD("a", T_ASKS, X_a), {NULL, 0, 0, 0}};
 static const Field TICKER_FIELDS[] = {
-    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("u", T_INT, X_u), FIELD("b", T_PRICE, X_b),
-    FIELD("B", T_QTY, X_B), FIELD("a", T_PRICE, X_a), FIELD("A", T_QTY, X_A), {NULL, 0, 0, 0}};
+    FIELD("E", T_INT, X_E), FIELD("s", T_SYM, X_s), FIELD("u", T_INT, X_u),
+    FIELD("b", T_PRICE, X_b), FIELD("B", T_QTY, X_B), FIELD("a", T_PRICE, X_a),
+    FIELD("A", T_QTY, X_A), {NULL, 0, 0, 0}};
 static const Field AGG_TRADE_FIELDS[] = {
-    FIELD("s", T_SYM, X_s), FIELD("a", T_INT, X_id), FIELD("p", T_PRICE, X_p), FIELD("q", T_QTY, X_q),
-    FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
+    FIELD("s", T_SYM, X_s), FIELD("a", T_INT, X_id), FIELD("p", T_PRICE, X_p),
+    FIELD("q", T_QTY, X_q), FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
 static const Field TRADE_FIELDS[] = {
-    FIELD("s", T_SYM, X_s), FIELD("t", T_INT, X_id), FIELD("p", T_PRICE, X_p), FIELD("q", T_QTY, X_q),
-    FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
+    FIELD("s", T_SYM, X_s), FIELD("t", T_INT, X_id), FIELD("p", T_PRICE, X_p),
+    FIELD("q", T_QTY, X_q), FIELD("T", T_INT, X_T), FIELD("m", T_BOOL, X_m), {NULL, 0, 0, 0}};
 static const Field KLINE_FIELDS[] = {
     FIELD("s", T_SYM, X_s), FIELD("E", T_INT, X_E), FIELD("k", T_KLINE, X_k), {NULL, 0, 0, 0}};
 static const Field BAR_FIELDS[] = { /* the kline's "k" */
-    FIELD("t", T_INT, K_t), FIELD("T", T_INT, K_T), FIELD("i", T_TEXT, K_i), FIELD("o", T_PRICE, K_o),
-    FIELD("c", T_PRICE, K_c), FIELD("h", T_PRICE, K_h), FIELD("l", T_PRICE, K_l), FIELD("v", T_QTY, K_v),
-    FIELD("n", T_INT, K_n), FIELD("x", T_BOOL, K_x), {NULL, 0, 0, 0}};
+    FIELD("t", T_INT, K_t), FIELD("T", T_INT, K_T), FIELD("i", T_TEXT, K_i),
+    FIELD("o", T_PRICE, K_o), FIELD("c", T_PRICE, K_c), FIELD("h", T_PRICE, K_h),
+    FIELD("l", T_PRICE, K_l), FIELD("v", T_QTY, K_v), FIELD("n", T_INT, K_n),
+    FIELD("x", T_BOOL, K_x), {NULL, 0, 0, 0}};
 static const Field *const KIND_FIELDS[KIND_COUNT] = {
     DEPTH_FIELDS, TICKER_FIELDS, AGG_TRADE_FIELDS, TRADE_FIELDS, KLINE_FIELDS};
 /* Fields without a default in the schemas (E, u and pu default to 0, 0 and -1). */
@@ -560,7 +563,8 @@ static PyObject *symbol_str(const char *text, Py_ssize_t len) {
         h = (h ^ (unsigned char)text[i]) * 16777619u;
     Py_ssize_t slot = h % SYMBOL_SLOTS;
     PyObject *str = SYMBOLS[slot].str;
-    if (str != NULL && SYMBOLS[slot].len == len && memcmp(SYMBOLS[slot].text, text, (size_t)len) == 0) {
+    if (str != NULL && SYMBOLS[slot].len == len &&
+        memcmp(SYMBOLS[slot].text, text, (size_t)len) == 0) {
         Py_INCREF(str);
         return str;
     }
@@ -773,7 +777,8 @@ static PyObject *frame_result(int kind, Frame *f) {
  * the precisions of its symbol ("s"). None for anything else: other channels, a symbol without
  * precisions, and whatever is not plain; the msgspec path decides those. */
 static PyObject *binance_frame(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (!nargs_ok("binance_frame", nargs, 4) || !arg_type_ok("binance_frame", args[1], &PyDict_Type))
+    if (!nargs_ok("binance_frame", nargs, 4) ||
+        !arg_type_ok("binance_frame", args[1], &PyDict_Type))
         return NULL;
     PyObject *source = args[0];
     Frame f;
@@ -943,7 +948,8 @@ fail:
  * timestamp in ns (0 when no level). None for anything else: snapshots ("as"/"bs"), other
  * channels, a pair without precisions, whatever is not plain; the Python path decides. */
 static PyObject *kraken_update(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (!nargs_ok("kraken_update", nargs, 4) || !arg_type_ok("kraken_update", args[1], &PyDict_Type))
+    if (!nargs_ok("kraken_update", nargs, 4) ||
+        !arg_type_ok("kraken_update", args[1], &PyDict_Type))
         return NULL;
     PyObject *source = args[0], *precisions = args[1], *buy = args[2], *sell = args[3];
     Py_buffer view;
@@ -1209,7 +1215,8 @@ static int apply_small(PyObject *levels, PyObject *keys, int negate, PyObject *p
 }
 
 static PyObject *apply_deltas(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (!nargs_ok("apply_deltas", nargs, 6) || !arg_type_ok("apply_deltas", args[0], &PyDict_Type) ||
+    if (!nargs_ok("apply_deltas", nargs, 6) ||
+        !arg_type_ok("apply_deltas", args[0], &PyDict_Type) ||
         !arg_type_ok("apply_deltas", args[1], &PyDict_Type) ||
         !arg_type_ok("apply_deltas", args[2], &PyList_Type) ||
         !arg_type_ok("apply_deltas", args[3], &PyList_Type))
