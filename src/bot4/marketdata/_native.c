@@ -462,7 +462,7 @@ static int symbol_precisions(PyObject *precisions, PyObject *sym, int *pp, int *
 enum { T_INT, T_SYM, T_PRICE, T_QTY, T_BIDS, T_ASKS, T_BOOL, T_TEXT, T_KLINE };
 enum {
     X_E, X_s, X_U, X_u, X_pu, X_b, X_a, X_B, X_A, X_id, X_p, X_q, X_T, X_m, X_k,
-    K_t, K_T, K_i, K_o, K_c, K_h, K_l, K_v, K_n, K_x, X_COUNT
+    K_t, K_T, K_i, K_o, K_c, K_h, K_l, K_v, K_n, K_x, X_last, X_COUNT
 };
 typedef struct {
     const char *name;
@@ -493,6 +493,10 @@ static const Field BAR_FIELDS[] = { /* the kline's "k" */
     FIELD("o", T_PRICE, K_o), FIELD("c", T_PRICE, K_c), FIELD("h", T_PRICE, K_h),
     FIELD("l", T_PRICE, K_l), FIELD("v", T_QTY, K_v), FIELD("n", T_INT, K_n),
     FIELD("x", T_BOOL, K_x), {NULL, 0, 0, 0}};
+/* A REST depth snapshot (binance_snapshot), read by the same machinery. */
+static const Field SNAPSHOT_FIELDS[] = {
+    FIELD("lastUpdateId", T_INT, X_last), FIELD("E", T_INT, X_E), FIELD("bids", T_BIDS, X_b),
+    FIELD("asks", T_ASKS, X_a), {NULL, 0, 0, 0}};
 static const Field *const KIND_FIELDS[KIND_COUNT] = {
     DEPTH_FIELDS, TICKER_FIELDS, AGG_TRADE_FIELDS, TRADE_FIELDS, KLINE_FIELDS};
 /* Fields without a default in the schemas (E, u and pu default to 0, 0 and -1). */
@@ -511,7 +515,7 @@ static const char *const INTERVALS[] = {"1s", "1m", "3m", "5m", "15m", "30m", "1
 typedef struct {
     PyObject *precisions, *buy, *sell;
     PyObject *sym, *bids, *asks; /* owned; sym NULL until the "s" field */
-    int pp, qp;
+    int pp, qp, settled;      /* settled: pp and qp are known (from "s", or given) */
     const char *pos[X_COUNT]; /* where each field's value starts; NULL: absent */
     int done[X_COUNT];        /* a price, qty or levels field parsed in the first pass */
     long long ints[X_COUNT];  /* ints and bools */
@@ -655,6 +659,7 @@ static int frame_object(Cursor *c, const Field *fields, Frame *f, int depth) {
                 rc = symbol_precisions(f->precisions, f->sym, &f->pp, &f->qp);
                 if (rc <= 0)
                     return rc;
+                f->settled = 1;
                 break;
             }
             case T_KLINE:
@@ -663,7 +668,7 @@ static int frame_object(Cursor *c, const Field *fields, Frame *f, int depth) {
                     return rc;
                 break;
             default: /* prices, quantities, levels */
-                if (f->sym == NULL) {
+                if (!f->settled) {
                     if (!skip_value(c, depth))
                         return 0;
                     break;
@@ -873,11 +878,12 @@ done:
  * in one pass: (lastUpdateId, E or 0, {price: qty} of the bids, of the asks); None for
  * anything else (the msgspec path decides). */
 static PyObject *binance_snapshot(PyObject *self, PyObject *args) {
-    PyObject *source;
-    int pp, qp;
-    if (!PyArg_ParseTuple(args, "Oii:binance_snapshot", &source, &pp, &qp))
+    PyObject *source, *out = NULL;
+    Frame f;
+    memset(&f, 0, sizeof f);
+    if (!PyArg_ParseTuple(args, "Oii:binance_snapshot", &source, &f.pp, &f.qp))
         return NULL;
-    if (pp < 0 || pp > 18 || qp < 0 || qp > 18) {
+    if (f.pp < 0 || f.pp > 18 || f.qp < 0 || f.qp > 18) {
         PyErr_SetString(PyExc_ValueError, "precisions must be within 0..18");
         return NULL;
     }
@@ -885,57 +891,26 @@ static PyObject *binance_snapshot(PyObject *self, PyObject *args) {
     if (PyObject_GetBuffer(source, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     Cursor c = {(const char *)view.buf, (const char *)view.buf + view.len};
-    PyObject *bids = PyDict_New(), *asks = PyDict_New();
-    long long last_id = 0, e_ms = 0;
-    int have_id = 0, have_e = 0, have_bids = 0, have_asks = 0, rc;
-    const char *k;
-    Py_ssize_t kn;
-    if (bids == NULL || asks == NULL)
-        goto fail;
-    if (!expect(&c, '{'))
-        goto none;
-    for (;;) {
-        if (!read_string(&c, &k, &kn) || !expect(&c, ':'))
-            goto none;
-        if (key_is(k, kn, "lastUpdateId")) {
-            if (have_id++ || !read_int(&c, &last_id))
-                goto none;
-        } else if (key_is(k, kn, "E")) {
-            if (have_e++ || !read_int(&c, &e_ms))
-                goto none;
-        } else if (key_is(k, kn, "bids") || key_is(k, kn, "asks")) {
-            int is_bids = k[0] == 'b';
-            if (is_bids ? have_bids++ : have_asks++)
-                goto none;
-            rc = rows_into(&c, pp, qp, Py_None, NULL, is_bids ? bids : asks);
-            if (rc < 0)
-                goto fail;
-            if (rc == 0)
-                goto none;
-        } else if (!skip_value(&c, 0)) {
-            goto none;
-        }
-        if (expect(&c, ','))
-            continue;
-        if (expect(&c, '}'))
-            break;
-        goto none;
+    f.settled = 1;
+    f.buy = f.sell = Py_None;
+    f.bids = PyDict_New(); /* dicts: rows_into keeps {price: qty} */
+    f.asks = PyDict_New();
+    int rc = f.bids != NULL && f.asks != NULL ? frame_object(&c, SNAPSHOT_FIELDS, &f, 0) : -1;
+    if (rc > 0) {
+        skip_ws(&c);
+        if (c.p != c.end || !f.pos[X_last] || !f.pos[X_b] || !f.pos[X_a])
+            rc = 0;
     }
-    skip_ws(&c);
-    if (c.p != c.end || !have_id || !have_bids || !have_asks)
-        goto none;
+    if (rc > 0) {
+        out = Py_BuildValue("(LLOO)", f.ints[X_last], f.ints[X_E], f.bids, f.asks);
+    } else if (rc == 0) {
+        out = Py_None;
+        Py_INCREF(out);
+    }
+    Py_XDECREF(f.bids);
+    Py_XDECREF(f.asks);
     PyBuffer_Release(&view);
-    return Py_BuildValue("(LLNN)", last_id, e_ms, bids, asks);
-none:
-    Py_XDECREF(bids);
-    Py_XDECREF(asks);
-    PyBuffer_Release(&view);
-    Py_RETURN_NONE;
-fail:
-    Py_XDECREF(bids);
-    Py_XDECREF(asks);
-    PyBuffer_Release(&view);
-    return NULL;
+    return out;
 }
 
 /* --- kraken_update ---------------------------------------------------------------------- */
