@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench soak lint typecheck unit audit nofakes bandit env env-run clean
+.PHONY: run test bench soak lint typecheck unit audit nofakes bandit docs env env-run clean
 
 # A private, pinned uv. First choice: a venv and pip. A fresh Debian 12 has python3 without
 # ensurepip (that is the python3-venv package), so venv fails there: then fall back to
@@ -36,6 +36,7 @@ test: env
 	$(BIN)/python scripts/no_fakes.py
 	$(BIN)/bandit -q -c pyproject.toml -r src
 	$(BIN)/python scripts/audit.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
 	# Performance gate: quick runs of every family, judged only on ratios to peers measured in
 	# the same run (bench/targets.toml, gate = "quick"); absolute targets are `make bench`'s.
@@ -58,6 +59,10 @@ bandit: env
 audit: env
 	$(BIN)/python scripts/audit.py
 
+# The documentation site (mkdocs.yml, docs/) into site/; warnings are errors.
+docs: env
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 unit: env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -70,4 +75,4 @@ soak: env
 	BOT4_SOAK_DIR=runs/soak $(BIN)/python -m pytest -m slow --run-slow -s -p no:cacheprovider tests/soak
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .coverage* htmlcov
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .coverage* htmlcov site
