@@ -1,4 +1,4 @@
-"""SQLite vs DuckDB for Bot4's embedded market data: the measurement behind README "Storage".
+"""SQLite vs DuckDB for Bot4's embedded market data: the measurement behind docs/storage.md ("Embedded market data").
 
 The same work for both: 1,000,000 trade rows (Bot4's 8 columns: text, 6 ints, text) arriving
 as Python tuples (what the BatchWriter holds), written in batches of 5,000, one transaction per
