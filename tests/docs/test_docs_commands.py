@@ -193,7 +193,9 @@ class Node:
         self._proc = subprocess.Popen(
             [str(BIN / "bot4"), "run", "--no-tui", "--duration", "600"],
             cwd=cwd,
-            env=environment(),
+            # A quarter of the recorded pace: the 60 s replay lasts 4 minutes, so the node is
+            # still trading when a loaded machine runs the page's last command.
+            env=environment(BOT4__REPLAY__PACE="0.25"),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
