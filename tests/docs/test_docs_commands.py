@@ -45,7 +45,8 @@ SUBSTITUTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         re.compile(r"^make (.*)$"),
         r"make -n \1",
         "every make target first syncs .venv with uv, which must not change under the running "
-        "suite, and `run` (60 s), `bench` (minutes), `soak` (10 min) and `test` (the suite, this "
+        "suite (run from the test's directory, it would also point .venv's scripts there), "
+        "and `run` (60 s), `bench` (minutes), `soak` (10 min) and `test` (the suite, this "
         "test included) cannot run inside it: the dry run checks the target exists and its "
         "recipe expands. The recipes run elsewhere: `make test` runs every gate itself.",
     ),
