@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
+from bot4.commands.run import run_command
 from bot4.config import load_config
 from bot4.engine import NodeConfig
-from bot4.engine._cli import run_command
 from bot4.errors import ConfigError
 
 
