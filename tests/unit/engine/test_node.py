@@ -221,19 +221,6 @@ async def test_control_commands_without_api(
     assert "journal commit failed" not in caplog.text  # after the run: no commit attempted
 
 
-def test_bad_construction_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown symbols"):
-        build_node(NodeConfig(replay=ReplayConfig(symbols=["NOPEUSDT"])), run_dir=tmp_path)
-    mm = MarketMaker("mm", [BTC], MarketMakerConfig())
-    with pytest.raises(ValueError, match="duplicate strategy id"):
-        build_node(NodeConfig(), run_dir=tmp_path, strategies=[mm, mm])
-
-
-def test_an_unbound_strategy_raises_runtime_error() -> None:
-    with pytest.raises(RuntimeError, match="not bound"):
-        _ = Strategy("x", [BTC]).ctx
-
-
 class _PlaceThenCancelAll(Strategy):
     def __init__(self) -> None:
         super().__init__("pc", [BTC])
@@ -271,22 +258,6 @@ async def test_limits_and_cancel_all_in_a_short_run(tmp_path: Path) -> None:
     whys = [w["last_decision"] or "" for w in node.control.status()["why"]]
     assert any("position limit" in w or "inv" in w for w in whys)
     assert report["positions"] == node.control.positions()
-
-
-@pytest.mark.parametrize(
-    ("cls", "kwargs"),
-    [
-        (MarketMakerConfig, {"quote_lots": 0}),
-        (MarketMakerConfig, {"skew_ticks": -1}),
-        (MomentumConfig, {"fast": 30, "slow": 30}),
-        (MomentumConfig, {"order_lots": 0}),
-        (MomentumConfig, {"cooldown_s": -1}),
-        (MarketMakerConfig, {"same_quote_gap_s": -1}),
-    ],
-)
-def test_strategy_configs_validate(cls: type, kwargs: dict[str, int]) -> None:
-    with pytest.raises(ValueError, match="must be"):
-        cls(**kwargs)
 
 
 class _Refused(Strategy):
