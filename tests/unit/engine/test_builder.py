@@ -66,7 +66,7 @@ def test_a_new_source_and_venue_plug_in_through_the_registries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A backtest-like source on the simulated clock, and another venue: registry lines only."""
-    made: list[DataSource] = []
+    made: list[ReplaySource] = []
 
     def backtest(config: NodeConfig, ws_url: str, dataset: Path) -> DataSource:
         made.append(ReplaySource(dataset, None))
