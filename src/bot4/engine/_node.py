@@ -34,14 +34,13 @@ from bot4.engine._node_ops import NodeOps
 from bot4.engine._report import Latencies, PnlHistory, build_report
 from bot4.engine._router import EventRouter
 from bot4.engine._views import kill_view
-from bot4.marketdata.ws import FeedConnection
 from bot4.oms import ClientOrderIds, OrderManager, Portfolio
 from bot4.risk import RiskEngine
 from bot4.storage import KillSwitchSaver, Storage, StorageConfig, persist_kill_switch
 
 if TYPE_CHECKING:
     from bot4.api import ApiHandle
-    from bot4.engine._sources import DataSource
+    from bot4.engine._sources import DataSource, Feed
     from bot4.engine._strategy import Strategy
     from bot4.engine.config import NodeConfig
     from bot4.marketdata import FeedHandler, OrderBook
@@ -63,7 +62,7 @@ class NodeParts:
     handler: FeedHandler  # parses the source's frames and keeps the books
     source: DataSource
     venue: PaperVenue
-    breakers: Mapping[str, CircuitBreaker]  # the feed's WebSocket and REST breakers, by name
+    breakers: Mapping[str, CircuitBreaker]  # the feed's breakers by name (`binance-ws`, ...)
     strategies: Mapping[str, Strategy]  # by id (unique)
 
 
@@ -137,7 +136,7 @@ class TradingNode:
         self._closed = False  # storage closed: commands after the run are not journaled
         self.storage: Storage | None = None
         self.oms: OrderManager | None = None
-        self.conn: FeedConnection | None = None
+        self.conn: Feed | None = None
         self.api: ApiHandle | None = None
         self.report: dict[str, Any] | None = None
 
@@ -162,15 +161,12 @@ class TradingNode:
         self.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
         try:
             async with contextlib.AsyncExitStack() as servers:
-                endpoint = await self.source.open(servers)
+                conn = self.conn = await self.source.connect(
+                    servers, self.handler, sink=self.router.on_events, clock=self.clock,
+                    breakers=self.breakers,
+                )  # fmt: skip
                 for breaker in self.breakers.values():
                     breaker.subscribe(self.ops.on_breaker_event)
-                exchange = self.handler.exchange
-                conn = self.conn = FeedConnection(
-                    self.handler, endpoint.ws_url, sink=self.router.on_events, clock=self.clock,
-                    rest_base=endpoint.rest_base, breaker=self.breakers[f"{exchange}-ws"],
-                    rest_breaker=self.breakers[f"{exchange}-rest"],
-                )  # fmt: skip
                 if self._api_enabled:
                     from bot4.api import start_api
 
@@ -239,7 +235,7 @@ class TradingNode:
         self._saver = persist_kill_switch(ks, storage.backend, self.clock)
         return oms
 
-    async def _tick(self, conn: FeedConnection) -> None:
+    async def _tick(self, conn: Feed) -> None:
         """Once per 100 ms: venue latency; once a second: correlation, PnL sample, watchdog;
         stop when the source has sent everything and all of it was read (live: never)."""
         n = 0
@@ -254,7 +250,7 @@ class TradingNode:
             if self.source.finished(conn.stats.frames):
                 self.stop()
 
-    async def _shutdown(self, conn: FeedConnection, feed: asyncio.Task[None]) -> None:
+    async def _shutdown(self, conn: Feed, feed: asyncio.Task[None]) -> None:
         for s in list(self.strategies.values()):
             self.router.guard(s, s.on_stop)
         if self.oms is not None:

@@ -1,49 +1,91 @@
-"""Where the node's market-data frames come from: one small class per kind of source.
+"""Where the node's market data comes from: one small class per kind of source.
 
-A source opens what serves the frames (inside the node's exit stack, so the node's `close`
-path tears it down) and says where the feed connection reads them: a WebSocket URL and the base
-that replaces the exchange's in REST snapshot URLs. It also says when the data is over (a
-replay ends; a live feed runs until stopped) and how many frames it had, for the report.
+A source starts what serves the data (inside the node's exit stack, so the node's teardown path
+closes it) and returns the running `Feed` that turns it into events for the node's sink. It
+also says when the data is over (a replay ends; a live feed runs until stopped) and how many
+frames it had, for the report.
 
-Today: `ReplaySource` (a recorded dataset on a local WebSocket) and `LiveSource` (the exchange
-itself, or a stand-in the config names). Recorded files at another path are a `ReplaySource`
-with another dataset; a message bus is one more class with this shape, registered in
-`_builder.SOURCES`; the node does not change.
+Today both sources are WebSocket feeds (`ws_feed`): `ReplaySource` serves a recorded dataset on
+a local WebSocket, `LiveSource` connects to the exchange (or a stand-in the config names).
+Recorded files elsewhere are a `ReplaySource` with another dataset; a message bus is one more
+class whose `connect` returns its own `Feed` (events already normalised, the same counters),
+registered in `_builder.SOURCES`; the node does not change.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot4.marketdata.replay import ReplayServer, SnapshotServer, load_session
+from bot4.marketdata.ws import FeedConnection
 
-__all__ = ["DataSource", "Endpoint", "LiveSource", "ReplaySource"]
+if TYPE_CHECKING:
+    from bot4.clock import Clock
+    from bot4.marketdata import FeedHandler
+    from bot4.marketdata.ws import ConnectionStats, Sink
+    from bot4.resilience import CircuitBreaker
+
+__all__ = ["DataSource", "Feed", "LiveSource", "ReplaySource", "ws_feed"]
 
 
-class Endpoint(NamedTuple):
-    """Where the feed connection reads: the WebSocket URL and the REST snapshot base."""
+class Feed(Protocol):
+    """A running market-data feed: events to its sink until closed; counters for status."""
 
-    ws_url: str
-    rest_base: str | None  # None: the feed handler's own REST host
+    stats: ConnectionStats
+
+    async def run(self) -> None:
+        """Deliver events until `close` (reconnecting as the feed's rules say)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop and end `run` (idempotent)."""
+        ...
 
 
 class DataSource(Protocol):
-    """A source of market-data frames for the node's feed connection."""
+    """A source of market data for the node."""
 
     @property
     def frames_total(self) -> int:
         """Frames the source holds (0 when unknown: a live feed)."""
         ...
 
-    async def open(self, stack: contextlib.AsyncExitStack) -> Endpoint:
-        """Start serving (servers entered into `stack`); where the feed connects."""
+    async def connect(
+        self,
+        stack: contextlib.AsyncExitStack,
+        handler: FeedHandler,
+        *,
+        sink: Sink,
+        clock: Clock,
+        breakers: Mapping[str, CircuitBreaker],
+    ) -> Feed:
+        """Start serving (servers entered into `stack`); the feed that reads it, not yet run."""
         ...
 
     def finished(self, frames_read: int) -> bool:
         """True once every frame the source will ever send has been read."""
         ...
+
+
+def ws_feed(
+    handler: FeedHandler,
+    url: str,
+    rest_base: str | None,
+    *,
+    sink: Sink,
+    clock: Clock,
+    breakers: Mapping[str, CircuitBreaker],
+) -> FeedConnection:
+    """A WebSocket feed for `handler`, guarded by its `<exchange>-ws` / `-rest` breakers;
+    `rest_base` replaces the exchange's host in snapshot URLs (None: the exchange's own)."""
+    exchange = handler.exchange
+    return FeedConnection(
+        handler, url, sink=sink, clock=clock, rest_base=rest_base,
+        breaker=breakers[f"{exchange}-ws"], rest_breaker=breakers[f"{exchange}-rest"],
+    )  # fmt: skip
 
 
 class ReplaySource:
@@ -63,7 +105,15 @@ class ReplaySource:
     def frames_total(self) -> int:
         return self._frames_total
 
-    async def open(self, stack: contextlib.AsyncExitStack) -> Endpoint:
+    async def connect(
+        self,
+        stack: contextlib.AsyncExitStack,
+        handler: FeedHandler,
+        *,
+        sink: Sink,
+        clock: Clock,
+        breakers: Mapping[str, CircuitBreaker],
+    ) -> Feed:
         session = load_session(
             self.dataset / "BINANCE.ws.1.0", self.dataset / "BINANCE.http.0.0", stream=True
         )
@@ -72,7 +122,7 @@ class ReplaySource:
             ReplayServer(session.frames, pace=self.pace)
         )
         http = await stack.enter_async_context(SnapshotServer(session.snapshots))
-        return Endpoint(ws.url, http.base)
+        return ws_feed(handler, ws.url, http.base, sink=sink, clock=clock, breakers=breakers)
 
     def finished(self, frames_read: int) -> bool:
         ws = self._ws
@@ -83,14 +133,25 @@ class LiveSource:
     """The exchange's public market data (no keys needed); it never finishes by itself."""
 
     def __init__(self, ws_url: str, rest_base: str | None) -> None:
-        self.endpoint = Endpoint(ws_url, rest_base)
+        self.ws_url = ws_url
+        self.rest_base = rest_base  # None: the exchange's own REST host
 
     @property
     def frames_total(self) -> int:
         return 0
 
-    async def open(self, stack: contextlib.AsyncExitStack) -> Endpoint:
-        return self.endpoint
+    async def connect(
+        self,
+        stack: contextlib.AsyncExitStack,
+        handler: FeedHandler,
+        *,
+        sink: Sink,
+        clock: Clock,
+        breakers: Mapping[str, CircuitBreaker],
+    ) -> Feed:
+        return ws_feed(
+            handler, self.ws_url, self.rest_base, sink=sink, clock=clock, breakers=breakers
+        )
 
     def finished(self, frames_read: int) -> bool:
         return False

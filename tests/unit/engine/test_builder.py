@@ -55,11 +55,14 @@ def test_the_config_picks_the_samples_and_the_live_source(tmp_path: Path) -> Non
     node = build_node(cfg, run_dir=tmp_path)
     assert list(node.strategies) == ["momentum"]
     assert isinstance(node.source, LiveSource)
-    assert node.source.endpoint == (BinanceSpotFeed.ws_url, "http://127.0.0.1:1")
+    assert (node.source.ws_url, node.source.rest_base) == (
+        BinanceSpotFeed.ws_url,
+        "http://127.0.0.1:1",
+    )
     other = NodeConfig(replay=ReplayConfig(source="live", ws_url="ws://127.0.0.1:2/stream"))
     node = build_node(other, run_dir=tmp_path)
     assert isinstance(node.source, LiveSource)
-    assert node.source.endpoint == ("ws://127.0.0.1:2/stream", None)
+    assert (node.source.ws_url, node.source.rest_base) == ("ws://127.0.0.1:2/stream", None)
 
 
 def test_a_new_source_and_venue_plug_in_through_the_registries(
