@@ -5,7 +5,7 @@
 #   strategies    MarketMaker, MomentumTaker (sample strategies)
 #   _builder      build_node: data source, clock, venue, feed and strategies from the config
 #                 (SOURCES, CLOCKS, VENUES: one registered factory per choice)
-#   _sources      DataSource protocol; ReplaySource (bundled recording), LiveSource (exchange)
+#   _sources      DataSource, Feed; ReplaySource (bundled recording), LiveSource (exchange)
 #   _node         TradingNode: lifecycle (run, stop, teardown after a partial start), NodeParts
 #   _router       EventRouter: feed batches -> venue, marks, strategies; order events -> owner
 #   _context      NodeContext: what a strategy sees (submit/cancel through risk, books, clock)
