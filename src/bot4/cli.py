@@ -56,7 +56,7 @@ def run(
     ] = False,
 ) -> None:
     """Paper-trade the bundled Binance replay (or live market data) through risk and the OMS."""
-    from bot4.engine._cli import run_command
+    from bot4.commands.run import run_command
 
     run_command(config, duration, api_port, no_tui, no_api, live=live)
 

@@ -2,6 +2,7 @@
 
     Bot4Error
     ├── ConfigError                 a config file or value that cannot work
+    │   └── ConfigValueError        one value out of range (also a ValueError)
     ├── CircuitOpenError            a breaker refused a call (resilience)
     │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
     ├── FeedError                   market data could not be used
@@ -12,7 +13,8 @@
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
     │   └── StorageDataError        a batch refused for its content: retrying cannot help
-    └── ApiError                    the control API was called wrongly
+    ├── ApiError                    the control API was called wrongly
+    └── LifecycleError              used outside its lifecycle (also a RuntimeError)
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
 """
@@ -25,8 +27,10 @@ __all__ = [
     "Bot4Error",
     "CircuitOpenError",
     "ConfigError",
+    "ConfigValueError",
     "FeedError",
     "HalfOpenExhaustedError",
+    "LifecycleError",
     "MessageError",
     "OrderStateError",
     "OverfillError",
@@ -114,3 +118,16 @@ class StorageDataError(StorageError):
 
 class ApiError(Bot4Error):
     """Raised when the control API is called with something it cannot do."""
+
+
+class ConfigValueError(ConfigError, ValueError):
+    """Raised when one config value is out of range (a strategy's setting, an unknown symbol).
+
+    A ValueError too: msgspec turns a ValueError raised in a config Struct's `__post_init__`
+    into a validation problem that names the key.
+    """
+
+
+class LifecycleError(Bot4Error, RuntimeError):
+    """Raised when a component is used outside its lifecycle: a strategy not bound to a node,
+    an API server started twice or stopped while starting."""

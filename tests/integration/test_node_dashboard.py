@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Dialog, async_playwright, expect
 
 from bot4.api.config import ApiConfig
-from bot4.engine import NodeConfig, TradingNode
+from bot4.engine import NodeConfig, build_node
 from bot4.engine.config import ReplayConfig, StrategiesConfig
 from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
 
@@ -37,7 +37,7 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
             pytest.fail(f"CI needs Chromium at {CHROMIUM} (.ci/run installs Debian's package)")
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
     announced: list[str] = []
-    node = TradingNode(
+    node = build_node(
         NodeConfig(
             # A tenth of the recorded pace: the 60 s replay lasts 600 s (this test's timeout), so
             # the node is still running whatever a slow host makes the browser's steps cost
@@ -55,10 +55,10 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
     task = asyncio.create_task(node.run(duration_s=600))
     try:
         for _ in range(1200):  # bounded: 60 s (CI hosts can be slow)
-            if node.positions() and node.open_orders():
+            if node.control.positions() and node.control.open_orders():
                 break
             await asyncio.sleep(0.05)
-        assert node.positions() and node.open_orders(), "the node trades"
+        assert node.control.positions() and node.control.open_orders(), "the node trades"
         url = next(line.split(" ", 1)[1] for line in announced if line.startswith("dashboard: "))
         async with async_playwright() as p:
             browser = await p.chromium.launch(
@@ -89,7 +89,7 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
                 await browser.close()
         assert node.risk.trading_state.name == "HALTED"
         assert node.oms is not None and node.oms.open_order_count() == 0
-        assert node.status()["kill_switch"]["who"] == "dashboard"
+        assert node.control.status()["kill_switch"]["who"] == "dashboard"
     finally:
         node.stop()
         with contextlib.suppress(Exception):

@@ -17,7 +17,7 @@ import aiohttp
 
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
-from bot4.engine import NodeConfig, TradingNode
+from bot4.engine import NodeConfig, TradingNode, build_node
 from bot4.engine.config import ReplayConfig, StrategiesConfig
 from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
 from bot4.oms import (
@@ -101,11 +101,12 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
     cfg = _config(storage)
 
     # -- run 1: trade, then the operator kills it through the API -----------------------------
-    node = TradingNode(cfg, run_dir=tmp_path / "run1", announce=lambda _: None)
+    node = build_node(cfg, run_dir=tmp_path / "run1", announce=lambda _: None)
     at_trip: dict[str, Any] = {}
     async with _running(node) as task, aiohttp.ClientSession() as http:
         await _until(
-            lambda: node.fills >= 2 and len(node.open_orders()) >= 1, "fills and working orders"
+            lambda: node.router.fills >= 2 and len(node.control.open_orders()) >= 1,
+            "fills and working orders",
         )
         assert node.oms is not None
         oms = node.oms
@@ -154,7 +155,7 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
 
     # -- run 2: a restart finds the switch tripped and stays HALTED until reset -------------------
     announced: list[str] = []
-    node2 = TradingNode(cfg, run_dir=tmp_path / "run2", announce=announced.append)
+    node2 = build_node(cfg, run_dir=tmp_path / "run2", announce=announced.append)
     async with _running(node2) as task, aiohttp.ClientSession() as http:
         assert node2.kill_restored and any("TRIPPED" in line for line in announced)
         status = await _call(http, "GET", _url(node2, "/status"))
@@ -163,7 +164,9 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
         assert status["kill_switch"]["who"] == "ops"
         assert _facts(status["positions"]) == _facts(positions_run1), "rebuilt from the journal"
         ids_run1 = {str(c) for c in oms.orders}
-        await _until(lambda: node2.denials["TRADING_HALTED"] >= 3, "strategies try while halted")
+        await _until(
+            lambda: node2.router.denials["TRADING_HALTED"] >= 3, "strategies try while halted"
+        )
         assert _new_accepted(node2, ids_run1) == 0
         view = await _call(http, "POST", _url(node2, "/reset-kill"), json={"who": "ops"})
         assert view["active"] is False
@@ -175,13 +178,13 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
     ids_run2 = {str(c) for c in node2.oms.orders}
 
     # -- run 3: after the reset, a restart trades from the start --------------------------------
-    node3 = TradingNode(cfg, run_dir=tmp_path / "run3", announce=lambda _: None)
+    node3 = build_node(cfg, run_dir=tmp_path / "run3", announce=lambda _: None)
     async with _running(node3), aiohttp.ClientSession() as http:
         assert not node3.kill_restored
         status = await _call(http, "GET", _url(node3, "/status"))
         assert status["trading_state"] == "ACTIVE" and status["kill_switch"]["active"] is False
         await _until(lambda: _new_accepted(node3, ids_run2) > 0, "orders from the start")
-        assert node3.denials["TRADING_HALTED"] == 0
+        assert node3.router.denials["TRADING_HALTED"] == 0
     journal = await SqliteJournal.open(StorageConfig(data_dir=str(storage)), LiveClock())
     try:
         kinds = [

@@ -26,7 +26,7 @@ from typing import Any
 import psutil
 
 from bot4.api.config import ApiConfig
-from bot4.engine import NodeConfig, TradingNode
+from bot4.engine import NodeConfig, TradingNode, build_node
 from bot4.engine.config import ReplayConfig
 from bot4.marketdata.synth import write_binance_session
 from bot4.risk import RiskConfig
@@ -118,7 +118,7 @@ async def run_soak(
         api=ApiConfig(enabled=False),
         risk=risk or RiskConfig(),
     )
-    node = TradingNode(config, run_dir=run_dir, api=False, announce=lambda _: None, dataset=dataset)
+    node = build_node(config, run_dir=run_dir, api=False, announce=lambda _: None, dataset=dataset)
     result = SoakRun(node=node)
     errors = _ErrorCounter()
     root = logging.getLogger()
@@ -135,7 +135,7 @@ async def run_soak(
                     "t_s": round(t, 3),
                     "rss_mib": proc.memory_info().rss / MIB,
                     "frames": 0 if conn is None else conn.stats.frames,
-                    "fills": node.fills,
+                    "fills": node.router.fills,
                     "open_orders": 0 if oms is None else oms.open_order_count(),
                 }
             )
@@ -175,10 +175,10 @@ def figures(run: SoakRun, *, warmup_s: float) -> dict[str, Any]:
         "msg_per_s": round(frames / elapsed, 1) if elapsed else 0.0,
         "feed_errors": node.handler.stats.errors,
         "feed_gaps": node.handler.stats.gaps,
-        "orders_submitted": node.orders_submitted,
-        "fills": node.fills,
+        "orders_submitted": node.context.orders_submitted,
+        "fills": node.router.fills,
         "open_orders_end": 0 if oms is None else oms.open_order_count(),
-        "strategies_failed": dict(node.failed),
+        "strategies_failed": dict(node.router.failed),
         "oms_invalid_events": 0 if counters is None else counters.invalid_events,
         "oms_unknown_order_events": 0 if counters is None else counters.unknown_order_events,
         "errors_logged": run.errors_logged,

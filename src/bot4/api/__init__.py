@@ -1,5 +1,5 @@
 # bot4.api: the operator's side of a running node. Depends on clock and errors only; the
-# engine depends on it (TradingNode implements NodeControl), never the other way round.
+# engine depends on it (its ApiView implements NodeControl), never the other way round.
 #   _control      NodeControl protocol and the JSON views it returns
 #   _metrics      NodeMetrics: the node's Prometheus metrics in a registry of its own
 #   _token        the bearer token: resolve, generate, 0600 file, constant-time compare

@@ -21,6 +21,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from bot4.api._token import DEFAULT_HOST, DEFAULT_PORT
+from bot4.errors import LifecycleError
 
 __all__ = ["ApiServer", "serve"]
 
@@ -79,7 +80,7 @@ class ApiServer:
         e.g. to fail fast before connecting to exchanges); host and port are then its own.
         """
         if self._task is not None:
-            raise RuntimeError("ApiServer.start() called twice")
+            raise LifecycleError("ApiServer.start() called twice")
         if sock is None:
             family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
             sock = socket.create_server((self.host, self.port), family=family)
@@ -101,7 +102,9 @@ class ApiServer:
         finally:
             listening.cancel()
         if self._task.done():
-            raise RuntimeError("the API server stopped during startup") from self._task.exception()
+            raise LifecycleError(
+                "the API server stopped during startup"
+            ) from self._task.exception()
 
     async def wait_closed(self) -> None:
         """Wait until the server stops (after `close()`, or if it fails)."""

@@ -30,7 +30,7 @@ from bot4.config._redact import redact
 from bot4.config._schema import struct_schema
 from bot4.config._toml import TomlLayout, render_struct
 from bot4.engine.config import NodeConfig, StrategiesConfig
-from bot4.errors import ConfigError
+from bot4.errors import ConfigError, ConfigValueError
 from bot4.risk import InstrumentLimits, RiskConfig
 
 __all__ = [
@@ -148,7 +148,7 @@ def node_schema() -> dict[str, Any]:
 def show_config(resolved: ResolvedConfig, *, as_json: bool = False) -> str:
     """The resolved config with secrets redacted: TOML (env-set keys noted) or JSON."""
     if resolved.config is None:
-        raise ValueError("show_config needs a config without problems")
+        raise ConfigValueError("show_config needs a config without problems")
     data = redact(_builtins(resolved.config))
     if as_json:
         return msgspec.json.format(msgspec.json.encode(data), indent=2).decode() + "\n"

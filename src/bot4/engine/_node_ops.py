@@ -12,8 +12,7 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from bot4.api._metrics import NodeMetrics
-from bot4.api._watchdog import Watchdog
+from bot4.api import NodeMetrics, Watchdog
 from bot4.engine._views import RecentRejections
 from bot4.oms import (
     OPEN_STATUSES,

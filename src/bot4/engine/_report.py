@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot4.engine._views import account_str
+from bot4.engine._views import account_str, kill_view
+from bot4.errors import ConfigValueError
 from bot4.storage import fills
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class PnlHistory:
 
     def __init__(self, max_points: int = 2000) -> None:
         if max_points < 3:
-            raise ValueError(f"max_points must be >= 3 (got {max_points})")
+            raise ConfigValueError(f"max_points must be >= 3 (got {max_points})")
         self.max_points = max_points
         self._kept: list[tuple[int, str]] = []  # every `_every`-th sample; < max_points long
         self._every = 1  # keep one sample in `_every` (doubles each time the list fills)
@@ -144,19 +145,19 @@ def build_report(node: TradingNode, elapsed_s: float, frames_total: int) -> dict
             "total": total,
         },
         "pnl_history": _pnl_history(node, total),
-        "positions": node.positions(),
-        "orders_submitted": node.orders_submitted,
-        "fills": node.fills,
+        "positions": node.control.positions(),
+        "orders_submitted": node.context.orders_submitted,
+        "fills": node.router.fills,
         "fills_by_instrument": _fills_by_instrument(node),
         "recent_fills": _fill_views(node, journaled),
         "journal_records": 0 if journal is None else len(journal),
         "journal_fills": len(journaled),
         "open_orders_at_stop": 0 if node.oms is None else node.oms.open_order_count(),
-        "risk_denials": dict(sorted(node.denials.items())),
-        "venue_rejections": dict(sorted(node.rejections.items())),
-        "breaker_events": node.breaker_events,
-        "kill_switch": node.status()["kill_switch"],
-        "strategies_failed": dict(node.failed),
+        "risk_denials": dict(sorted(node.router.denials.items())),
+        "venue_rejections": dict(sorted(node.router.rejections.items())),
+        "breaker_events": node.ops.breaker_events,
+        "kill_switch": kill_view(node.risk.kill_switch),
+        "strategies_failed": dict(node.router.failed),
         "latency": node.latencies.percentiles(),
     }
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot4.model import InstrumentId, OrderType, Side, TimeInForce
-from bot4.model._orders import ClientOrderId, OrderRequest
+from bot4.errors import LifecycleError
+from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
-    from bot4.marketdata._book import OrderBook
-    from bot4.model import Instrument
-    from bot4.model._marketdata import TradeTick
-    from bot4.oms._events import OrderEvent
+    from bot4.marketdata import OrderBook
+    from bot4.model import Instrument, TradeTick
+    from bot4.oms import OrderEvent
 
 __all__ = ["Strategy", "StrategyContext"]
 
@@ -87,7 +86,7 @@ class Strategy:
     @property
     def ctx(self) -> StrategyContext:
         if self._ctx is None:
-            raise RuntimeError(f"strategy {self.strategy_id} is not bound to a node")
+            raise LifecycleError(f"strategy {self.strategy_id} is not bound to a node")
         return self._ctx
 
     def lot_size(self, instrument: Instrument, price: int, notional: int) -> int:

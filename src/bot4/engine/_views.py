@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from bot4.api._control import KillSwitchView, OrderView, PositionView, RejectionView
+from bot4.api import KillSwitchView, OrderView, PositionView, RejectionView
 
 if TYPE_CHECKING:
     from bot4.model import Instrument, InstrumentId

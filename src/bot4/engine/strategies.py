@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from bot4.engine._strategy import Strategy
+from bot4.errors import ConfigValueError
 from bot4.model import InstrumentId, Side, TimeInForce
-from bot4.oms._events import OrderCanceled, OrderExpired, OrderFilled, OrderRejected
+from bot4.oms import OrderCanceled, OrderExpired, OrderFilled, OrderRejected
 
 if TYPE_CHECKING:
-    from bot4.marketdata._book import OrderBook
-    from bot4.model._marketdata import TradeTick
-    from bot4.model._orders import ClientOrderId
-    from bot4.oms._events import OrderEvent
+    from bot4.marketdata import OrderBook
+    from bot4.model import ClientOrderId, TradeTick
+    from bot4.oms import OrderEvent
 
 __all__ = ["MarketMaker", "MarketMakerConfig", "MomentumConfig", "MomentumTaker"]
 
@@ -43,14 +43,14 @@ class MarketMakerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     def __post_init__(self) -> None:
         for name in ("half_spread_ticks", "quote_lots", "max_inventory_lots", "lot_notional"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+                raise ConfigValueError(f"{name} must be > 0, got {getattr(self, name)}")
         if (
             self.requote_ticks < 0
             or self.skew_ticks < 0
             or self.min_requote_interval_s < 0
             or self.same_quote_gap_s < 0
         ):
-            raise ValueError(
+            raise ConfigValueError(
                 "requote_ticks, skew_ticks, min_requote_interval_s and same_quote_gap_s "
                 "must be >= 0"
             )
@@ -155,11 +155,13 @@ class MomentumConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 
     def __post_init__(self) -> None:
         if not 0 < self.fast < self.slow:
-            raise ValueError(f"fast must be > 0 and < slow, got fast={self.fast} slow={self.slow}")
+            raise ConfigValueError(
+                f"fast must be > 0 and < slow, got fast={self.fast} slow={self.slow}"
+            )
         if self.order_lots <= 0 or self.max_position_lots <= 0 or self.lot_notional <= 0:
-            raise ValueError("order_lots, max_position_lots and lot_notional must be > 0")
+            raise ConfigValueError("order_lots, max_position_lots and lot_notional must be > 0")
         if self.threshold_bps < 0 or self.cooldown_s < 0:
-            raise ValueError("threshold_bps and cooldown_s must be >= 0")
+            raise ConfigValueError("threshold_bps and cooldown_s must be >= 0")
 
 
 class MomentumTaker(Strategy):

@@ -21,6 +21,7 @@ from bot4.api import (
     serve,
 )
 from bot4.clock import TestClock
+from bot4.errors import LifecycleError
 
 AUTH = {"Authorization": "Bearer test-token-0123456789"}
 
@@ -46,7 +47,7 @@ async def test_context_manager_and_busy_port(node: MemoryNode, token: ApiToken) 
     async with ApiServer(app, "127.0.0.1", 0) as first:
         with pytest.raises(OSError):
             await ApiServer(app, "127.0.0.1", first.port).start()
-        with pytest.raises(RuntimeError, match="twice"):
+        with pytest.raises(LifecycleError, match="twice"):
             await first.start()
     await ApiServer(app).close()  # never started: nothing to do
 
@@ -69,7 +70,7 @@ async def test_startup_failure_is_reported(node: MemoryNode, token: ApiToken) ->
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("127.0.0.1", 0))
     server = ApiServer(create_app(node, token))
-    with udp, pytest.raises(RuntimeError, match="during startup"):
+    with udp, pytest.raises(LifecycleError, match="during startup"):
         await server.start(sock=udp)
     await server.close()  # after a failed start: logs, does not raise
 

@@ -14,6 +14,7 @@ from bot4.cli import app
 from bot4.config._redact import redact
 from bot4.config.node import resolve_node_config, show_config
 from bot4.engine.config import NodeConfig
+from bot4.errors import ConfigValueError
 
 runner = CliRunner()
 TOKEN = "s3cr3t-token-0123456789"
@@ -116,5 +117,5 @@ def test_redact_by_name_and_by_dsn_form() -> None:
 
 def test_show_config_needs_a_valid_config() -> None:
     resolved = resolve_node_config(None, {"BOT4__PAPER__LATENCY_US": "-1"})
-    with pytest.raises(ValueError, match="without problems"):
+    with pytest.raises(ConfigValueError, match="without problems"):
         show_config(resolved)

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
-from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode
+from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode, build_node
 from bot4.engine._durability import GroupCommit
 from bot4.engine._report import summary
 from bot4.engine._views import RecentRejections
@@ -64,7 +64,7 @@ async def _journal_fills(run_dir: Path) -> int:
 async def test_node_trades_the_replay_and_kill_via_api_halts_with_no_open_orders(
     tmp_path: Path,
 ) -> None:
-    node = TradingNode(_config(pace=15), run_dir=tmp_path / "run", announce=lambda _: None)
+    node = build_node(_config(pace=15), run_dir=tmp_path / "run", announce=lambda _: None)
     async with _running(node, duration_s=20) as task:
         fills_at_kill = await _trade_then_kill(node)
         report = await asyncio.wait_for(task, 30)
@@ -88,16 +88,18 @@ async def _trade_then_kill(node: TradingNode) -> int:
     """Trade, scrape /metrics, kill via the API; the fills at the kill."""
     for _ in range(600):  # bounded: 30 s at most
         committed = node._journal is not None and node._journal.commits >= 1
-        if node.fills >= 3 and node.api is not None and committed:  # a loaded box commits late
+        if (
+            node.router.fills >= 3 and node.api is not None and committed
+        ):  # a loaded box commits late
             break
         await asyncio.sleep(0.05)
-    assert node.fills >= 3, "the strategies' orders were filled"
+    assert node.router.fills >= 3, "the strategies' orders were filled"
     assert node.api is not None
     base = f"http://127.0.0.1:{node.api.server.port}"
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    working = node.open_orders()
+    working = node.control.open_orders()
     assert all(o["state"] in ("SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED") for o in working)
-    assert len(working) == node.status()["open_orders"]
+    assert len(working) == node.control.status()["open_orders"]
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/metrics") as resp:
             assert resp.status == 401
@@ -120,7 +122,7 @@ async def _trade_then_kill(node: TradingNode) -> int:
         assert ("bot4_storage_queue_depth", (("queue", "writer"),)) in metrics
         assert ("bot4_storage_spills_total", ()) in metrics
         denied = sum(v for (n, _), v in metrics.items() if n == "bot4_risk_denials_total")
-        assert denied == sum(node.denials.values())
+        assert denied == sum(node.router.denials.values())
         async with http.get(f"{base}/status", headers=auth) as resp:
             assert resp.status == 200
             status = await resp.json()
@@ -138,7 +140,7 @@ async def _trade_then_kill(node: TradingNode) -> int:
     assert status["trading_state"] == "HALTED" and status["open_orders"] == 0
     assert node.metrics.exposition().count(b'bot4_trading_state{state="HALTED"} 1.0') == 1
     assert b"bot4_kill_switch_trips_total 1.0" in node.metrics.exposition()
-    return node.fills
+    return node.router.fills
 
 
 async def _check_the_report(report: dict[str, Any], fills_at_kill: int, tmp_path: Path) -> None:
@@ -177,7 +179,7 @@ class _Exploding(Strategy):
 async def test_a_raising_strategy_is_stopped_and_its_orders_cancelled(tmp_path: Path) -> None:
     boom = _Exploding()
     mm = MarketMaker("mm", [BTC], MarketMakerConfig(min_requote_interval_s=0.02))
-    node = TradingNode(_config(pace=40, api=False), run_dir=tmp_path / "run", strategies=[boom, mm])
+    node = build_node(_config(pace=40, api=False), run_dir=tmp_path / "run", strategies=[boom, mm])
     report = await node.run(duration_s=20)
     assert boom.placed is not None
     assert report["strategies_failed"] == {"boom": "ValueError: strategy bug"}
@@ -192,44 +194,31 @@ async def test_a_raising_strategy_is_stopped_and_its_orders_cancelled(tmp_path: 
 async def test_control_commands_without_api(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    node = TradingNode(_config(pace=200, api=False), run_dir=tmp_path / "run", strategies=[])
-    assert node.open_orders() == [] and node.positions() == []
+    node = build_node(_config(pace=200, api=False), run_dir=tmp_path / "run", strategies=[])
+    assert node.control.open_orders() == [] and node.control.positions() == []
     await node.run(duration_s=10)
     assert node.api is None
-    assert node.registry is node.registry
-    assert await node.force_open_breaker("nope") is None
-    assert await node.reset_breaker("nope") is None
-    assert await node.force_open_breaker("binance-ws") == {
+    assert node.control.registry is node.control.registry
+    assert await node.control.force_open_breaker("nope") is None
+    assert await node.control.reset_breaker("nope") is None
+    assert await node.control.force_open_breaker("binance-ws") == {
         "name": "binance-ws",
         "state": "FORCED_OPEN",
     }
-    assert (await node.reset_breaker("binance-ws"))["state"] == "CLOSED"
-    assert node.breaker_events, "breaker transitions are recorded for the report"
-    ok = await node.reload_risk_limits({"duplicate_window_ms": 0})
+    assert (await node.control.reset_breaker("binance-ws"))["state"] == "CLOSED"
+    assert node.ops.breaker_events, "breaker transitions are recorded for the report"
+    ok = await node.control.reload_risk_limits({"duplicate_window_ms": 0})
     assert ok["ok"] and ok["limits"]["duplicate_window_ms"] == 0
-    assert node.config.risk.duplicate_window_ms == 0
-    bad = await node.reload_risk_limits({"bogus": 1})
+    assert node.control.risk_config.duplicate_window_ms == 0
+    bad = await node.control.reload_risk_limits({"bogus": 1})
     assert not bad["ok"] and "bogus" in bad["errors"][0]
-    assert not (await node.reload_risk_limits(None))["ok"]
-    tripped = await node.kill("why", "me")
+    assert not (await node.control.reload_risk_limits(None))["ok"]
+    tripped = await node.control.kill("why", "me")
     assert tripped["active"] and tripped["reason"] == "why"
-    assert (await node.reset_kill("me"))["active"] is False
-    assert node.status()["kill_switch"]["active"] is False
+    assert (await node.control.reset_kill("me"))["active"] is False
+    assert node.control.status()["kill_switch"]["active"] is False
     await asyncio.sleep(0.05)
     assert "journal commit failed" not in caplog.text  # after the run: no commit attempted
-
-
-def test_bad_construction_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown symbols"):
-        TradingNode(NodeConfig(replay=ReplayConfig(symbols=["NOPEUSDT"])), run_dir=tmp_path)
-    mm = MarketMaker("mm", [BTC], MarketMakerConfig())
-    with pytest.raises(ValueError, match="duplicate strategy id"):
-        TradingNode(NodeConfig(), run_dir=tmp_path, strategies=[mm, mm])
-
-
-def test_an_unbound_strategy_raises_runtime_error() -> None:
-    with pytest.raises(RuntimeError, match="not bound"):
-        _ = Strategy("x", [BTC]).ctx
 
 
 class _PlaceThenCancelAll(Strategy):
@@ -258,7 +247,7 @@ async def test_limits_and_cancel_all_in_a_short_run(tmp_path: Path) -> None:
     mom = MomentumTaker(
         "mom", iids, MomentumConfig(order_lots=5, max_position_lots=5, cooldown_s=0)
     )
-    node = TradingNode(
+    node = build_node(
         _config(pace=40, api=False), run_dir=tmp_path / "run", strategies=[pc, mm, mom]
     )
     report = await node.run(duration_s=20)
@@ -266,25 +255,9 @@ async def test_limits_and_cancel_all_in_a_short_run(tmp_path: Path) -> None:
     assert len(pc.placed) == 2 and all(c is not None for c in pc.placed)
     assert all(node.oms.orders[c].status.name == "CANCELED" for c in pc.placed if c)
     assert report["fills"] > 0 and report["open_orders_at_stop"] == 0
-    whys = [w["last_decision"] or "" for w in node.status()["why"]]
+    whys = [w["last_decision"] or "" for w in node.control.status()["why"]]
     assert any("position limit" in w or "inv" in w for w in whys)
-    assert report["positions"] == node.positions()
-
-
-@pytest.mark.parametrize(
-    ("cls", "kwargs"),
-    [
-        (MarketMakerConfig, {"quote_lots": 0}),
-        (MarketMakerConfig, {"skew_ticks": -1}),
-        (MomentumConfig, {"fast": 30, "slow": 30}),
-        (MomentumConfig, {"order_lots": 0}),
-        (MomentumConfig, {"cooldown_s": -1}),
-        (MarketMakerConfig, {"same_quote_gap_s": -1}),
-    ],
-)
-def test_strategy_configs_validate(cls: type, kwargs: dict[str, int]) -> None:
-    with pytest.raises(ValueError, match="must be"):
-        cls(**kwargs)
+    assert report["positions"] == node.control.positions()
 
 
 class _Refused(Strategy):
@@ -316,14 +289,14 @@ async def test_why_rejections_watchdog_and_group_commit(
         _config(pace=15, api=False),
         watchdog=WatchdogConfig(feed_quiet_s=30, strategy_quiet_s=0.5),
     )
-    node = TradingNode(cfg, run_dir=tmp_path / "run", strategies=[refused])
+    node = build_node(cfg, run_dir=tmp_path / "run", strategies=[refused])
     with caplog.at_level(logging.WARNING, logger="bot4.api._watchdog"):
         async with _running(node, duration_s=20):
             for _ in range(200):  # bounded: 10 s
-                if node.status()["quiet"] and refused.sent >= 30:
+                if node.control.status()["quiet"] and refused.sent >= 30:
                     break
                 await asyncio.sleep(0.05)
-            status = node.status()
+            status = node.control.status()
     assert [q["component"] for q in status["quiet"]] == ["strategy:refused"]
     assert caplog.text.count("watchdog: strategy:refused quiet") == 1
     assert b'bot4_watchdog_alerts_total{component="strategy:refused"} 1.0' in (
@@ -332,7 +305,7 @@ async def test_why_rejections_watchdog_and_group_commit(
     why = {w["instrument_id"]: w for w in status["why"]}
     rejections = why[str(BTC)]["rejections"]
     assert len(rejections) == 20, "bounded per instrument (the newest kept)"
-    assert node.recent_rejections.dropped == 60 - 20
+    assert node.ops.recent_rejections.dropped == 60 - 20
     assert {(r["source"], r["reason"]) for r in rejections} == {
         ("venue", "POST_ONLY_WOULD_TAKE"),
         ("risk", "DUPLICATE_ORDER"),
@@ -404,11 +377,11 @@ def test_recent_rejections_and_breaker_events_are_bounded(tmp_path: Path) -> Non
         recent.add(_denied(f"c{i}"), "risk", "X", "d", i)
     assert [r["client_order_id"] for r in recent.get(BTC)] == ["c2", "c3", "c4"]
     assert recent.dropped == 2 and recent.get(InstrumentId("BINANCE:ETHUSDT")) == []
-    node = TradingNode(NodeConfig(), run_dir=tmp_path, strategies=[])
+    node = build_node(NodeConfig(), run_dir=tmp_path, strategies=[])
     for i in range(1005):
         node.ops.on_breaker_event(f"e{i}")
-    assert len(node.breaker_events) == 1000 and node.ops.breaker_events_dropped == 5
-    assert node.breaker_events[-1]["event"] == "e1004"
+    assert len(node.ops.breaker_events) == 1000 and node.ops.breaker_events_dropped == 5
+    assert node.ops.breaker_events[-1]["event"] == "e1004"
 
 
 async def test_market_maker_does_not_resend_identical_quotes(tmp_path: Path) -> None:
@@ -423,7 +396,7 @@ async def test_market_maker_does_not_resend_identical_quotes(tmp_path: Path) -> 
                 half_spread_ticks=1, min_requote_interval_s=0.02, same_quote_gap_s=gap
             ),
         )
-        node = TradingNode(
+        node = build_node(
             _config(pace=30, api=False), run_dir=tmp_path / f"run{gap}", strategies=[mm]
         )
         report = await node.run(duration_s=20)
@@ -454,7 +427,7 @@ async def test_orders_a_crash_left_open_are_canceled_on_restart(
 ) -> None:
     storage = StorageConfig(data_dir=str(tmp_path / "storage"))
     cfg = msgspec_replace(_config(pace=15, api=False), storage=storage, max_terminal_orders=7)
-    node = TradingNode(cfg, run_dir=tmp_path / "run1", strategies=[rest := _Resting()])
+    node = build_node(cfg, run_dir=tmp_path / "run1", strategies=[rest := _Resting()])
     assert b"bot4_orders" in node.metrics.exposition()  # scrapes before run: nothing to read yet
     task = asyncio.create_task(node.run(duration_s=20))
     for _ in range(200):  # bounded: 10 s
@@ -464,15 +437,15 @@ async def test_orders_a_crash_left_open_are_canceled_on_restart(
     task.cancel()  # dies without its shutdown (no cancel-all): the order stays open
     with contextlib.suppress(asyncio.CancelledError):
         await task
-    assert rest.placed is not None and node.status()["open_orders"] == 1
-    node2 = TradingNode(cfg, run_dir=tmp_path / "run2", strategies=[])
+    assert rest.placed is not None and node.control.status()["open_orders"] == 1
+    node2 = build_node(cfg, run_dir=tmp_path / "run2", strategies=[])
     with caplog.at_level(logging.WARNING, logger="bot4.engine._node"):
         await node2.run(duration_s=0.5)
     assert node2.oms is not None and node.oms is not None
     assert node.oms.max_terminal_orders == node2.oms.max_terminal_orders == 7  # from the config
     assert node2.oms.orders[rest.placed].status.name == "CANCELED"  # type: ignore[index]
     assert f"recovery: {rest.placed} was open" in caplog.text
-    assert not node2.kill_restored and node2.status()["trading_state"] == "ACTIVE"
+    assert not node2.kill_restored and node2.control.status()["trading_state"] == "ACTIVE"
 
 
 async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -> None:
@@ -482,7 +455,7 @@ async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -
     opened = await Storage.open(storage, LiveClock())
     await opened.backend.save_kill_switch(b"not a kill switch", 1)
     await opened.close()
-    node = TradingNode(
+    node = build_node(
         msgspec_replace(_config(pace=15, api=False), storage=storage),
         run_dir=tmp_path / "run",
         strategies=[],
@@ -495,13 +468,13 @@ async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -
 
 async def test_before_run_the_node_trades_nothing_and_refuses_bad_limits(tmp_path: Path) -> None:
     cfg = NodeConfig(strategies=StrategiesConfig(market_maker=False, momentum=False))
-    node = TradingNode(cfg, run_dir=tmp_path)
+    node = build_node(cfg, run_dir=tmp_path)
     assert node.strategies == {}
     probe = Strategy("probe", [BTC])
-    probe.bind(node)
-    node._on_events([])  # no OMS yet: market data is ignored, never traded on
-    assert node.book(BTC) is None and node.open_order_ids(probe) == []
+    probe.bind(node.context)
+    node.router.on_events([])  # no OMS yet: market data is ignored, never traded on
+    assert node.context.book(BTC) is None and node.context.open_order_ids(probe) == []
     assert probe.submit_limit(BTC, Side.BUY, 1, 1) is None  # nothing to submit to before run
-    bad = await node.reload_risk_limits({"duplicate_window_ms": -1})
+    bad = await node.control.reload_risk_limits({"duplicate_window_ms": -1})
     assert not bad["ok"] and "duplicate_window_ms" in bad["errors"][0]
-    assert node.config.risk.duplicate_window_ms == 1000  # unchanged
+    assert node.control.risk_config.duplicate_window_ms == 1000  # unchanged

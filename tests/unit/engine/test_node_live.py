@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
-from bot4.engine import NodeConfig, TradingNode
+from bot4.engine import NodeConfig, build_node
 from bot4.engine.config import ReplayConfig, StrategiesConfig
 from bot4.engine.strategies import MarketMakerConfig
 from bot4.marketdata.replay import RecordedSession, ReplayServer, SnapshotServer, load_session
@@ -37,7 +37,7 @@ async def test_live_source_trades_from_the_configured_endpoints(tmp_path: Path) 
             replay=ReplayConfig(source="live", ws_url=ws.url, rest_base=http.base),
             strategies=StrategiesConfig(market_maker_config=MarketMakerConfig(half_spread_ticks=1)),
         )
-        node = TradingNode(cfg, run_dir=tmp_path / "run", api=False, announce=lambda _: None)
+        node = build_node(cfg, run_dir=tmp_path / "run", api=False, announce=lambda _: None)
         report = await node.run(duration_s=4.0)
         assert ws.stats.frames_sent > 0
     assert report["frames"]["total"] == 0  # no replay of its own: the node served nothing

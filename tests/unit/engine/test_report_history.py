@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from bot4.engine._report import PnlHistory
+from bot4.errors import ConfigValueError
 
 
 def test_empty_history_has_no_points() -> None:
@@ -46,5 +47,5 @@ def test_latest_not_duplicated_when_kept() -> None:
 
 
 def test_too_small_is_refused() -> None:
-    with pytest.raises(ValueError, match="max_points"):
+    with pytest.raises(ConfigValueError, match="max_points"):
         PnlHistory(max_points=2)

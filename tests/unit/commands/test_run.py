@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
+from bot4.commands.run import parse_risk, run_command
 from bot4.config import load_config
 from bot4.engine import NodeConfig
-from bot4.engine._cli import run_command
 from bot4.errors import ConfigError
 
 
@@ -153,3 +153,12 @@ def test_a_signal_stops_the_run_cleanly_with_a_report(
     assert f"report: {run_dir}/report.json" in result.output
     # The handlers are gone after the run: the default SIGINT handler is back.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_risk_reload_is_checked_as_a_config_file_is() -> None:
+    """`bot4 run` gives the node the config layer's checker: errors name the key."""
+    with pytest.raises(ConfigError, match=r"^reload: bogus: unknown key \(known keys: "):
+        parse_risk({"bogus": 1})
+    with pytest.raises(ConfigError, match=r"^reload: max_open_orders: "):
+        parse_risk({"max_open_orders": "many"})
+    assert parse_risk({"max_open_orders": 3}).max_open_orders == 3

@@ -12,15 +12,15 @@ import pytest
 from rich.console import Console, RenderableType
 
 from bot4.api.config import ApiConfig
-from bot4.engine import NodeConfig, TradingNode
-from bot4.engine._tui import LiveView, RateMeter, StatusLines, run_with_view
+from bot4.commands._tui import LiveView, RateMeter, StatusLines, run_with_view
+from bot4.engine import NodeConfig, TradingNode, build_node
 from bot4.engine.config import ReplayConfig
 from bot4.marketdata import OrderBook
 
 
 def _node(tmp_path: Path, pace: float = 5.0) -> TradingNode:
     cfg = NodeConfig(replay=ReplayConfig(pace=pace), api=ApiConfig(enabled=False))
-    return TradingNode(cfg, run_dir=tmp_path / "run", announce=lambda _: None)
+    return build_node(cfg, run_dir=tmp_path / "run", announce=lambda _: None)
 
 
 def _text(view: LiveView, width: int = 120) -> str:
@@ -59,10 +59,10 @@ async def test_render_while_trading_and_after(tmp_path: Path) -> None:
     task = asyncio.create_task(node.run(30))
     for _ in range(400):  # bounded: 20 s at most
         books_ok = len(node.books) == 3 and all(b.synced for b in node.books.values())
-        if node.fills >= 2 and books_ok and node.open_orders():
+        if node.router.fills >= 2 and books_ok and node.control.open_orders():
             break
         await asyncio.sleep(0.05)
-    assert node.fills >= 2 and node.open_orders()
+    assert node.router.fills >= 2 and node.control.open_orders()
     text = _text(view)  # no await in between: the view and these reads see the same state
     for iid, book in node.books.items():
         inst = node.instruments[iid]
@@ -72,13 +72,13 @@ async def test_render_while_trading_and_after(tmp_path: Path) -> None:
         assert inst.price_str(bid[0]) in row and inst.price_str(ask[0]) in row, row
         assert inst.qty_str(bid[1]) in row and inst.qty_str(ask[1]) in row, row
         assert f"{(ask[0] - bid[0]) // inst.tick} ticks" in row
-    status = node.status()
+    status = node.control.status()
     assert f"open orders: {status['open_orders']} " in text
-    newest = sorted(node.open_orders(), key=lambda o: o["ts_init_ns"])[-1]
+    newest = sorted(node.control.open_orders(), key=lambda o: o["ts_init_ns"])[-1]
     assert newest["client_order_id"] in text
     for p in status["positions"]:
         assert p["qty"] in text
-    assert f"fills {node.fills}" in text
+    assert f"fills {node.router.fills}" in text
     assert "frames " in text and "msg/s" in text
     node.stop()
     report = await asyncio.wait_for(task, 60)
@@ -123,7 +123,7 @@ async def test_a_render_error_stops_the_view_not_the_node(
     view = _Breaks(node, ok)
     out = open(tmp_path / "tty.txt", "w")  # noqa: SIM115, ASYNC230
     console = Console(file=out, force_terminal=True, width=120)
-    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+    with caplog.at_level(logging.ERROR, logger="bot4.commands._tui"):
         report = await run_with_view(node, 60, lambda: view.run(console, refresh_s=0.02))
     out.close()
     assert report["frames"]["received"] == 2000, "the node ran to the end of the replay"
@@ -153,7 +153,7 @@ async def test_status_line_errors_are_logged_once(
         calls.append(line)
         raise OSError("stdout closed")
 
-    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+    with caplog.at_level(logging.ERROR, logger="bot4.commands._tui"):
         report = await run_with_view(node, 60, StatusLines(node, emit, every_s=0.05).run)
     assert report["frames"]["received"] == 2000
     assert len(calls) == 1
@@ -175,7 +175,7 @@ async def test_one_sided_book_and_a_tripped_kill_switch(tmp_path: Path) -> None:
     book.load([(4_325_003, 23_427)], [])
     book.synced = True
     node.books[btc] = book
-    await node.kill("drawdown <3%>", "ops")
+    await node.control.kill("drawdown <3%>", "ops")
     text = _text(LiveView(node))
     row = next(line for line in text.splitlines() if "│ BTCUSDT " in line)
     assert "0.23427" in row and "43250.03" in row and row.count(" - ") >= 3, row
@@ -190,7 +190,7 @@ async def test_an_unusable_terminal_stops_the_view_not_the_node(
     out.close()  # every write raises ValueError, from the first frame on
     console = Console(file=out, force_terminal=True, width=120)
     view = LiveView(node)
-    with caplog.at_level(logging.ERROR, logger="bot4.engine._tui"):
+    with caplog.at_level(logging.ERROR, logger="bot4.commands._tui"):
         report = await run_with_view(node, 60, lambda: view.run(console, refresh_s=0.02))
     assert report["frames"]["received"] == 2000
     stopped = [r for r in caplog.records if "live view stopped" in r.getMessage()]

@@ -1,10 +1,10 @@
 """The live terminal view of a running node (rich), and its plain-text twin for non-TTY output.
 
-The view only reads the node (`status()`, `open_orders()`, `books`, `conn.stats`, `handler.stats`,
-`breakers`, `fills`, `denials`) and renders from the node's own event loop, between its steps,
-so it always sees a consistent state and never races the trading code. rich's auto-refresh
-thread is off for that reason. Rendering must never hurt the run: the first exception is
-logged and the view stops; the node goes on.
+The view only reads the node (`control.status()`, `control.open_orders()`, `books`,
+`conn.stats`, `handler.stats`, the router's `fills` and `denials`) and renders from the node's
+own event loop, between its steps, so it always sees a consistent state and never races the
+trading code. rich's auto-refresh thread is off for that reason. Rendering must never hurt the
+run: the first exception is logged and the view stops; the node goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from bot4.engine._node import TradingNode
+    from bot4.engine import TradingNode
 
 __all__ = ["LiveView", "StatusLines", "run_with_view"]
 
@@ -109,7 +109,7 @@ class LiveView:
 
     def render(self) -> RenderableType:
         node = self.node
-        status = node.status()
+        status = node.control.status()
         rate = self.rate()
         return _Columns(
             (self._header(status, rate), self._books()),
@@ -126,7 +126,7 @@ class LiveView:
             (str(node.run_dir), "dim"),
             f"  {elapsed:.0f} s  ",
             _styled(status["trading_state"]),
-            f"  {rate:,.0f} msg/s  fills {node.fills}  PnL ",
+            f"  {rate:,.0f} msg/s  fills {node.router.fills}  PnL ",
             _money(pnl["total"]),
         )
         if self.duration_s is None or self.duration_s <= 0:
@@ -185,7 +185,9 @@ class LiveView:
         t = Table(expand=True, box=None, pad_edge=False)
         for col in ("id", "side", "qty", "price", "state"):
             t.add_column(col, justify="right" if col in ("qty", "price") else "left")
-        orders = sorted(self.node.open_orders(), key=lambda o: o["ts_init_ns"])[-_LAST_ORDERS:]
+        orders = sorted(self.node.control.open_orders(), key=lambda o: o["ts_init_ns"])[
+            -_LAST_ORDERS:
+        ]
         for o in orders:
             t.add_row(
                 o["client_order_id"],
@@ -194,7 +196,9 @@ class LiveView:
                 o["price"] or "MKT",
                 o["state"],
             )
-        title = f"open orders: {status['open_orders']} (submitted {self.node.orders_submitted})"
+        title = (
+            f"open orders: {status['open_orders']} (submitted {self.node.context.orders_submitted})"
+        )
         return Panel(t, title=title, title_align="left")
 
     def _risk(self, status: Any) -> Panel:
@@ -204,7 +208,7 @@ class LiveView:
             lines.append(Text(f"KILL SWITCH by {kill['who']}: {kill['reason']}", style="bold red"))
         else:
             lines.append(Text("kill switch off", style="green"))
-        denials = sorted(self.node.denials.items(), key=lambda kv: -kv[1])
+        denials = sorted(self.node.router.denials.items(), key=lambda kv: -kv[1])
         total = sum(n for _, n in denials)
         lines.append(Text(f"risk denials {total}"))
         lines.extend(Text(f"  {reason}: {n}") for reason, n in denials[:4])
@@ -298,10 +302,11 @@ class StatusLines:
         conn = node.conn
         frames = 0 if conn is None else conn.stats.frames
         rate = self._rate.update(now, frames)
-        status = node.status()
+        status = node.control.status()
         return (
             f"[{(now - self._started_ns) / 1e9:.0f} s] {status['trading_state']} "
-            f"frames {frames} ({rate:.0f}/s) orders {node.orders_submitted} fills {node.fills} "
+            f"frames {frames} ({rate:.0f}/s) orders {node.context.orders_submitted} "
+            f"fills {node.router.fills} "
             f"open {status['open_orders']} pnl {status['pnl']['total']}"
         )
 

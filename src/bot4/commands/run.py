@@ -1,4 +1,8 @@
-"""`bot4 run`: paper-trade the bundled replay; report in `runs/<UTC timestamp>/`."""
+"""`bot4 run`: load the config, build the node, run it with a live view, print the summary.
+
+The glue above both the config layer (which loads and checks the file) and the engine (which
+runs what the config describes); the report goes to `runs/<UTC timestamp>/`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import contextlib
 import datetime as _dt
 import signal
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +20,14 @@ import typer
 from rich.console import Console
 
 from bot4.clock import LiveClock
+from bot4.commands._tui import LiveView, StatusLines, run_with_view
+from bot4.config import parse_config
 from bot4.config.node import load_node_config
-from bot4.engine._node import TradingNode
-from bot4.engine._report import summary
-from bot4.engine._tui import LiveView, StatusLines, run_with_view
+from bot4.engine import TradingNode, build_node, summary
 from bot4.errors import ConfigError
+from bot4.risk import RiskConfig
 
-__all__ = ["run_command"]
+__all__ = ["parse_risk", "run_command"]
 
 
 def run_command(
@@ -51,9 +56,9 @@ def run_command(
         )
     clock = LiveClock()
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    node = TradingNode(
+    node = build_node(
         cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api, api_port=api_port,
-        announce=typer.echo,
+        announce=typer.echo, parse_risk=parse_risk,
     )  # fmt: skip
     console = Console()
     live = not no_tui and console.is_terminal and sys.stdout.isatty()
@@ -70,6 +75,12 @@ def run_command(
     # One statement: coverage's tracer stops seeing frames that lived across a node run
     # (measured with coverage 7.17 / CPython 3.11), so a line after it would read as untested.
     typer.echo(summary(asyncio.run(main())))
+
+
+def parse_risk(payload: Mapping[str, object]) -> RiskConfig:
+    """A risk table reloaded through the API, checked as a config file is: the ConfigError
+    names the key and what is wrong (`reload: max_open_orders: ...`)."""
+    return parse_config(payload, RiskConfig, source="reload")
 
 
 @contextlib.contextmanager
