@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Dialog, async_playwright, expect
+from tests.support.waiting import until
 
 from bot4.api.config import ApiConfig
 from bot4.engine import NodeConfig, build_node
@@ -54,11 +55,9 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
     )
     task = asyncio.create_task(node.run(duration_s=600))
     try:
-        for _ in range(1200):  # bounded: 60 s (CI hosts can be slow)
-            if node.control.positions() and node.control.open_orders():
-                break
-            await asyncio.sleep(0.05)
-        assert node.control.positions() and node.control.open_orders(), "the node trades"
+        await until(
+            lambda: node.control.positions() and node.control.open_orders(), "the node to trade", 60
+        )
         url = next(line.split(" ", 1)[1] for line in announced if line.startswith("dashboard: "))
         async with async_playwright() as p:
             browser = await p.chromium.launch(

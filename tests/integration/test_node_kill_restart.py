@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from tests.support.waiting import until
 
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
@@ -48,19 +49,11 @@ def _config(storage: Path) -> NodeConfig:
     )
 
 
-async def _until(cond: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
-    for _ in range(int(timeout_s / 0.02)):
-        if cond():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for: {what}")
-
-
 @contextlib.asynccontextmanager
 async def _running(node: TradingNode) -> AsyncIterator[asyncio.Task[dict[str, Any]]]:
     task = asyncio.create_task(node.run(duration_s=30))
     try:
-        await _until(lambda: node.api is not None or task.done(), "the API to listen")
+        await until(lambda: node.api is not None or task.done(), "the API to listen")
         yield task
     finally:
         node.stop()
@@ -104,7 +97,7 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
     node = build_node(cfg, run_dir=tmp_path / "run1", announce=lambda _: None)
     at_trip: dict[str, Any] = {}
     async with _running(node) as task, aiohttp.ClientSession() as http:
-        await _until(
+        await until(
             lambda: node.router.fills >= 2 and len(node.control.open_orders()) >= 1,
             "fills and working orders",
         )
@@ -164,13 +157,13 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
         assert status["kill_switch"]["who"] == "ops"
         assert _facts(status["positions"]) == _facts(positions_run1), "rebuilt from the journal"
         ids_run1 = {str(c) for c in oms.orders}
-        await _until(
+        await until(
             lambda: node2.router.denials["TRADING_HALTED"] >= 3, "strategies try while halted"
         )
         assert _new_accepted(node2, ids_run1) == 0
         view = await _call(http, "POST", _url(node2, "/reset-kill"), json={"who": "ops"})
         assert view["active"] is False
-        await _until(lambda: _new_accepted(node2, ids_run1) > 0, "orders after the reset")
+        await until(lambda: _new_accepted(node2, ids_run1) > 0, "orders after the reset")
         status = await _call(http, "GET", _url(node2, "/status"))
         assert status["trading_state"] == "ACTIVE"
         await asyncio.wait_for(task, 30)
@@ -183,7 +176,7 @@ async def test_kill_halts_in_one_turn_cancels_all_and_survives_restart_until_res
         assert not node3.kill_restored
         status = await _call(http, "GET", _url(node3, "/status"))
         assert status["trading_state"] == "ACTIVE" and status["kill_switch"]["active"] is False
-        await _until(lambda: _new_accepted(node3, ids_run2) > 0, "orders from the start")
+        await until(lambda: _new_accepted(node3, ids_run2) > 0, "orders from the start")
         assert node3.router.denials["TRADING_HALTED"] == 0
     journal = await SqliteJournal.open(StorageConfig(data_dir=str(storage)), LiveClock())
     try:

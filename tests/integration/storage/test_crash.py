@@ -20,8 +20,8 @@ from typing import Any
 
 import asyncpg
 import pytest
+from tests.support.storage import create_database, drop_database
 
-from _storage_support import create_database, drop_database
 from bot4.clock import LiveClock
 from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
 from bot4.oms import LiquiditySide, OrderFilled, OrderSubmitted

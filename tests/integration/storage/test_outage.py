@@ -12,9 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from tests.support.pg_proxy import PgProxy
+from tests.support.storage import fresh_database
+from tests.support.waiting import until
 
-from _pg_proxy import PgProxy
-from _storage_support import fresh_database
 from bot4.clock import LiveClock
 from bot4.model import InstrumentId, Side, TradeTick
 from bot4.resilience import CircuitBreaker, CircuitConfig, CircuitEvent, CircuitState
@@ -32,12 +33,6 @@ def via(proxy: PgProxy, dsn: str) -> str:
     parts = urlsplit(dsn)
     netloc = f"{parts.username}@{proxy.dsn_host}" if parts.username else proxy.dsn_host
     return urlunsplit(parts._replace(netloc=netloc))
-
-
-async def wait_for_state(breaker: CircuitBreaker, state: CircuitState, timeout_s: float) -> None:
-    async with asyncio.timeout(timeout_s):
-        while breaker.state is not state:  # noqa: ASYNC110 - polls a real breaker, bounded
-            await asyncio.sleep(0.01)
 
 
 async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
@@ -104,14 +99,18 @@ async def test_outage_every_row_exactly_once_in_order(tmp_path: Path) -> None:
                 for _ in range(4):
                     produce(5_000)
                     await asyncio.sleep(0.01)
-                await wait_for_state(breaker, CircuitState.OPEN, WAIT_S)
+                await until(
+                    lambda: breaker.state is CircuitState.OPEN, "the breaker to open", WAIT_S
+                )
                 spilled = writer.stats.rows_spilled
                 async with asyncio.timeout(WAIT_S):
                     while writer.stats.rows_spilled == spilled:
                         produce(1_000)
                         await asyncio.sleep(0.005)
                 await proxy.restore()
-                await wait_for_state(breaker, CircuitState.CLOSED, WAIT_S)
+                await until(
+                    lambda: breaker.state is CircuitState.CLOSED, "the breaker to close", WAIT_S
+                )
             await writer.close()
         finally:
             await proxy.close()

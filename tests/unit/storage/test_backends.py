@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.storage import BACKENDS, open_kind
 
-from _storage_support import BACKENDS, open_kind
 from bot4.clock import TestClock
 from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
 from bot4.oms import (
@@ -114,7 +114,8 @@ async def test_kill_switch_state_saved(kind: str, tmp_path: Path) -> None:
 
 
 async def test_storage_opens_all_three_and_closes(kind: str, tmp_path: Path) -> None:
-    from _storage_support import fresh_database
+    from tests.support.storage import fresh_database
+
     from bot4.model import TradeTick
     from bot4.storage import Storage, StorageConfig
 

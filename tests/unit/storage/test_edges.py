@@ -8,8 +8,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from tests.support.storage import BACKENDS, fresh_database, open_kind
 
-from _storage_support import BACKENDS, fresh_database, open_kind
 from bot4.clock import TestClock
 from bot4.errors import StorageDataError, StorageError
 from bot4.oms import TradingHalted

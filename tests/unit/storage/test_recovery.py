@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.storage import BACKENDS, open_kind
 
-from _storage_support import BACKENDS, open_kind
 from bot4.clock import TestClock
 from bot4.marketdata import OrderBook
 from bot4.model import (

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.support.storage import BACKENDS, open_kind
 
-from _storage_support import BACKENDS, open_kind
 from bot4.clock import TestClock
 from bot4.errors import StorageError
 from bot4.model import BookDeltas, Candle, InstrumentId, Side, TopOfBook, TradeTick

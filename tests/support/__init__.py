@@ -1,0 +1,6 @@
+"""Helpers shared by the test suite, imported as `tests.support.<name>` (never by bare file name).
+
+storage   a fresh PostgreSQL database per test, and both storage backends
+pg_proxy  a TCP proxy in front of PostgreSQL that a test can cut (database outages)
+waiting   bounded waits on a condition (instead of sleeps)
+"""
