@@ -17,9 +17,8 @@ from bot4.model._orders import ClientOrderId, OrderRequest
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.marketdata._book import OrderBook
-    from bot4.model import Instrument
+    from bot4.model import Instrument, OrderEvent
     from bot4.model._marketdata import TradeTick
-    from bot4.oms._events import OrderEvent
 
 __all__ = ["Strategy", "StrategyContext"]
 

@@ -14,14 +14,21 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from bot4.engine._strategy import Strategy
-from bot4.model import InstrumentId, Side, TimeInForce
-from bot4.oms._events import OrderCanceled, OrderExpired, OrderFilled, OrderRejected
+from bot4.model import (
+    InstrumentId,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    Side,
+    TimeInForce,
+)
 
 if TYPE_CHECKING:
     from bot4.marketdata._book import OrderBook
+    from bot4.model import OrderEvent
     from bot4.model._marketdata import TradeTick
     from bot4.model._orders import ClientOrderId
-    from bot4.oms._events import OrderEvent
 
 __all__ = ["MarketMaker", "MarketMakerConfig", "MomentumConfig", "MomentumTaker"]
 

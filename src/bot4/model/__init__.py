@@ -6,6 +6,7 @@
 #   _filters     InstrumentFilters and one Struct per Binance filter type (fixed point)
 #   _exchange_info  Instruments from Binance exchangeInfo; the bundled instrument set
 #   _orders      OrderRequest, ClientOrderId (what a strategy asks the risk engine/OMS for)
+#   _order_events  order events (OrderSubmitted, VenueEvent, ...): what the OMS and venues share
 """Bot4's value types: instruments, fixed-point numbers, enums, events."""
 
 from bot4.model._enums import AccountType as AccountType
@@ -28,6 +29,21 @@ from bot4.model._marketdata import BookDeltas as BookDeltas
 from bot4.model._marketdata import Candle as Candle
 from bot4.model._marketdata import TopOfBook as TopOfBook
 from bot4.model._marketdata import TradeTick as TradeTick
+from bot4.model._order_events import LiquiditySide as LiquiditySide
+from bot4.model._order_events import OrderAccepted as OrderAccepted
+from bot4.model._order_events import OrderCanceled as OrderCanceled
+from bot4.model._order_events import OrderCancelRejected as OrderCancelRejected
+from bot4.model._order_events import OrderDenied as OrderDenied
+from bot4.model._order_events import OrderEvent as OrderEvent
+from bot4.model._order_events import OrderExpired as OrderExpired
+from bot4.model._order_events import OrderFilled as OrderFilled
+from bot4.model._order_events import OrderPendingCancel as OrderPendingCancel
+from bot4.model._order_events import OrderPendingReplace as OrderPendingReplace
+from bot4.model._order_events import OrderRejected as OrderRejected
+from bot4.model._order_events import OrderReplaced as OrderReplaced
+from bot4.model._order_events import OrderReplaceRejected as OrderReplaceRejected
+from bot4.model._order_events import OrderSubmitted as OrderSubmitted
+from bot4.model._order_events import VenueEvent as VenueEvent
 from bot4.model._orders import ClientOrderId as ClientOrderId
 from bot4.model._orders import OrderRequest as OrderRequest
 
@@ -41,13 +57,28 @@ __all__ = [
     "Instrument",
     "InstrumentFilters",
     "InstrumentId",
+    "LiquiditySide",
+    "OrderAccepted",
+    "OrderCancelRejected",
+    "OrderCanceled",
+    "OrderDenied",
+    "OrderEvent",
+    "OrderExpired",
+    "OrderFilled",
+    "OrderPendingCancel",
+    "OrderPendingReplace",
+    "OrderRejected",
+    "OrderReplaceRejected",
+    "OrderReplaced",
     "OrderRequest",
+    "OrderSubmitted",
     "OrderType",
     "Side",
     "TimeInForce",
     "TopOfBook",
     "TradeTick",
     "UnknownFilter",
+    "VenueEvent",
     "bundled_instruments",
     "decimals_of",
     "from_fixed",

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
 from bot4.errors import OrderStateError, OverfillError, VenueError
-from bot4.model import ClientOrderId, InstrumentId, OrderRequest, Side
-from bot4.oms._events import (
+from bot4.model import (
+    ClientOrderId,
+    InstrumentId,
     OrderCancelRejected,
     OrderDenied,
     OrderEvent,
@@ -51,7 +52,9 @@ from bot4.oms._events import (
     OrderRejected,
     OrderReplaced,
     OrderReplaceRejected,
+    OrderRequest,
     OrderSubmitted,
+    Side,
     VenueEvent,
 )
 from bot4.oms._gate import RiskGate

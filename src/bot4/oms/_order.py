@@ -18,8 +18,9 @@ from enum import Enum
 from typing import Final
 
 from bot4.errors import OrderStateError, OverfillError
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
-from bot4.oms._events import (
+from bot4.model import (
+    ClientOrderId,
+    InstrumentId,
     OrderAccepted,
     OrderCanceled,
     OrderCancelRejected,
@@ -33,6 +34,9 @@ from bot4.oms._events import (
     OrderReplaced,
     OrderReplaceRejected,
     OrderSubmitted,
+    OrderType,
+    Side,
+    TimeInForce,
 )
 
 __all__ = ["OPEN_STATUSES", "TRANSITIONS", "EventKind", "Order", "OrderStatus"]

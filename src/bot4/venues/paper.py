@@ -38,12 +38,6 @@ from bot4.model import (
     BookDeltas,
     ClientOrderId,
     InstrumentId,
-    OrderType,
-    Side,
-    TimeInForce,
-    TradeTick,
-)
-from bot4.oms._events import (
     LiquiditySide,
     OrderAccepted,
     OrderCanceled,
@@ -54,6 +48,10 @@ from bot4.oms._events import (
     OrderReplaced,
     OrderReplaceRejected,
     OrderSubmitted,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradeTick,
     VenueEvent,
 )
 from bot4.venues._book import BookView

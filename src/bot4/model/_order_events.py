@@ -1,5 +1,8 @@
 """Order events: past-tense facts about one order, the OMS's only way to change an order.
 
+They live in the model, below both the OMS and the venues, because both speak them: a venue
+receives `OrderSubmitted` and answers with `VenueEvent`s, the OMS journals and applies them.
+
 Every event is a frozen msgspec Struct tagged with its class name, so the same objects are the
 journal's records (`bot4.oms.journal`) and a replay feeds them back through the same code path.
 They hold only scalars and strings, so `gc=False` is safe (no reference cycles are possible)
@@ -14,7 +17,9 @@ from enum import Enum
 
 import msgspec
 
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
+from bot4.model._enums import OrderType, Side, TimeInForce
+from bot4.model._instrument import InstrumentId
+from bot4.model._orders import ClientOrderId
 
 __all__ = [
     "LiquiditySide",
