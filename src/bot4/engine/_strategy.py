@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot4.model import InstrumentId, OrderType, Side, TimeInForce
-from bot4.model._orders import ClientOrderId, OrderRequest
+from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Side, TimeInForce
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
-    from bot4.marketdata._book import OrderBook
-    from bot4.model import Instrument, OrderEvent
-    from bot4.model._marketdata import TradeTick
+    from bot4.marketdata import OrderBook
+    from bot4.model import Instrument, OrderEvent, TradeTick
 
 __all__ = ["Strategy", "StrategyContext"]
 

@@ -25,10 +25,8 @@ from bot4.model import (
 )
 
 if TYPE_CHECKING:
-    from bot4.marketdata._book import OrderBook
-    from bot4.model import OrderEvent
-    from bot4.model._marketdata import TradeTick
-    from bot4.model._orders import ClientOrderId
+    from bot4.marketdata import OrderBook
+    from bot4.model import ClientOrderId, OrderEvent, TradeTick
 
 __all__ = ["MarketMaker", "MarketMakerConfig", "MomentumConfig", "MomentumTaker"]
 

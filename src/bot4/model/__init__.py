@@ -16,6 +16,7 @@ from bot4.model._enums import TimeInForce as TimeInForce
 from bot4.model._exchange_info import ExchangeInfoLoad as ExchangeInfoLoad
 from bot4.model._exchange_info import bundled_instruments as bundled_instruments
 from bot4.model._exchange_info import instruments_from_binance as instruments_from_binance
+from bot4.model._filters import MULT_SCALE as MULT_SCALE
 from bot4.model._filters import InstrumentFilters as InstrumentFilters
 from bot4.model._filters import UnknownFilter as UnknownFilter
 from bot4.model._fixed import decimals_of as decimals_of
@@ -48,6 +49,7 @@ from bot4.model._orders import ClientOrderId as ClientOrderId
 from bot4.model._orders import OrderRequest as OrderRequest
 
 __all__ = [
+    "MULT_SCALE",
     "AccountType",
     "BookDelta",
     "BookDeltas",
