@@ -74,7 +74,7 @@ if TYPE_CHECKING:
 __all__ = ["TradingNode"]
 
 log = logging.getLogger(__name__)
-_ACCOUNT_PRECISION = 8  # Portfolio's account units
+_ACCOUNT_PRECISION = 16  # Portfolio's account units: holds 8+8-decimal notionals exactly
 
 
 class TradingNode:
