@@ -12,7 +12,9 @@
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
     │   └── StorageDataError        a batch refused for its content: retrying cannot help
-    └── ApiError                    the control API was called wrongly
+    ├── ApiError                    the control API was called wrongly
+    ├── PrecisionError (ValueError) a decimal string that does not fit a precision exactly
+    └── ClockError (ValueError)     a TestClock asked to start before zero or to go backwards
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
 """
@@ -24,12 +26,14 @@ __all__ = [
     "BookDesynced",
     "Bot4Error",
     "CircuitOpenError",
+    "ClockError",
     "ConfigError",
     "FeedError",
     "HalfOpenExhaustedError",
     "MessageError",
     "OrderStateError",
     "OverfillError",
+    "PrecisionError",
     "StorageDataError",
     "StorageError",
     "VenueError",
@@ -114,3 +118,14 @@ class StorageDataError(StorageError):
 
 class ApiError(Bot4Error):
     """Raised when the control API is called with something it cannot do."""
+
+
+class PrecisionError(Bot4Error, ValueError):
+    """Raised when a decimal string has more decimals than the precision allows, or is not a
+    plain decimal number: the core refuses such a number rather than round it. A ValueError,
+    so parsers that refuse bad input by catching ValueError keep doing so."""
+
+
+class ClockError(Bot4Error, ValueError):
+    """Raised when a TestClock is asked to start before zero or to move backwards (the
+    monotonic guarantee); a ValueError, as the argument is what is wrong."""

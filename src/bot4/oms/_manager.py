@@ -39,7 +39,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
-from bot4.errors import OrderStateError, OverfillError, VenueError
+from bot4.errors import ConfigError, OrderStateError, OverfillError, VenueError
 from bot4.model import (
     ClientOrderId,
     InstrumentId,
@@ -118,7 +118,7 @@ class OrderManager:
         max_terminal_orders: int = DEFAULT_MAX_TERMINAL_ORDERS,
     ) -> None:
         if max_terminal_orders < 0:
-            raise ValueError(f"max_terminal_orders must be >= 0, got {max_terminal_orders}")
+            raise ConfigError(f"max_terminal_orders must be >= 0, got {max_terminal_orders}")
         self._clock = clock
         self._risk = risk
         self._venue = venue

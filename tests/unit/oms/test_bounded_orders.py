@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from oms_helpers import BTC, CENT, IID, Rig, filled, request, risk_config, snapshot
 
+from bot4.errors import ConfigError
 from bot4.model import ClientOrderId, Side
 from bot4.oms import OrderCanceled, OrderManager, OrderStatus
 from bot4.oms._manager import order_statuses
@@ -85,7 +86,7 @@ def test_a_window_of_zero_keeps_only_open_orders_and_a_negative_one_is_refused()
     oms.submit(request("open", qty=BTC, price=9_600 * CENT))
     oms.submit(request("done", qty=BTC, price=10_010 * CENT))
     assert set(oms.orders) == {"open"} and oms.counters.evicted == 1
-    with pytest.raises(ValueError, match="max_terminal_orders"):
+    with pytest.raises(ConfigError, match="max_terminal_orders"):
         OrderManager(
             clock=rig.clock,
             risk=rig.risk,
