@@ -1,7 +1,8 @@
 # Bot4: the core of an automated crypto-trading platform.
 #
 # Dependency order (lower layers never import upper ones; tests/unit/test_imports.py enforces it):
-#   clock, errors            <- everything
+#   errors                   <- everything (clock included)
+#   clock                    <- everything above
 #   model                    <- every package above (instruments, enums, order events)
 #   resilience               <- marketdata (ws), storage, engine, api
 #   marketdata               <- risk (reference prices), venues (paper fills), engine

@@ -27,9 +27,10 @@ SRC = Path(bot4.__file__).resolve().parent  # src/bot4
 
 # The declared layer order, lowest first. A package may import only packages on lower levels;
 # packages on the same level may not import each other. bot4/__init__.py and bot4/cli.py are the
-# top ("cli").
+# top ("cli"). errors is below clock: TestClock raises ClockError from the tree.
 LAYERS: list[set[str]] = [
-    {"clock", "errors"},
+    {"errors"},
+    {"clock"},
     {"model"},
     {"resilience"},
     {"marketdata"},
