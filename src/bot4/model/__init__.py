@@ -1,4 +1,4 @@
-# bot4.model: value types shared by every layer; depends only on msgspec.
+# bot4.model: value types shared by every layer; depends only on msgspec and bot4.errors.
 #   _fixed       decimal strings <-> fixed-point ints
 #   _enums       Side, OrderType, TimeInForce, AccountType
 #   _instrument  Instrument, InstrumentId
