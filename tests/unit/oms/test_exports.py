@@ -6,11 +6,12 @@ import inspect
 
 import pytest
 
+import bot4.model
 import bot4.oms
 import bot4.venues
 
 
-@pytest.mark.parametrize("module", [bot4.oms, bot4.venues])
+@pytest.mark.parametrize("module", [bot4.model, bot4.oms, bot4.venues])
 def test_all_matches_the_public_names(module: object) -> None:
     public = {
         name
