@@ -5,6 +5,7 @@
 #   _position   Position (netting) and Portfolio (equity, exposure, daily PnL, drawdown)
 #   _gate       RiskGate: what the OMS needs of the risk engine
 #   _ids        ClientOrderIds (no I/O)
+#   _counters   OmsCounters; how many terminal orders are kept
 #   _manager    OrderManager (risk -> journal -> venue -> positions)
 #   _recovery   rebuild(journal) -> OrderManager (replays through the manager's methods)
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal
@@ -25,9 +26,9 @@ from bot4.model import OrderReplaced as OrderReplaced
 from bot4.model import OrderReplaceRejected as OrderReplaceRejected
 from bot4.model import OrderSubmitted as OrderSubmitted
 from bot4.model import VenueEvent as VenueEvent
+from bot4.oms._counters import OmsCounters as OmsCounters
 from bot4.oms._gate import RiskGate as RiskGate
 from bot4.oms._ids import ClientOrderIds as ClientOrderIds
-from bot4.oms._manager import OmsCounters as OmsCounters
 from bot4.oms._manager import OrderManager as OrderManager
 from bot4.oms._order import OPEN_STATUSES as OPEN_STATUSES
 from bot4.oms._order import TRANSITIONS as TRANSITIONS

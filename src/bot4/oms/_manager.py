@@ -34,7 +34,6 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -57,6 +56,7 @@ from bot4.model import (
     Side,
     VenueEvent,
 )
+from bot4.oms._counters import DEFAULT_MAX_TERMINAL_ORDERS, OmsCounters
 from bot4.oms._gate import RiskGate
 from bot4.oms._order import OPEN_STATUSES, EventKind, Order, OrderStatus
 from bot4.oms._position import Portfolio
@@ -66,7 +66,7 @@ from bot4.risk import KillSwitchEvent, KillSwitchReset
 if TYPE_CHECKING:
     from bot4.venues import Venue
 
-__all__ = ["DEFAULT_MAX_TERMINAL_ORDERS", "OmsCounters", "OrderManager", "order_statuses"]
+__all__ = ["OrderManager", "order_statuses"]
 
 log = logging.getLogger(__name__)
 
@@ -76,27 +76,6 @@ OrderListener = Callable[[Order, OrderEvent], None]
 # Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
 # Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
 _BUY = Side.BUY
-
-# Terminal orders kept for lookups and late venue events (a fill racing a cancel comes within
-# milliseconds): 2,000 is about a minute of the sample strategies' ~30 orders/s, ~1 MB.
-DEFAULT_MAX_TERMINAL_ORDERS = 2000
-
-
-@dataclass(slots=True)
-class OmsCounters:
-    """What happened, for metrics and tests; only ever incremented."""
-
-    submitted: int = 0  # passed risk and sent to the venue
-    denied: int = 0  # refused by risk (or by the halt)
-    fills: int = 0  # fills applied
-    duplicate_fills: int = 0  # fills ignored because their fill id was already applied
-    overfills: int = 0  # fills refused because they would exceed the order qty
-    invalid_events: int = 0  # events refused by the state machine
-    unknown_order_events: int = 0  # venue events for a client order id we never sent
-    cancels_sent: int = 0
-    replaces_sent: int = 0
-    replaces_denied: int = 0  # replaces the risk engine refused (the order stood unchanged)
-    evicted: int = 0  # terminal orders dropped from `orders` (past max_terminal_orders)
 
 
 def _reason_name(reason: object) -> str:
@@ -184,19 +163,7 @@ class OrderManager:
         if not verdict:
             reason = _reason_name(getattr(verdict, "reason", "DENIED"))
             return self._deny(request, reason, str(getattr(verdict, "detail", "")))
-        event = OrderSubmitted(
-            client_order_id=coid,
-            instrument_id=request.instrument_id,
-            side=request.side,
-            order_type=request.order_type,
-            time_in_force=request.time_in_force,
-            qty=request.qty,
-            price=request.price,
-            trigger_price=request.trigger_price,
-            reduce_only=request.reduce_only,
-            strategy_id=request.strategy_id,
-            ts_event=self._clock.time_ns(),
-        )
+        event = OrderSubmitted.from_request(request, self._clock.time_ns())
         self._append(event)
         order = self._open_new(event)
         try:
@@ -289,28 +256,12 @@ class OrderManager:
         confirms the replace (`on_venue_event`). It spends an order-rate token like a new order
         (venues count an amendment as an order).
         """
-        req = self._request(order, qty - order.filled_qty, price)
+        req = order.as_request(qty - order.filled_qty, price)
         verdict = self._risk.check_replace(order.client_order_id, req)
         if verdict:
             return None
         reason = _reason_name(getattr(verdict, "reason", "DENIED"))
         return f"{reason}: {getattr(verdict, 'detail', '')}"
-
-    def _request(self, order: Order, remaining: int, price: int | None) -> OrderRequest:
-        """The order's remaining part as a request (for the risk engine's bookkeeping)."""
-        return OrderRequest(
-            client_order_id=order.client_order_id,
-            instrument_id=order.instrument_id,
-            side=order.side,
-            order_type=order.order_type,
-            qty=remaining,
-            price=price,
-            time_in_force=order.time_in_force,
-            reduce_only=order.reduce_only,
-            strategy_id=order.strategy_id,
-            ts_init=order.ts_init,
-            trigger_price=order.trigger_price,
-        )
 
     def halt(self, source: str, reason: str) -> int:
         """The kill switch: journal it, refuse new orders, cancel every open order now.
@@ -403,7 +354,7 @@ class OrderManager:
             # The venue confirmed the new terms: the engine counts the order at them now.
             self._risk.on_order_closed(order.client_order_id)
             if order.status in OPEN_STATUSES:
-                self._risk.on_order_opened(self._request(order, order.remaining, order.price))
+                self._risk.on_order_opened(order.as_request(order.remaining, order.price))
         self._track_open(order, was_open, remaining_before)
         if self._listeners:
             self._notify(order, event)
@@ -417,20 +368,8 @@ class OrderManager:
     # -- internals ------------------------------------------------------------------------
 
     def _deny(self, request: OrderRequest, reason: str, detail: str) -> Order:
-        event = OrderDenied(
-            client_order_id=request.client_order_id,
-            instrument_id=request.instrument_id,
-            side=request.side,
-            order_type=request.order_type,
-            time_in_force=request.time_in_force,
-            qty=request.qty,
-            price=request.price,
-            trigger_price=request.trigger_price,
-            reduce_only=request.reduce_only,
-            strategy_id=request.strategy_id,
-            reason=reason,
-            detail=detail,
-            ts_event=self._clock.time_ns(),
+        event = OrderDenied.from_request(
+            request, self._clock.time_ns(), reason=reason, detail=detail
         )
         self._append(event)
         return self._add_denied(event)

@@ -20,8 +20,9 @@ from bot4.model import (
     OrderRequest,
     OrderSubmitted,
 )
+from bot4.oms._counters import DEFAULT_MAX_TERMINAL_ORDERS
 from bot4.oms._gate import RiskGate
-from bot4.oms._manager import DEFAULT_MAX_TERMINAL_ORDERS, OrderManager
+from bot4.oms._manager import OrderManager
 from bot4.oms._position import Portfolio
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
 
