@@ -12,8 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot4.marketdata.recording import read_header
 from bot4.model import Instrument, bundled_instruments, instruments_from_header
+
+pytestmark = pytest.mark.shared
 
 
 def test_bundled_and_recorded_instruments_have_the_same_scales(recordings: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot4.marketdata.recording import read_header
 from bot4.model import (
     Instrument,
@@ -51,6 +53,7 @@ def test_inference() -> None:
     assert (bare.price_precision, bare.size_precision, bare.base) == (8, 0, "BTCUSDT")
 
 
+@pytest.mark.shared
 def test_headers_of_the_recordings(recordings: Path) -> None:
     for exchange, prefix, symbol in (
         ("binance", "BINANCE", "NKNUSDT"),
