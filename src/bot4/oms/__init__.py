@@ -6,6 +6,7 @@
 #   _gate       RiskGate: what the OMS needs of the risk engine
 #   _ids        ClientOrderIds (no I/O)
 #   _counters   OmsCounters; how many terminal orders are kept
+#   _store      OrderStore: open orders by instrument and side, bounded terminal orders
 #   _manager    OrderManager (risk -> journal -> venue -> positions)
 #   _recovery   rebuild(journal) -> OrderManager (replays through the manager's methods)
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal

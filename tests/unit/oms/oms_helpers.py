@@ -219,6 +219,6 @@ def snapshot(oms: OrderManager) -> dict[str, object]:
             for iid, p in pf.positions.items()
         },
         "account": (pf.realized_pnl(), pf.fees(), pf.unrealized_pnl(), pf.equity()),
-        "open": (oms.open_order_count(), dict(oms._open_buy), dict(oms._open_sell)),
+        "open": (oms.open_order_count(), dict(oms._store._open_buy), dict(oms._store._open_sell)),
         "halted": oms.halted,
     }

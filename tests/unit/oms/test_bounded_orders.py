@@ -15,7 +15,7 @@ from oms_helpers import BTC, CENT, IID, Rig, filled, request, risk_config, snaps
 from bot4.errors import ConfigError
 from bot4.model import ClientOrderId, Side
 from bot4.oms import OrderCanceled, OrderManager, OrderStatus
-from bot4.oms._manager import order_statuses
+from bot4.oms._store import order_statuses
 from bot4.risk import DenyReason, InstrumentLimits
 
 
@@ -34,7 +34,7 @@ def test_terminal_orders_past_the_window_are_evicted_oldest_first() -> None:
     assert oms.submit(request("D", qty=BTC, price=5_000 * CENT)).status is OrderStatus.DENIED
     assert set(oms.orders) == {"R", "F3", "F4", "D"}, "open + the 3 latest terminal"
     assert oms.counters.evicted == 3
-    assert order_statuses(oms) == {
+    assert order_statuses(oms.orders) == {
         OrderStatus.ACCEPTED: 1,
         OrderStatus.FILLED: 2,
         OrderStatus.DENIED: 1,

@@ -40,7 +40,7 @@ from bot4.oms import (
     OrderSubmitted,
     TradingHalted,
 )
-from bot4.oms._manager import order_statuses
+from bot4.oms._store import order_statuses
 from bot4.risk import DenyReason, InstrumentLimits, KillSwitchConfig
 
 
@@ -211,7 +211,7 @@ def test_emergency_stop_with_1000_open_orders() -> None:
     assert oms.open_order_count() == 0
     assert rig.venue.resting() == 0
     assert rig.risk.open_orders() == 0
-    assert order_statuses(oms) == {OrderStatus.CANCELED: 1_000, OrderStatus.DENIED: 1}
+    assert order_statuses(oms.orders) == {OrderStatus.CANCELED: 1_000, OrderStatus.DENIED: 1}
     records = list(rig.journal.records())
     assert sum(isinstance(r, OrderPendingCancel) for r in records) == 1_000
     assert [r.source for r in records if isinstance(r, TradingHalted)] == ["operator", "operator"]
@@ -295,7 +295,7 @@ async def test_10000_orders_across_50_instruments_in_flight_on_one_loop() -> Non
     assert in_flight_peak == 10_000, "all orders were in flight together"
     assert oms.open_order_count() == 0
     assert rig.risk.open_orders() == 0
-    statuses = order_statuses(oms)
+    statuses = order_statuses(oms.orders)
     assert statuses == {OrderStatus.FILLED: 5_000, OrderStatus.CANCELED: 5_000}
     assert oms.counters.fills == 5_000
     assert oms.counters.invalid_events == oms.counters.duplicate_fills == 0
