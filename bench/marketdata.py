@@ -283,7 +283,7 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
     results.append(case)
     extra.update(info)
     if RECORDINGS.is_dir():
-        from bot4.marketdata._instruments import instruments_from_header
+        from bot4.model import instruments_from_header
 
         for name, (exchange, prefix, peer_name) in RECORDED.items():
             frames, snaps, header = _load(prefix)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Protocol, runtime_checkable
 
+from bot4.errors import ClockError
+
 __all__ = ["Clock", "LiveClock", "TestClock"]
 
 _NS_PER_S = 1_000_000_000
@@ -56,7 +58,7 @@ class TestClock:
 
     def __init__(self, start_ns: int = 0, wall_offset_ns: int = 1_700_000_000 * _NS_PER_S) -> None:
         if start_ns < 0:
-            raise ValueError(f"start_ns must be >= 0, got {start_ns}")
+            raise ClockError(f"start_ns must be >= 0, got {start_ns}")
         # The current monotonic reading; only ever grows.
         self._mono_ns = start_ns
         # Wall time minus monotonic time: fixed, so wall time moves exactly with the clock.
@@ -78,5 +80,5 @@ class TestClock:
     def advance_ns(self, ns: int) -> None:
         """Move time forward by `ns` nanoseconds (>= 0)."""
         if ns < 0:
-            raise ValueError(f"a clock cannot go backwards: advance by {ns} ns")
+            raise ClockError(f"a clock cannot go backwards: advance by {ns} ns")
         self._mono_ns += ns

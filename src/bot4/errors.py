@@ -14,7 +14,9 @@
     ├── StorageError                a database or journal could not be used
     │   └── StorageDataError        a batch refused for its content: retrying cannot help
     ├── ApiError                    the control API was called wrongly
-    └── LifecycleError              used outside its lifecycle (also a RuntimeError)
+    ├── LifecycleError              used outside its lifecycle (also a RuntimeError)
+    ├── PrecisionError (ValueError) a decimal string that does not fit a precision exactly
+    └── ClockError (ValueError)     a TestClock asked to start before zero or to go backwards
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
 """
@@ -26,6 +28,7 @@ __all__ = [
     "BookDesynced",
     "Bot4Error",
     "CircuitOpenError",
+    "ClockError",
     "ConfigError",
     "ConfigValueError",
     "FeedError",
@@ -34,6 +37,7 @@ __all__ = [
     "MessageError",
     "OrderStateError",
     "OverfillError",
+    "PrecisionError",
     "StorageDataError",
     "StorageError",
     "VenueError",
@@ -131,3 +135,14 @@ class ConfigValueError(ConfigError, ValueError):
 class LifecycleError(Bot4Error, RuntimeError):
     """Raised when a component is used outside its lifecycle: a strategy not bound to a node,
     an API server started twice or stopped while starting."""
+
+
+class PrecisionError(Bot4Error, ValueError):
+    """Raised when a decimal string has more decimals than the precision allows, or is not a
+    plain decimal number: the core refuses such a number rather than round it. A ValueError,
+    so parsers that refuse bad input by catching ValueError keep doing so."""
+
+
+class ClockError(Bot4Error, ValueError):
+    """Raised when a TestClock is asked to start before zero or to move backwards (the
+    monotonic guarantee); a ValueError, as the argument is what is wrong."""

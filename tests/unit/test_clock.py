@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot4.clock import Clock, LiveClock, TestClock
+from bot4.errors import ClockError
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "bot4"
 
@@ -24,9 +25,9 @@ def test_test_clock_moves_only_when_told() -> None:
 
 def test_test_clock_refuses_to_go_backwards() -> None:
     clock = TestClock()
-    with pytest.raises(ValueError, match="backwards"):
+    with pytest.raises(ClockError, match="backwards"):
         clock.advance_ns(-1)
-    with pytest.raises(ValueError, match="start_ns"):
+    with pytest.raises(ClockError, match="start_ns"):
         TestClock(start_ns=-1)
 
 

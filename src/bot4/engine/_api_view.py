@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ACCOUNT_PRECISION", "ApiView", "RiskParser", "convert_risk"]
 
-ACCOUNT_PRECISION = 8  # Portfolio's account units
+ACCOUNT_PRECISION = 16  # Portfolio's account units: holds 8+8-decimal notionals exactly
 # A risk table from the API -> RiskConfig; raises ConfigError naming what is wrong.
 RiskParser = Callable[[Mapping[str, object]], RiskConfig]
 

@@ -17,8 +17,7 @@ from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Sid
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.marketdata import OrderBook
-    from bot4.model import Instrument, TradeTick
-    from bot4.oms import OrderEvent
+    from bot4.model import Instrument, OrderEvent, TradeTick
 
 __all__ = ["Strategy", "StrategyContext"]
 

@@ -58,13 +58,23 @@ class RecentRejections:
         return list(self._by_instrument.get(instrument_id, ()))
 
 
+_CENTS = Decimal("0.01")
+
+
 def account_str(value: int, precision: int) -> str:
-    """An account-unit int (10**-precision of the quote currency) as a decimal string."""
-    return str(Decimal(value).scaleb(-precision))
+    """An account-unit int (10**-precision of the quote currency) as an exact decimal string.
+
+    Plain notation without the scale's trailing zeros but with at least two decimals: account
+    units are 10**-16 (8+8-decimal notionals held exactly), and "0E-16" or
+    "-0.7498252000000000" are not what a trader reads; no digit of the value is dropped.
+    """
+    d = Decimal(value).scaleb(-precision).normalize()
+    exponent = d.as_tuple().exponent  # an int: the value is finite
+    return format(d.quantize(_CENTS) if isinstance(exponent, int) and exponent > -2 else d, "f")
 
 
 def _notional_str(value: int, inst: Instrument) -> str:
-    return str(Decimal(value).scaleb(-(inst.price_precision + inst.size_precision)))
+    return account_str(value, inst.price_precision + inst.size_precision)
 
 
 def position_views(

@@ -15,13 +15,19 @@ import msgspec
 
 from bot4.engine._strategy import Strategy
 from bot4.errors import ConfigValueError
-from bot4.model import InstrumentId, Side, TimeInForce
-from bot4.oms import OrderCanceled, OrderExpired, OrderFilled, OrderRejected
+from bot4.model import (
+    InstrumentId,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    Side,
+    TimeInForce,
+)
 
 if TYPE_CHECKING:
     from bot4.marketdata import OrderBook
-    from bot4.model import ClientOrderId, TradeTick
-    from bot4.oms import OrderEvent
+    from bot4.model import ClientOrderId, OrderEvent, TradeTick
 
 __all__ = ["MarketMaker", "MarketMakerConfig", "MomentumConfig", "MomentumTaker"]
 

@@ -7,6 +7,8 @@ string is split on the dot and the digits joined, which is exact and fast.
 
 from __future__ import annotations
 
+from bot4.errors import PrecisionError
+
 __all__ = ["decimals_of", "from_fixed", "to_fixed"]
 
 _POW10: list[int] = [10**i for i in range(40)]
@@ -15,8 +17,8 @@ _POW10: list[int] = [10**i for i in range(40)]
 def to_fixed(text: str | bytes, precision: int) -> int:
     """Parse a decimal string ("123.4500", "-1e-05" is refused) into an int scaled by 10**precision.
 
-    Extra decimal digits are allowed only when they are zeros; otherwise ValueError, since
-    silently rounding an exchange's number would change it.
+    Extra decimal digits are allowed only when they are zeros; otherwise PrecisionError (a
+    ValueError), since silently rounding an exchange's number would change it.
     """
     s = text.decode("ascii") if isinstance(text, bytes) else text
     neg = s.startswith("-")
@@ -28,10 +30,10 @@ def to_fixed(text: str | bytes, precision: int) -> int:
     if len(frac) > precision:
         extra = frac[precision:]
         if extra.strip("0"):
-            raise ValueError(f"{s!r} has more than {precision} decimals")
+            raise PrecisionError(f"{s!r} has more than {precision} decimals")
         frac = frac[:precision]
     if not (whole.isdigit() and (not frac or frac.isdigit())) or (dot and not frac and not whole):
-        raise ValueError(f"not a plain decimal number: {text!r}")
+        raise PrecisionError(f"not a plain decimal number: {text!r}")
     value = int(whole) * _POW10[precision] + (
         int(frac) * _POW10[precision - len(frac)] if frac else 0
     )

@@ -41,7 +41,7 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     filters: InstrumentFilters | None = None
 
     def price(self, text: str) -> int:
-        """An exchange price string as price units (exact; ValueError if it needs more decimals)."""
+        """An exchange price string as price units (exact; PrecisionError past the precision)."""
         return to_fixed(text, self.price_precision)
 
     def qty(self, text: str) -> int:

@@ -1,32 +1,35 @@
 # bot4.oms: orders, their state machine, the OrderManager, positions and the journal.
-#   _events     order events (frozen Structs); also the journal's records
+# Depends on clock, errors, model, risk (the kill-switch events) and venues (the Venue protocol).
+#   (order events live in bot4.model, shared with venues; re-exported here: journal records)
 #   _order      Order, OrderStatus and the transition table
 #   _position   Position (netting) and Portfolio (equity, exposure, daily PnL, drawdown)
 #   _gate       RiskGate: what the OMS needs of the risk engine
 #   _ids        ClientOrderIds (no I/O)
+#   _counters   OmsCounters; how many terminal orders are kept
+#   _store      OrderStore: open orders by instrument and side, bounded terminal orders
 #   _manager    OrderManager (risk -> journal -> venue -> positions)
 #   _recovery   rebuild(journal) -> OrderManager (replays through the manager's methods)
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal
 """Order management: orders and their state machine, positions and PnL, the journal."""
 
-from bot4.oms._events import LiquiditySide as LiquiditySide
-from bot4.oms._events import OrderAccepted as OrderAccepted
-from bot4.oms._events import OrderCanceled as OrderCanceled
-from bot4.oms._events import OrderCancelRejected as OrderCancelRejected
-from bot4.oms._events import OrderDenied as OrderDenied
-from bot4.oms._events import OrderEvent as OrderEvent
-from bot4.oms._events import OrderExpired as OrderExpired
-from bot4.oms._events import OrderFilled as OrderFilled
-from bot4.oms._events import OrderPendingCancel as OrderPendingCancel
-from bot4.oms._events import OrderPendingReplace as OrderPendingReplace
-from bot4.oms._events import OrderRejected as OrderRejected
-from bot4.oms._events import OrderReplaced as OrderReplaced
-from bot4.oms._events import OrderReplaceRejected as OrderReplaceRejected
-from bot4.oms._events import OrderSubmitted as OrderSubmitted
-from bot4.oms._events import VenueEvent as VenueEvent
+from bot4.model import LiquiditySide as LiquiditySide
+from bot4.model import OrderAccepted as OrderAccepted
+from bot4.model import OrderCanceled as OrderCanceled
+from bot4.model import OrderCancelRejected as OrderCancelRejected
+from bot4.model import OrderDenied as OrderDenied
+from bot4.model import OrderEvent as OrderEvent
+from bot4.model import OrderExpired as OrderExpired
+from bot4.model import OrderFilled as OrderFilled
+from bot4.model import OrderPendingCancel as OrderPendingCancel
+from bot4.model import OrderPendingReplace as OrderPendingReplace
+from bot4.model import OrderRejected as OrderRejected
+from bot4.model import OrderReplaced as OrderReplaced
+from bot4.model import OrderReplaceRejected as OrderReplaceRejected
+from bot4.model import OrderSubmitted as OrderSubmitted
+from bot4.model import VenueEvent as VenueEvent
+from bot4.oms._counters import OmsCounters as OmsCounters
 from bot4.oms._gate import RiskGate as RiskGate
 from bot4.oms._ids import ClientOrderIds as ClientOrderIds
-from bot4.oms._manager import OmsCounters as OmsCounters
 from bot4.oms._manager import OrderManager as OrderManager
 from bot4.oms._order import OPEN_STATUSES as OPEN_STATUSES
 from bot4.oms._order import TRANSITIONS as TRANSITIONS

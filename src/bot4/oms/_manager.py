@@ -16,12 +16,9 @@ in `errors` (bounded), and logged. Duplicate fills are counted and ignored.
 Kill switch: `halt()` journals TradingHalted, refuses every new order from then on and sends a
 cancel for every open order before it returns (same call, so the same event-loop turn).
 
-Bounded memory: `orders` holds every open order plus the latest `max_terminal_orders` orders that
-reached a terminal status (filled, cancelled, rejected, expired, denied); older terminal orders
-are evicted, oldest first (counted in `counters.evicted`). The journal keeps their history. A
-late venue event for an evicted order is counted (`unknown_order_events`) and logged, like an
-event for an order never sent. A replay of the journal evicts the same way, so a rebuilt OMS
-holds the same orders as the live one.
+Bounded memory: `orders` holds the open orders and the latest `max_terminal_orders` terminal
+ones (`_store.py`); a late venue event for an evicted order is counted
+(`unknown_order_events`) and logged, like an event for an order never sent.
 
 Replace: the new terms go through the risk engine as if the order were sent anew at them (its
 own current terms taken out first, so it neither blocks itself nor counts twice); a denial
@@ -34,14 +31,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
-from bot4.errors import OrderStateError, OverfillError, VenueError
-from bot4.model import ClientOrderId, InstrumentId, OrderRequest, Side
-from bot4.oms._events import (
+from bot4.errors import ConfigError, OrderStateError, OverfillError, VenueError
+from bot4.model import (
+    ClientOrderId,
+    InstrumentId,
     OrderCancelRejected,
     OrderDenied,
     OrderEvent,
@@ -51,49 +48,27 @@ from bot4.oms._events import (
     OrderRejected,
     OrderReplaced,
     OrderReplaceRejected,
+    OrderRequest,
     OrderSubmitted,
+    Side,
     VenueEvent,
 )
+from bot4.oms._counters import DEFAULT_MAX_TERMINAL_ORDERS, OmsCounters
 from bot4.oms._gate import RiskGate
-from bot4.oms._order import OPEN_STATUSES, EventKind, Order, OrderStatus
+from bot4.oms._order import OPEN_STATUSES, EventKind, Order
 from bot4.oms._position import Portfolio
+from bot4.oms._store import OrderStore
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
 from bot4.risk import KillSwitchEvent, KillSwitchReset
 
 if TYPE_CHECKING:
     from bot4.venues import Venue
 
-__all__ = ["DEFAULT_MAX_TERMINAL_ORDERS", "OmsCounters", "OrderManager", "order_statuses"]
+__all__ = ["OrderManager"]
 
 log = logging.getLogger(__name__)
 
 OrderListener = Callable[[Order, OrderEvent], None]
-
-
-# Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
-# Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
-_BUY = Side.BUY
-
-# Terminal orders kept for lookups and late venue events (a fill racing a cancel comes within
-# milliseconds): 2,000 is about a minute of the sample strategies' ~30 orders/s, ~1 MB.
-DEFAULT_MAX_TERMINAL_ORDERS = 2000
-
-
-@dataclass(slots=True)
-class OmsCounters:
-    """What happened, for metrics and tests; only ever incremented."""
-
-    submitted: int = 0  # passed risk and sent to the venue
-    denied: int = 0  # refused by risk (or by the halt)
-    fills: int = 0  # fills applied
-    duplicate_fills: int = 0  # fills ignored because their fill id was already applied
-    overfills: int = 0  # fills refused because they would exceed the order qty
-    invalid_events: int = 0  # events refused by the state machine
-    unknown_order_events: int = 0  # venue events for a client order id we never sent
-    cancels_sent: int = 0
-    replaces_sent: int = 0
-    replaces_denied: int = 0  # replaces the risk engine refused (the order stood unchanged)
-    evicted: int = 0  # terminal orders dropped from `orders` (past max_terminal_orders)
 
 
 def _reason_name(reason: object) -> str:
@@ -115,27 +90,20 @@ class OrderManager:
         max_terminal_orders: int = DEFAULT_MAX_TERMINAL_ORDERS,
     ) -> None:
         if max_terminal_orders < 0:
-            raise ValueError(f"max_terminal_orders must be >= 0, got {max_terminal_orders}")
+            raise ConfigError(f"max_terminal_orders must be >= 0, got {max_terminal_orders}")
         self._clock = clock
         self._risk = risk
         self._venue = venue
         self._journal = journal
         self._append: Callable[[JournalRecord], int] = journal.append
         self.portfolio = portfolio
+        self.counters = OmsCounters()
+        self._store = OrderStore(max_terminal_orders, self.counters)
         # Open orders and the latest `max_terminal_orders` terminal ones (denied too), by id.
-        self.orders: dict[ClientOrderId, Order] = {}
-        # Ids of the terminal orders still in `orders`, oldest first (eviction order).
-        self._terminal: deque[ClientOrderId] = deque()
+        self.orders: dict[ClientOrderId, Order] = self._store.orders
         self.max_terminal_orders = max_terminal_orders
-        # Orders in OPEN_STATUSES, per instrument, for cancel-all and the risk engine's limits.
-        self._open: dict[InstrumentId, dict[ClientOrderId, Order]] = {}
-        # Remaining qty of open BUY / SELL orders per instrument, kept incrementally (two dicts
-        # rather than an (instrument, side) key: Side's Enum hash is a slow Python call).
-        self._open_buy: dict[InstrumentId, int] = {}
-        self._open_sell: dict[InstrumentId, int] = {}
         # True after a kill-switch trip until resume(): every new order is denied.
         self.halted = False
-        self.counters = OmsCounters()
         # The latest refused events, newest last (bounded: a storm cannot eat memory).
         self.errors: deque[str] = deque(maxlen=max_errors)
         self._listeners: list[OrderListener] = []
@@ -146,19 +114,14 @@ class OrderManager:
     # -- queries --------------------------------------------------------------------------
 
     def open_orders(self, instrument_id: InstrumentId | None = None) -> list[Order]:
-        if instrument_id is not None:
-            return list(self._open.get(instrument_id, {}).values())
-        return [o for by_id in self._open.values() for o in by_id.values()]
+        return self._store.open_orders(instrument_id)
 
     def open_order_count(self, instrument_id: InstrumentId | None = None) -> int:
-        if instrument_id is not None:
-            return len(self._open.get(instrument_id, ()))
-        return sum(len(by_id) for by_id in self._open.values())
+        return self._store.open_order_count(instrument_id)
 
     def open_qty(self, instrument_id: InstrumentId, side: Side) -> int:
         """Unfilled quantity of the open orders on one side of one instrument."""
-        by_side = self._open_buy if side is _BUY else self._open_sell
-        return by_side.get(instrument_id, 0)
+        return self._store.open_qty(instrument_id, side)
 
     def subscribe(self, listener: OrderListener) -> None:
         """Call `listener(order, event)` after every applied event (strategies, metrics)."""
@@ -181,19 +144,7 @@ class OrderManager:
         if not verdict:
             reason = _reason_name(getattr(verdict, "reason", "DENIED"))
             return self._deny(request, reason, str(getattr(verdict, "detail", "")))
-        event = OrderSubmitted(
-            client_order_id=coid,
-            instrument_id=request.instrument_id,
-            side=request.side,
-            order_type=request.order_type,
-            time_in_force=request.time_in_force,
-            qty=request.qty,
-            price=request.price,
-            trigger_price=request.trigger_price,
-            reduce_only=request.reduce_only,
-            strategy_id=request.strategy_id,
-            ts_event=self._clock.time_ns(),
-        )
+        event = OrderSubmitted.from_request(request, self._clock.time_ns())
         self._append(event)
         order = self._open_new(event)
         try:
@@ -286,28 +237,12 @@ class OrderManager:
         confirms the replace (`on_venue_event`). It spends an order-rate token like a new order
         (venues count an amendment as an order).
         """
-        req = self._request(order, qty - order.filled_qty, price)
+        req = order.as_request(qty - order.filled_qty, price)
         verdict = self._risk.check_replace(order.client_order_id, req)
         if verdict:
             return None
         reason = _reason_name(getattr(verdict, "reason", "DENIED"))
         return f"{reason}: {getattr(verdict, 'detail', '')}"
-
-    def _request(self, order: Order, remaining: int, price: int | None) -> OrderRequest:
-        """The order's remaining part as a request (for the risk engine's bookkeeping)."""
-        return OrderRequest(
-            client_order_id=order.client_order_id,
-            instrument_id=order.instrument_id,
-            side=order.side,
-            order_type=order.order_type,
-            qty=remaining,
-            price=price,
-            time_in_force=order.time_in_force,
-            reduce_only=order.reduce_only,
-            strategy_id=order.strategy_id,
-            ts_init=order.ts_init,
-            trigger_price=order.trigger_price,
-        )
 
     def halt(self, source: str, reason: str) -> int:
         """The kill switch: journal it, refuse new orders, cancel every open order now.
@@ -400,8 +335,9 @@ class OrderManager:
             # The venue confirmed the new terms: the engine counts the order at them now.
             self._risk.on_order_closed(order.client_order_id)
             if order.status in OPEN_STATUSES:
-                self._risk.on_order_opened(self._request(order, order.remaining, order.price))
-        self._track_open(order, was_open, remaining_before)
+                self._risk.on_order_opened(order.as_request(order.remaining, order.price))
+        if self._store.update(order, was_open, remaining_before) and not self._replaying:
+            self._risk.on_order_closed(order.client_order_id)
         if self._listeners:
             self._notify(order, event)
 
@@ -414,20 +350,8 @@ class OrderManager:
     # -- internals ------------------------------------------------------------------------
 
     def _deny(self, request: OrderRequest, reason: str, detail: str) -> Order:
-        event = OrderDenied(
-            client_order_id=request.client_order_id,
-            instrument_id=request.instrument_id,
-            side=request.side,
-            order_type=request.order_type,
-            time_in_force=request.time_in_force,
-            qty=request.qty,
-            price=request.price,
-            trigger_price=request.trigger_price,
-            reduce_only=request.reduce_only,
-            strategy_id=request.strategy_id,
-            reason=reason,
-            detail=detail,
-            ts_event=self._clock.time_ns(),
+        event = OrderDenied.from_request(
+            request, self._clock.time_ns(), reason=reason, detail=detail
         )
         self._append(event)
         return self._add_denied(event)
@@ -435,9 +359,8 @@ class OrderManager:
     def _add_denied(self, event: OrderDenied) -> Order:
         order = Order(event)
         order.apply_checked(event)
-        self.orders[event.client_order_id] = order
+        self._store.add_terminal(order)
         self.counters.denied += 1
-        self._retire(order.client_order_id)
         if self._listeners:
             self._notify(order, event)
         return order
@@ -445,44 +368,11 @@ class OrderManager:
     def _open_new(self, event: OrderSubmitted) -> Order:
         order = Order(event)
         order.apply_checked(event)
-        coid = event.client_order_id
-        self.orders[coid] = order
-        by_id = self._open.get(event.instrument_id)
-        if by_id is None:
-            by_id = self._open[event.instrument_id] = {}
-        by_id[coid] = order
-        iid = event.instrument_id
-        by_side = self._open_buy if event.side is _BUY else self._open_sell
-        by_side[iid] = by_side.get(iid, 0) + event.qty
+        self._store.add_open(order)
         self.counters.submitted += 1
         if self._listeners:
             self._notify(order, event)
         return order
-
-    def _track_open(self, order: Order, was_open: bool, remaining_before: int) -> None:
-        is_open = order.status in OPEN_STATUSES
-        before = remaining_before if was_open else 0
-        after = order.qty - order.filled_qty if is_open else 0
-        if before != after:
-            by_side = self._open_buy if order.side is _BUY else self._open_sell
-            by_side[order.instrument_id] += after - before
-        if was_open and not is_open:
-            del self._open[order.instrument_id][order.client_order_id]
-            if not self._replaying:
-                self._risk.on_order_closed(order.client_order_id)
-            self._retire(order.client_order_id)
-
-    def _retire(self, client_order_id: ClientOrderId) -> None:
-        """The order is terminal: keep it among the latest `max_terminal_orders`, evict older.
-
-        An id is in `_terminal` exactly while its terminal order is in `orders` (an id can be
-        used again only once evicted), so the oldest id always names the order to drop.
-        """
-        terminal = self._terminal
-        terminal.append(client_order_id)
-        while len(terminal) > self.max_terminal_orders:
-            del self.orders[terminal.popleft()]
-            self.counters.evicted += 1
 
     def _notify(self, order: Order, event: OrderEvent) -> None:
         for listener in self._listeners:
@@ -491,11 +381,3 @@ class OrderManager:
     def _error(self, message: str) -> None:
         self.errors.append(message)
         log.error("order event refused: %s", message)
-
-
-def order_statuses(manager: OrderManager) -> dict[OrderStatus, int]:
-    """How many orders are in each status among those held (open + recent terminal ones)."""
-    counts: dict[OrderStatus, int] = {}
-    for order in manager.orders.values():
-        counts[order.status] = counts.get(order.status, 0) + 1
-    return counts

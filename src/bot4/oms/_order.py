@@ -18,8 +18,9 @@ from enum import Enum
 from typing import Final
 
 from bot4.errors import OrderStateError, OverfillError
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
-from bot4.oms._events import (
+from bot4.model import (
+    ClientOrderId,
+    InstrumentId,
     OrderAccepted,
     OrderCanceled,
     OrderCancelRejected,
@@ -32,7 +33,11 @@ from bot4.oms._events import (
     OrderRejected,
     OrderReplaced,
     OrderReplaceRejected,
+    OrderRequest,
     OrderSubmitted,
+    OrderType,
+    Side,
+    TimeInForce,
 )
 
 __all__ = ["OPEN_STATUSES", "TRANSITIONS", "EventKind", "Order", "OrderStatus"]
@@ -237,6 +242,22 @@ class Order:
     def avg_px(self) -> int | None:
         """The average fill price in price units (floor), None before any fill."""
         return self.filled_notional // self.filled_qty if self.filled_qty else None
+
+    def as_request(self, remaining: int, price: int | None) -> OrderRequest:
+        """This order's remaining part at `price`, as a request (the risk engine's view of it)."""
+        return OrderRequest(
+            client_order_id=self.client_order_id,
+            instrument_id=self.instrument_id,
+            side=self.side,
+            order_type=self.order_type,
+            qty=remaining,
+            price=price,
+            time_in_force=self.time_in_force,
+            reduce_only=self.reduce_only,
+            strategy_id=self.strategy_id,
+            ts_init=self.ts_init,
+            trigger_price=self.trigger_price,
+        )
 
     def _working(self) -> OrderStatus:
         if self.filled_qty:

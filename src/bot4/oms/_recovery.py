@@ -13,10 +13,16 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
-from bot4.model import OrderRequest
-from bot4.oms._events import OrderDenied, OrderPendingCancel, OrderPendingReplace, OrderSubmitted
+from bot4.model import (
+    OrderDenied,
+    OrderPendingCancel,
+    OrderPendingReplace,
+    OrderRequest,
+    OrderSubmitted,
+)
+from bot4.oms._counters import DEFAULT_MAX_TERMINAL_ORDERS
 from bot4.oms._gate import RiskGate
-from bot4.oms._manager import DEFAULT_MAX_TERMINAL_ORDERS, OrderManager
+from bot4.oms._manager import OrderManager
 from bot4.oms._position import Portfolio
 from bot4.oms.journal import Journal, JournalRecord, TradingHalted, TradingResumed
 

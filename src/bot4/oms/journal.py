@@ -6,7 +6,7 @@ what was appended in groups on `await commit()`, and nothing leaves the process 
 before the commit holding it returns. `rebuild` (in `bot4.oms`) replays `records()` into a fresh
 `OrderManager` and gets the same orders and positions back.
 
-Records are the order events themselves (`bot4.oms._events`) plus `TradingHalted` and
+Records are the order events themselves (`bot4.model`) plus `TradingHalted` and
 `TradingResumed`; together they form the tagged union `JournalRecord` (tag = class name), encoded
 with msgpack by one `Encoder` and one `Decoder` built once (msgspec perf tip: reuse them).
 """
@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 import msgspec
 
-from bot4.oms._events import (
+from bot4.model import (
     OrderAccepted,
     OrderCanceled,
     OrderCancelRejected,

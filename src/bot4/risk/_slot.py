@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_FLOOR, Decimal
 
-from bot4.model import Instrument
-from bot4.model._filters import MULT_SCALE, InstrumentFilters
+from bot4.model import MULT_SCALE, Instrument, InstrumentFilters
 from bot4.risk.config import InstrumentLimits, RiskConfig
 
 __all__ = ["INF", "Slot", "bucket", "compile_limits", "merge_limits", "scaled_limit"]

@@ -1,4 +1,4 @@
-# bot4.venues: where orders execute. Depends on model and the oms events (not on the OMS itself).
+# bot4.venues: where orders execute. Depends on clock, errors and model only (not on the OMS).
 #   _protocol  Venue protocol (the OMS talks to every venue through it)
 #   _book      BookView: the read-only book the paper venue needs (marketdata.OrderBook fits)
 #   paper      PaperVenue: fills against the live book

@@ -1,12 +1,16 @@
-"""The part of an order book the paper venue reads (the marketdata `OrderBook` satisfies it)."""
+"""The part of an order book the paper venue reads (the marketdata `OrderBook` satisfies it),
+and the three ways the paper venue reads it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Protocol
 
 from bot4.model import Side
 
-__all__ = ["BookView"]
+__all__ = ["BookView", "levels_within", "marketable", "queue_at"]
+
+_BUY = Side.BUY  # a global load, not an Enum attribute lookup, on the hot path
 
 
 class BookView(Protocol):
@@ -21,3 +25,39 @@ class BookView(Protocol):
     def asks(self, n: int | None = None) -> list[tuple[int, int]]: ...
 
     def walk(self, side: Side, qty: int) -> tuple[int, int]: ...
+
+
+def marketable(book: BookView, side: Side, limit: int | None) -> bool:
+    """True when a `side` order at `limit` (None: market) would take liquidity now."""
+    top = book.best_ask() if side is _BUY else book.best_bid()
+    if top is None:
+        return False
+    return limit is None or (top[0] <= limit if side is _BUY else top[0] >= limit)
+
+
+def levels_within(book: BookView, side: Side, limit: int | None) -> Iterator[tuple[int, int]]:
+    """Opposite-side levels a `side` order with `limit` may take, best first."""
+    get = book.asks if side is _BUY else book.bids
+    # Nearly every order stops within the top levels (a passive quote at the first one):
+    # copy the top 16, then 4x more each time the walk runs past them, never the whole
+    # book up front (a 1,000-level copy per quote cost ~90 us in the node).
+    n, seen = 16, 0
+    while True:
+        chunk = get(n)
+        for price, qty in chunk[seen:] if seen else chunk:
+            if limit is not None and (price > limit if side is _BUY else price < limit):
+                return
+            yield price, qty
+        if len(chunk) < n:
+            return
+        n, seen = n * 4, n
+
+
+def queue_at(book: BookView, side: Side, price: int, depth: int) -> int:
+    """The quantity the book shows at `price` on our side (within the best `depth` levels):
+    the queue ahead of a new resting order there; 0 for a new level."""
+    levels = book.bids if side is _BUY else book.asks
+    for p, q in levels(depth):
+        if p == price:
+            return q
+    return 0

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from bot4.model import ClientOrderId, InstrumentId
-from bot4.oms._events import OrderSubmitted, VenueEvent
+from bot4.model import ClientOrderId, InstrumentId, OrderSubmitted, VenueEvent
 
 __all__ = ["Venue", "VenueEventHandler"]
 

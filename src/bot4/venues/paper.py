@@ -28,7 +28,7 @@ It implements `Venue`, so the OMS cannot tell it from a live adapter. How it mat
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 import msgspec
 
@@ -38,12 +38,6 @@ from bot4.model import (
     BookDeltas,
     ClientOrderId,
     InstrumentId,
-    OrderType,
-    Side,
-    TimeInForce,
-    TradeTick,
-)
-from bot4.oms._events import (
     LiquiditySide,
     OrderAccepted,
     OrderCanceled,
@@ -54,9 +48,13 @@ from bot4.oms._events import (
     OrderReplaced,
     OrderReplaceRejected,
     OrderSubmitted,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradeTick,
     VenueEvent,
 )
-from bot4.venues._book import BookView
+from bot4.venues._book import BookView, levels_within, marketable, queue_at
 from bot4.venues._protocol import VenueEventHandler
 
 __all__ = ["PaperVenue", "PaperVenueConfig"]
@@ -278,7 +276,7 @@ class PaperVenue:
         if order.order_type is not _MARKET and order.price is None:
             self._emit(OrderRejected(client_order_id=coid, reason="NO_PRICE", ts_event=now))
             return
-        if order.time_in_force is _POST_ONLY and self._marketable(book, order.side, order.price):
+        if order.time_in_force is _POST_ONLY and marketable(book, order.side, order.price):
             self._emit(
                 OrderRejected(client_order_id=coid, reason="POST_ONLY_WOULD_TAKE", ts_event=now)
             )
@@ -293,30 +291,6 @@ class PaperVenue:
             return
         tif = _IOC if order.order_type is _MARKET else order.time_in_force
         self._take(order.instrument_id, rest, tif, order.price, book, now)
-
-    @staticmethod
-    def _marketable(book: BookView, side: Side, limit: int | None) -> bool:
-        top = book.best_ask() if side is _BUY else book.best_bid()
-        if top is None:
-            return False
-        return limit is None or (top[0] <= limit if side is _BUY else top[0] >= limit)
-
-    def _levels(self, book: BookView, side: Side, limit: int | None) -> Iterator[tuple[int, int]]:
-        """Opposite-side levels a `side` order with `limit` may take, best first."""
-        get = book.asks if side is _BUY else book.bids
-        # Nearly every order stops within the top levels (a passive quote at the first one):
-        # copy the top 16, then 4x more each time the walk runs past them, never the whole
-        # book up front (a 1,000-level copy per quote cost ~90 us in the node).
-        n, seen = 16, 0
-        while True:
-            chunk = get(n)
-            for price, qty in chunk[seen:] if seen else chunk:
-                if limit is not None and (price > limit if side is _BUY else price < limit):
-                    return
-                yield price, qty
-            if len(chunk) < n:
-                return
-            n, seen = n * 4, n
 
     def _take(
         self,
@@ -342,14 +316,14 @@ class PaperVenue:
             return
         if tif is _FOK:
             avail = 0
-            for _, qty in self._levels(book, rest.side, limit):
+            for _, qty in levels_within(book, rest.side, limit):
                 avail += qty
                 if avail >= want:
                     break
             if avail < want:
                 self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
                 return
-        for price, qty in self._levels(book, rest.side, limit):
+        for price, qty in levels_within(book, rest.side, limit):
             take = min(qty, want)
             self._fill(iid, rest, take, price, False, ts_event, track=False)
             want -= take
@@ -361,18 +335,11 @@ class PaperVenue:
             self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
 
     def _rest(self, iid: InstrumentId, rest: _Resting, book: BookView) -> None:
-        rest.queue_ahead = self._queue_at(book, rest.side, rest.price)
+        rest.queue_ahead = queue_at(book, rest.side, rest.price, self.config.queue_scan_depth)
         by_id = self._resting.get(iid)
         if by_id is None:
             by_id = self._resting[iid] = {}
         by_id[rest.client_order_id] = rest
-
-    def _queue_at(self, book: BookView, side: Side, price: int) -> int:
-        levels = book.bids if side is _BUY else book.asks
-        for p, q in levels(self.config.queue_scan_depth):
-            if p == price:
-                return q
-        return 0
 
     def _fill(
         self,

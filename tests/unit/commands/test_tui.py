@@ -172,7 +172,7 @@ async def test_one_sided_book_and_a_tripped_kill_switch(tmp_path: Path) -> None:
     node = _node(tmp_path)
     (btc,) = (iid for iid, inst in node.instruments.items() if inst.symbol == "BTCUSDT")
     book = OrderBook(node.instruments[btc])  # as the feed handler would hold it
-    book.load([(4_325_003, 23_427)], [])
+    book.load([(4_325_003 * 10**6, 23_427 * 10**3)], [])  # 43250.03, 0.23427 (8 decimals)
     book.synced = True
     node.books[btc] = book
     await node.control.kill("drawdown <3%>", "ops")

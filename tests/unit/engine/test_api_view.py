@@ -18,7 +18,7 @@ async def test_views_and_commands_before_the_run(tmp_path: Path) -> None:
     assert status["open_orders"] == 0 and status["positions"] == []
     assert status["breakers"] == {"binance-ws": "CLOSED", "binance-rest": "CLOSED"}
     pnl = status["pnl"]
-    assert (pnl["realized"], pnl["unrealized"], pnl["total"]) == ("0E-8", "0E-8", "0E-8")
+    assert (pnl["realized"], pnl["unrealized"], pnl["total"]) == ("0.00", "0.00", "0.00")
     assert pnl["history"] == []
     assert [w["last_decision"] for w in status["why"]] == [None, None, None]
     assert view.open_orders() == [] and view.positions() == []

@@ -171,7 +171,9 @@ class _Exploding(Strategy):
             best = book.best_bid()
             assert best is not None
             lot = self.lot_size(book.instrument, best[0], 20)
-            self.placed = self.submit_limit(BTC, Side.BUY, lot, best[0] - 500)
+            self.placed = self.submit_limit(
+                BTC, Side.BUY, lot, best[0] - 500 * book.instrument.tick
+            )
             return
         raise ValueError("strategy bug")
 
@@ -232,8 +234,9 @@ class _PlaceThenCancelAll(Strategy):
         best = book.best_bid()
         if self.books == 1 and best is not None:
             lot = self.lot_size(book.instrument, best[0], 20)
-            self.placed.append(self.submit_limit(BTC, Side.BUY, lot, best[0] - 700))
-            self.placed.append(self.submit_limit(BTC, Side.BUY, lot, best[0] - 900))
+            tick = book.instrument.tick
+            self.placed.append(self.submit_limit(BTC, Side.BUY, lot, best[0] - 700 * tick))
+            self.placed.append(self.submit_limit(BTC, Side.BUY, lot, best[0] - 900 * tick))
         elif self.books == 2:
             self.cancel_all()
 

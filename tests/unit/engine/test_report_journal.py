@@ -93,7 +93,7 @@ def test_make_run_report_agrees_with_the_journal(tmp_path: Path) -> None:
     for iid, book in books.items():
         inst = instruments[iid]
         scale = inst.notional_scale()
-        assert scale <= 8, "account units hold this instrument's notional exactly"
+        assert scale <= 16, "account units hold this instrument's notional exactly"
         pos = positions.get(str(iid))
         if pos is None:  # the report lists only positions that are open or realized something
             assert book.qty == 0 and book.realized == 0

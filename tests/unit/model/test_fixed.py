@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot4.errors import PrecisionError
 from bot4.model import Instrument, decimals_of, from_fixed, instrument_id, to_fixed
 
 
@@ -28,8 +29,9 @@ def test_to_fixed(text: str, precision: int, expected: int) -> None:
 
 @pytest.mark.parametrize("text", ["1.234", "abc", "1e-5", "1.2.3", "", "."])
 def test_to_fixed_refuses_what_it_cannot_represent(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(PrecisionError):
         to_fixed(text, 2)
+    assert issubclass(PrecisionError, ValueError), "parsers catch it as a ValueError"
 
 
 @given(st.integers(-(10**20), 10**20), st.integers(0, 18))

@@ -31,11 +31,17 @@ from bot4.venues import PaperVenue, PaperVenueConfig
 
 INSTRUMENTS = bundled_instruments()
 IID = InstrumentId("BINANCE:BTCUSDT")
+# The tests write prices in cents of USDT and sizes in whole coins; these are the instrument's
+# units for them (BTCUSDT and ETHUSDT have 8 price and 8 size decimals, Binance's wire precision).
+CENT = 10 ** (INSTRUMENTS[IID].price_precision - 2)  # 0.01 USDT in BTCUSDT price units
+BTC = 10 ** INSTRUMENTS[IID].size_precision  # one BTC in size units
+ETH = 10 ** INSTRUMENTS[InstrumentId("BINANCE:ETHUSDT")].size_precision  # one ETH in size units
 
 
 def px(inst: Instrument, quote_cents: int) -> int:
-    """A price given in hundredths of the quote currency, in the instrument's price units."""
-    return quote_cents * 10**inst.price_precision // 100
+    """A price given in hundredths of the quote currency, in the instrument's price units,
+    rounded down to its tick (a coarser tick than a cent takes the grid price below)."""
+    return quote_cents * 10**inst.price_precision // 100 // inst.tick * inst.tick
 
 
 def make_instrument(symbol: str = "BTCUSDT") -> Instrument:
@@ -77,8 +83,8 @@ def request(
     *,
     iid: InstrumentId = IID,
     side: Side = Side.BUY,
-    qty: int = 100_000,
-    price: int | None = 990_000,
+    qty: int = BTC,
+    price: int | None = 990_000 * CENT,
     order_type: OrderType = OrderType.LIMIT,
     tif: TimeInForce = TimeInForce.GTC,
     **kw: Any,
@@ -213,6 +219,6 @@ def snapshot(oms: OrderManager) -> dict[str, object]:
             for iid, p in pf.positions.items()
         },
         "account": (pf.realized_pnl(), pf.fees(), pf.unrealized_pnl(), pf.equity()),
-        "open": (oms.open_order_count(), dict(oms._open_buy), dict(oms._open_sell)),
+        "open": (oms.open_order_count(), dict(oms._store._open_buy), dict(oms._store._open_sell)),
         "halted": oms.halted,
     }

@@ -1,7 +1,7 @@
 """The OrderManager wired to the real RiskEngine and a paper venue over real order books.
 
-BTCUSDT has 2 price and 5 size decimals: the rig's book is bid 99.90 (9_990) / ask 100.10
-(10_010), 10 BTC (1_000_000 size units) at the top, 20 and 50 BTC behind.
+Prices are written in cents of USDT (`* CENT`), sizes in BTC: the rig's book is bid 99.90
+(9_990 * CENT) / ask 100.10 (10_010 * CENT), 10 BTC at the top, 20 and 50 BTC behind.
 """
 
 from __future__ import annotations
@@ -12,7 +12,19 @@ import threading
 from decimal import Decimal
 
 import pytest
-from oms_helpers import IID, INSTRUMENTS, Rig, filled, px, request, risk_config, snapshot
+from oms_helpers import (
+    BTC,
+    CENT,
+    ETH,
+    IID,
+    INSTRUMENTS,
+    Rig,
+    filled,
+    px,
+    request,
+    risk_config,
+    snapshot,
+)
 
 from bot4.errors import OrderStateError, VenueError
 from bot4.model import ClientOrderId, Instrument, OrderType, Side, TimeInForce
@@ -28,26 +40,24 @@ from bot4.oms import (
     OrderSubmitted,
     TradingHalted,
 )
-from bot4.oms._manager import order_statuses
+from bot4.oms._store import order_statuses
 from bot4.risk import DenyReason, InstrumentLimits, KillSwitchConfig
-
-BTC = 100_000  # one BTC in size units
 
 
 def unit(inst: Instrument) -> int:
-    """0.1 base unit (about 10 USDT at 100.00), at least one lot."""
-    return max(1, 10**inst.size_precision // 10)
+    """0.1 base unit (about 10 USDT at 100.00) on the lot grid, at least one lot."""
+    return max(inst.lot, 10**inst.size_precision // 10 // inst.lot * inst.lot)
 
 
 def test_marketable_order_is_journaled_acked_filled_and_positioned() -> None:
     rig = Rig()
     seen: list[str] = []
     rig.oms.subscribe(lambda order, event: seen.append(type(event).__name__))
-    order = rig.oms.submit(request("A", qty=15 * BTC, price=10_020))
+    order = rig.oms.submit(request("A", qty=15 * BTC, price=10_020 * CENT))
     # Zero latency: ack and both fills inside submit.
     assert order.status is OrderStatus.FILLED
     assert order.filled_qty == 15 * BTC
-    assert order.avg_px == (10 * 10_010 + 5 * 10_020) // 15
+    assert order.avg_px == (10 * 10_010 + 5 * 10_020) * CENT // 15
     kinds = [type(r).__name__ for r in rig.journal.records()]
     assert kinds == ["OrderSubmitted", "OrderAccepted", "OrderFilled", "OrderFilled"]
     assert seen == kinds
@@ -78,14 +88,14 @@ def test_denied_order_records_the_reason_and_never_reaches_the_venue() -> None:
 
 def test_duplicate_client_order_id_raises() -> None:
     rig = Rig()
-    rig.oms.submit(request("A", price=9_600))
+    rig.oms.submit(request("A", price=9_600 * CENT))
     with pytest.raises(OrderStateError, match="duplicate"):
-        rig.oms.submit(request("A", price=9_600))
+        rig.oms.submit(request("A", price=9_600 * CENT))
 
 
 def test_resting_order_cancel_and_open_qty_tracking() -> None:
     rig = Rig()
-    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
+    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600 * CENT))
     assert order.status is OrderStatus.ACCEPTED
     assert rig.oms.open_order_count(IID) == 1
     assert rig.oms.open_qty(IID, Side.BUY) == 3 * BTC
@@ -104,8 +114,8 @@ def test_resting_order_cancel_and_open_qty_tracking() -> None:
 def test_cancel_throttled_by_the_risk_engine_is_not_sent() -> None:
     config = risk_config(defaults=InstrumentLimits(cancels_per_s=1.0, cancel_burst=1))
     rig = Rig(config=config)
-    rig.oms.submit(request("A", qty=BTC, price=9_600))
-    rig.oms.submit(request("B", qty=BTC, price=9_500))
+    rig.oms.submit(request("A", qty=BTC, price=9_600 * CENT))
+    rig.oms.submit(request("B", qty=BTC, price=9_500 * CENT))
     assert rig.oms.cancel(ClientOrderId("A"))
     assert not rig.oms.cancel(ClientOrderId("B"))
     assert rig.oms.orders[ClientOrderId("B")].status is OrderStatus.ACCEPTED
@@ -113,18 +123,18 @@ def test_cancel_throttled_by_the_risk_engine_is_not_sent() -> None:
 
 def test_replace_rules() -> None:
     rig = Rig()
-    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
+    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600 * CENT))
     coid = ClientOrderId("A")
     seen: list[str] = []
     rig.oms.subscribe(lambda order, event: seen.append(type(event).__name__))
-    assert not rig.oms.replace(coid, 4 * BTC, 9_600), "a replace may not add quantity"
+    assert not rig.oms.replace(coid, 4 * BTC, 9_600 * CENT), "a replace may not add quantity"
     assert not rig.oms.replace(coid, 2 * BTC, None), "a limit order keeps a price"
-    assert not rig.oms.replace(ClientOrderId("B"), 2 * BTC, 9_600)
-    assert rig.oms.replace(coid, 2 * BTC, 9_700)
-    assert (order.status, order.qty, order.price) == (OrderStatus.ACCEPTED, 2 * BTC, 9_700)
+    assert not rig.oms.replace(ClientOrderId("B"), 2 * BTC, 9_600 * CENT)
+    assert rig.oms.replace(coid, 2 * BTC, 9_700 * CENT)
+    assert (order.status, order.qty, order.price) == (OrderStatus.ACCEPTED, 2 * BTC, 9_700 * CENT)
     assert rig.oms.open_qty(IID, Side.BUY) == 2 * BTC
     # Moving the price through the book fills it at the venue.
-    assert rig.oms.replace(coid, 2 * BTC, 10_010)
+    assert rig.oms.replace(coid, 2 * BTC, 10_010 * CENT)
     assert order.status is OrderStatus.FILLED
     assert rig.oms.counters.replaces_sent == 2
     assert rig.portfolio.position_qty(IID) == 2 * BTC
@@ -135,15 +145,15 @@ def test_refused_and_unknown_and_duplicate_events_are_counted_not_applied(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     rig = Rig()
-    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
+    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600 * CENT))
     oms = rig.oms
     ack = OrderAccepted(client_order_id=ClientOrderId("A"), venue_order_id="x", ts_event=1)
     with caplog.at_level(logging.ERROR):
         oms.on_venue_event(ack)
         oms.on_venue_event(OrderCanceled(client_order_id=ClientOrderId("zzz"), ts_event=1))
-        oms.on_venue_event(filled("A", qty=BTC, fill_id="f1", price=9_600))
-        oms.on_venue_event(filled("A", qty=BTC, fill_id="f1", price=9_600))
-        oms.on_venue_event(filled("A", qty=2 * BTC + 1, fill_id="f2", price=9_600))
+        oms.on_venue_event(filled("A", qty=BTC, fill_id="f1", price=9_600 * CENT))
+        oms.on_venue_event(filled("A", qty=BTC, fill_id="f1", price=9_600 * CENT))
+        oms.on_venue_event(filled("A", qty=2 * BTC + 1, fill_id="f2", price=9_600 * CENT))
     c = oms.counters
     counts = (c.invalid_events, c.unknown_order_events, c.duplicate_fills, c.overfills)
     assert counts == (1, 1, 1, 1)
@@ -160,10 +170,10 @@ def test_refused_and_unknown_and_duplicate_events_are_counted_not_applied(
 
 def test_late_fill_after_cancel_moves_both_positions() -> None:
     rig = Rig()
-    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
+    order = rig.oms.submit(request("A", qty=3 * BTC, price=9_600 * CENT))
     rig.oms.cancel(ClientOrderId("A"))
     assert order.status is OrderStatus.CANCELED
-    rig.oms.on_venue_event(filled("A", qty=BTC // 2, fill_id="late", price=9_600))
+    rig.oms.on_venue_event(filled("A", qty=BTC // 2, fill_id="late", price=9_600 * CENT))
     assert order.status is OrderStatus.CANCELED
     assert rig.portfolio.position_qty(IID) == BTC // 2
     assert rig.risk.positions() == {IID: BTC // 2}
@@ -193,7 +203,7 @@ def test_emergency_stop_with_1000_open_orders() -> None:
     assert oms.counters.cancels_sent == 1_000
     assert all(o.status is OrderStatus.PENDING_CANCEL for o in oms.open_orders())
     assert oms.halt("operator", "again") == 0, "no double cancels"
-    late = oms.submit(request("after", qty=BTC, price=9_600))
+    late = oms.submit(request("after", qty=BTC, price=9_600 * CENT))
     assert late.status is OrderStatus.DENIED
     assert late.reason == "TRADING_HALTED"
     rig.clock.advance_ns(200_000)
@@ -201,21 +211,21 @@ def test_emergency_stop_with_1000_open_orders() -> None:
     assert oms.open_order_count() == 0
     assert rig.venue.resting() == 0
     assert rig.risk.open_orders() == 0
-    assert order_statuses(oms) == {OrderStatus.CANCELED: 1_000, OrderStatus.DENIED: 1}
+    assert order_statuses(oms.orders) == {OrderStatus.CANCELED: 1_000, OrderStatus.DENIED: 1}
     records = list(rig.journal.records())
     assert sum(isinstance(r, OrderPendingCancel) for r in records) == 1_000
     assert [r.source for r in records if isinstance(r, TradingHalted)] == ["operator", "operator"]
     # A halted OMS also refuses what the risk engine would let through.
     rig.risk.kill_switch.reset(by="ops")
     assert not oms.halted
-    assert oms.submit(request("again", qty=BTC, price=9_600)).status is OrderStatus.SUBMITTED
+    assert oms.submit(request("again", qty=BTC, price=9_600 * CENT)).status is OrderStatus.SUBMITTED
 
 
 def test_kill_switch_flatten_orders_are_exits_and_still_go_out() -> None:
     config = risk_config(kill_switch=KillSwitchConfig(flatten=True))
     rig = Rig(config=config)
-    rig.oms.submit(request("long", qty=5 * BTC, price=10_010))
-    rig.oms.submit(request("rest", qty=BTC, price=9_600))
+    rig.oms.submit(request("long", qty=5 * BTC, price=10_010 * CENT))
+    rig.oms.submit(request("rest", qty=BTC, price=9_600 * CENT))
     assert rig.portfolio.position_qty(IID) == 5 * BTC
     rig.risk.kill_switch.trip("drawdown", source="drawdown", by="risk_engine")
     assert rig.oms.halted
@@ -285,7 +295,7 @@ async def test_10000_orders_across_50_instruments_in_flight_on_one_loop() -> Non
     assert in_flight_peak == 10_000, "all orders were in flight together"
     assert oms.open_order_count() == 0
     assert rig.risk.open_orders() == 0
-    statuses = order_statuses(oms)
+    statuses = order_statuses(oms.orders)
     assert statuses == {OrderStatus.FILLED: 5_000, OrderStatus.CANCELED: 5_000}
     assert oms.counters.fills == 5_000
     assert oms.counters.invalid_events == oms.counters.duplicate_fills == 0
@@ -303,30 +313,38 @@ def test_rebuild_from_the_journal_gives_the_same_orders_and_positions() -> None:
     rig = Rig(("BTCUSDT", "ETHUSDT"), config=risk_config(defaults=limits))
     oms = rig.oms
     eth = list(rig.instruments)[1]
-    oms.submit(request("m1", qty=15 * BTC, price=10_020))
+    oms.submit(request("m1", qty=15 * BTC, price=10_020 * CENT))
     oms.submit(
         request(
             "m2",
             iid=eth,
             side=Side.SELL,
-            qty=25 * 10_000,
+            qty=25 * ETH,
             price=None,
             order_type=OrderType.MARKET,
             tif=TimeInForce.IOC,
         )
     )
     oms.submit(request("d1", qty=99 * BTC))
-    oms.submit(request("r1", qty=3 * BTC, price=9_600))
-    oms.submit(request("r2", qty=3 * BTC, price=9_600))
-    oms.replace(ClientOrderId("r2"), 2 * BTC, 9_610)
-    oms.submit(request("c1", qty=3 * BTC, price=9_600))
+    oms.submit(request("r1", qty=3 * BTC, price=9_600 * CENT))
+    oms.submit(request("r2", qty=3 * BTC, price=9_600 * CENT))
+    oms.replace(ClientOrderId("r2"), 2 * BTC, 9_610 * CENT)
+    oms.submit(request("c1", qty=3 * BTC, price=9_600 * CENT))
     oms.cancel(ClientOrderId("c1"))
-    oms.on_venue_event(filled("c1", qty=BTC, fill_id="late", price=9_600))
-    oms.on_venue_event(filled("r1", qty=BTC, fill_id="f", price=9_600))
-    oms.on_venue_event(filled("r1", qty=BTC, fill_id="f", price=9_600))
-    oms.submit(request("p1", side=Side.SELL, qty=BTC, price=9_990, tif=TimeInForce.POST_ONLY))
+    oms.on_venue_event(filled("c1", qty=BTC, fill_id="late", price=9_600 * CENT))
+    oms.on_venue_event(filled("r1", qty=BTC, fill_id="f", price=9_600 * CENT))
+    oms.on_venue_event(filled("r1", qty=BTC, fill_id="f", price=9_600 * CENT))
     oms.submit(
-        request("s1", qty=BTC, price=9_650, order_type=OrderType.STOP_LIMIT, trigger_price=10_300)
+        request("p1", side=Side.SELL, qty=BTC, price=9_990 * CENT, tif=TimeInForce.POST_ONLY)
+    )
+    oms.submit(
+        request(
+            "s1",
+            qty=BTC,
+            price=9_650 * CENT,
+            order_type=OrderType.STOP_LIMIT,
+            trigger_price=10_300 * CENT,
+        )
     )
 
     rebuilt, risk = rig.fresh_rebuild()
@@ -359,8 +377,8 @@ def test_client_order_ids_are_unique_and_observe_replayed_ids() -> None:
 
 def test_replay_counts_pending_requests() -> None:
     rig = Rig()
-    rig.oms.submit(request("A", qty=3 * BTC, price=9_600))
-    rig.oms.replace(ClientOrderId("A"), 2 * BTC, 9_600)
+    rig.oms.submit(request("A", qty=3 * BTC, price=9_600 * CENT))
+    rig.oms.replace(ClientOrderId("A"), 2 * BTC, 9_600 * CENT)
     rig.oms.cancel(ClientOrderId("A"))
     rig.oms.halt("operator", "test")
     rig.oms.resume("operator")
@@ -372,9 +390,9 @@ def test_replay_counts_pending_requests() -> None:
 
 def test_marks_move_equity_and_the_risk_reference() -> None:
     rig = Rig()
-    rig.oms.submit(request("A", qty=10 * BTC, price=10_010))
+    rig.oms.submit(request("A", qty=10 * BTC, price=10_010 * CENT))
     equity = rig.portfolio.equity()
-    rig.oms.on_mark(IID, 11_010)
+    rig.oms.on_mark(IID, 11_010 * CENT)
     # 10 BTC * (110.10 - 100.00 mid) USDT, in account units (8 decimals).
     assert rig.portfolio.equity() - equity == 101 * 10**8
     assert rig.risk.exposure()[0] > 0
@@ -414,12 +432,12 @@ def test_requests_a_venue_cannot_send_are_answered_as_refusals() -> None:
     oms = OrderManager(
         clock=rig.clock, risk=rig.risk, venue=venue, journal=rig.journal, portfolio=rig.portfolio
     )
-    working = oms.submit(request("A", qty=BTC, price=9_600))
+    working = oms.submit(request("A", qty=BTC, price=9_600 * CENT))
     oms.on_venue_event(
         OrderAccepted(client_order_id=ClientOrderId("A"), venue_order_id="a", ts_event=1)
     )
     venue.down = True
-    order = oms.submit(request("B", qty=BTC, price=9_500))
+    order = oms.submit(request("B", qty=BTC, price=9_500 * CENT))
     assert order.status is OrderStatus.REJECTED
     assert order.reason == "VENUE_ERROR: connection down"
     assert rig.risk.open_orders() == 1, "the engine no longer counts the rejected one"
@@ -427,8 +445,8 @@ def test_requests_a_venue_cannot_send_are_answered_as_refusals() -> None:
     assert oms.cancel(ClientOrderId("A"))
     assert working.status is OrderStatus.ACCEPTED
     assert working.reason == "VENUE_ERROR: connection down"
-    assert oms.replace(ClientOrderId("A"), BTC // 2, 9_610)
-    assert (working.status, working.qty, working.price) == (OrderStatus.ACCEPTED, BTC, 9_600)
+    assert oms.replace(ClientOrderId("A"), BTC // 2, 9_610 * CENT)
+    assert (working.status, working.qty, working.price) == (OrderStatus.ACCEPTED, BTC, 9_600 * CENT)
     assert oms.open_order_count() == 1
 
 
@@ -437,7 +455,7 @@ async def test_a_trip_from_another_thread_cancels_on_the_loop_thread() -> None:
     rig = Rig(wire_kill_switch=False)
     oms = rig.oms
     rig.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
-    oms.submit(request("A", qty=BTC, price=9_600))
+    oms.submit(request("A", qty=BTC, price=9_600 * CENT))
     cancel_threads: list[int] = []
     oms.subscribe(
         lambda order, event: (
@@ -465,7 +483,7 @@ def test_kill_switch_handler_on_the_owning_thread_acts_inside_the_trip() -> None
     rig = Rig(wire_kill_switch=False)
     handed_off: list[object] = []
     handler = rig.oms.kill_switch_handler(lambda *a: handed_off.append(a))
-    rig.oms.submit(request("A", qty=BTC, price=9_600))
+    rig.oms.submit(request("A", qty=BTC, price=9_600 * CENT))
     rig.risk.kill_switch.subscribe(handler)
     rig.risk.kill_switch.trip("same thread")
     assert handed_off == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oms_helpers import IID, Rig, request, snapshot
+from oms_helpers import BTC, CENT, IID, Rig, request, snapshot
 
 from bot4.model import ClientOrderId, Side
 from bot4.oms import (
@@ -27,7 +27,6 @@ from bot4.oms import (
     VenueEvent,
 )
 
-BTC = 100_000
 N_ORDERS = 4
 
 steps = st.lists(
@@ -67,7 +66,7 @@ def _event(kind: str, coid: ClientOrderId, side: Side, qty: int, fid: int) -> Ve
             fill_id=f"{coid}-{fid}",
             side=side,
             last_qty=qty,
-            last_price=9_600 + fid,
+            last_price=(9_600 + fid) * CENT,
             fee=qty // 1_000,
             liquidity=LiquiditySide.MAKER,
             ts_event=1,
@@ -81,7 +80,7 @@ def _event(kind: str, coid: ClientOrderId, side: Side, qty: int, fid: int) -> Ve
     if kind == "cancel_rej":
         return OrderCancelRejected(client_order_id=coid, reason="X", ts_event=1)
     if kind == "replaced":
-        return OrderReplaced(client_order_id=coid, qty=qty, price=9_600, ts_event=1)
+        return OrderReplaced(client_order_id=coid, qty=qty, price=9_600 * CENT, ts_event=1)
     if kind == "replace_rej":
         return OrderReplaceRejected(client_order_id=coid, reason="X", ts_event=1)
     return None
@@ -96,7 +95,7 @@ def test_random_venue_events_keep_every_invariant(seq: list[tuple[int, str, int,
     coids = []
     for i in range(N_ORDERS):
         side = Side.BUY if i % 2 == 0 else Side.SELL
-        price = 9_600 if side is Side.BUY else 10_400
+        price = (9_600 if side is Side.BUY else 10_400) * CENT
         order = oms.submit(request(f"O{i}", side=side, qty=(i % 3 + 1) * BTC, price=price))
         coids.append(order.client_order_id)
     for index, kind, qty, fid in seq:

@@ -9,10 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot4.clock import TestClock
-from bot4.marketdata._instruments import instruments_from_header
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.recording import read_header, read_records
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce, TradeTick
+from bot4.model import (
+    ClientOrderId,
+    InstrumentId,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradeTick,
+    instruments_from_header,
+)
 from bot4.oms import LiquiditySide, OrderFilled, OrderSubmitted, VenueEvent
 from bot4.venues import PaperVenue
 

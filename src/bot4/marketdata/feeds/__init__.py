@@ -1,5 +1,5 @@
 # bot4.marketdata.feeds: one Sans-I/O handler per exchange (depends on marketdata._book,
-# marketdata._handler, marketdata._instruments and bot4.model; never on ws.py or replay).
+# marketdata._handler and bot4.model; never on ws.py or replay).
 """Exchange feed handlers: native frames in, synced books and normalised events out."""
 
 from collections.abc import Mapping

@@ -13,14 +13,13 @@ import msgspec
 
 from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats, SnapshotRequest, log_sample
-from bot4.marketdata._instruments import infer_instrument
 from bot4.marketdata.feeds._parse import (
     FixedParser,
     LevelsParser,
     make_levels_parser,
     make_snapshot_parser,
 )
-from bot4.model import BookDeltas, Instrument
+from bot4.model import BookDeltas, Instrument, infer_instrument
 
 __all__ = ["BaseFeed", "UnknownMessage", "snapshot_event"]
 

@@ -1,27 +1,34 @@
-"""Instrument precisions from exchange metadata (and inferred without it)."""
+"""Instrument precisions from exchange metadata (and inferred without it), by the one rule."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot4.marketdata._instruments import (
-    binance_instruments,
-    coinbase_instruments,
-    infer_instrument,
-    instruments_from_header,
-    kraken_instruments,
-)
+import pytest
+
 from bot4.marketdata.recording import read_header
+from bot4.model import (
+    Instrument,
+    infer_instrument,
+    instruments_from_binance,
+    instruments_from_header,
+)
 
 SPOT_INFO = """{"symbols": [{"symbol": "NKNUSDT", "status": "TRADING", "baseAsset": "NKN",
  "quoteAsset": "USDT", "baseAssetPrecision": 8, "quotePrecision": 8, "quoteAssetPrecision": 8,
- "filters": [{"filterType": "PRICE_FILTER", "tickSize": "0.00010000"},
-             {"filterType": "LOT_SIZE", "stepSize": "1.00000000"}]},
+ "filters": [{"filterType": "PRICE_FILTER", "tickSize": "0.00010000", "minPrice": "0.0001",
+              "maxPrice": "1000"},
+             {"filterType": "LOT_SIZE", "stepSize": "1.00000000", "minQty": "1", "maxQty": "1e6"}]},
  {"symbol": "OLD", "status": "BREAK", "baseAsset": "O", "quoteAsset": "LD", "filters": []}]}"""
 FUT_INFO = """{"symbols": [{"symbol": "SUSHIUSDT", "status": "TRADING", "baseAsset": "SUSHI",
  "quoteAsset": "USDT", "pricePrecision": 4, "quantityPrecision": 0,
- "filters": [{"filterType": "PRICE_FILTER", "tickSize": "0.0010"},
-             {"filterType": "LOT_SIZE", "stepSize": "1"}]}]}"""
+ "filters": [{"filterType": "PRICE_FILTER", "tickSize": "0.0010", "minPrice": "0.001",
+              "maxPrice": "1000"},
+             {"filterType": "LOT_SIZE", "stepSize": "1", "minQty": "1", "maxQty": "1000"}]}]}"""
+
+
+def binance_instruments(body: str, exchange: str = "binance") -> dict[str, Instrument]:
+    return {i.symbol: i for i in instruments_from_binance(body, exchange=exchange).instruments}
 
 
 def test_binance_precisions_cover_tick_and_wire() -> None:
@@ -36,24 +43,6 @@ def test_binance_precisions_cover_tick_and_wire() -> None:
     assert fut.price("7.6110") == 76110
 
 
-def test_kraken_and_coinbase() -> None:
-    kr = kraken_instruments(
-        '{"error": [], "result": {"XXBTZUSD": {"wsname": "XBT/USD", "pair_decimals": 1,'
-        ' "lot_decimals": 8}, "XXBTZUSD.d": {"pair_decimals": 1, "lot_decimals": 8}}}'
-    )
-    assert list(kr) == ["XBT/USD"]
-    assert (kr["XBT/USD"].base, kr["XBT/USD"].quote, kr["XBT/USD"].price_precision) == (
-        "XBT",
-        "USD",
-        1,
-    )
-    cb = coinbase_instruments(
-        '[{"id": "SKL-BTC", "base_currency": "SKL", "quote_currency": "BTC",'
-        ' "quote_increment": "0.00000001", "base_increment": "0.1", "status": "online"}]'
-    )
-    assert (cb["SKL-BTC"].price_precision, cb["SKL-BTC"].size_precision) == (8, 1)
-
-
 def test_inference() -> None:
     inst = infer_instrument("coinbase", "BTC-USD", ["1.50", "2.125"], ["0.1"])
     assert (inst.price_precision, inst.size_precision) == (3, 1)
@@ -64,6 +53,7 @@ def test_inference() -> None:
     assert (bare.price_precision, bare.size_precision, bare.base) == (8, 0, "BTCUSDT")
 
 
+@pytest.mark.shared
 def test_headers_of_the_recordings(recordings: Path) -> None:
     for exchange, prefix, symbol in (
         ("binance", "BINANCE", "NKNUSDT"),

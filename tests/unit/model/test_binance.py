@@ -1,4 +1,9 @@
-"""exchangeInfo -> Instruments with fixed-point filters: the real 2021 document and our own set."""
+"""exchangeInfo -> Instruments with fixed-point filters: the real 2021 document and our own set.
+
+Precisions follow the one rule (bot4.model._scale): Binance spot states 8 wire decimals for
+prices and quantities, so every spot symbol here has precisions (8, 8) and its tick and lot are
+its tickSize and stepSize in 10**-8 units.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot4.errors import ConfigError
-from bot4.model import bundled_instruments, instruments_from_binance
-from bot4.model._filters import MULT_SCALE
+from bot4.model import MULT_SCALE, bundled_instruments, instruments_from_binance
 
 
 def _exchange_info(recordings: Path) -> str:
@@ -28,23 +32,25 @@ def test_real_exchange_info_from_recording(recordings: Path) -> None:
     by = {i.symbol: i for i in load.instruments}
     assert len(by) == 1695
     btc = by["BTCUSDT"]
-    assert (btc.price_precision, btc.size_precision, btc.tick, btc.lot) == (2, 5, 1, 1)
+    # tickSize 0.01, stepSize 0.00001
+    assert (btc.price_precision, btc.size_precision, btc.tick, btc.lot) == (8, 8, 10**6, 10**3)
     assert btc.tradable and btc.base == "BTC" and btc.quote == "USDT"
     f = btc.filters
     assert f is not None and f.price and f.lot_size and f.market_lot_size and f.min_notional
-    assert (f.price.min_price, f.price.max_price) == (1, 100_000_000)  # 0.01 .. 1,000,000.00
-    assert (f.lot_size.min_qty, f.lot_size.max_qty) == (1, 900_000_000)  # 0.00001 .. 9000
-    # MARKET_LOT_SIZE maxQty 100.05381873 has 8 decimals: floored to 5 (a max only gets stricter)
-    assert f.market_lot_size.max_qty == 10_005_381 and f.market_lot_size.step == 0
-    assert f.min_notional.min_notional == 10 * 10**7 and f.min_notional.apply_to_market
+    assert (f.price.min_price, f.price.max_price) == (10**6, 10**14)  # 0.01 .. 1,000,000.00
+    assert (f.lot_size.min_qty, f.lot_size.max_qty) == (10**3, 9000 * 10**8)  # 0.00001 .. 9000
+    # MARKET_LOT_SIZE maxQty 100.05381873 has 8 decimals: exact at the wire precision
+    assert f.market_lot_size.max_qty == 10_005_381_873 and f.market_lot_size.step == 0
+    assert f.min_notional.min_notional == 10 * 10**16 and f.min_notional.apply_to_market
     assert f.percent_price and f.percent_price.multiplier_up == 5 * MULT_SCALE
     assert f.percent_price.multiplier_down == MULT_SCALE // 5
     assert f.iceberg_parts and f.iceberg_parts.limit == 10
     assert f.max_num_orders and f.max_num_orders.max_num_orders == 200
     assert f.max_num_algo_orders and f.max_num_algo_orders.max_num_algo_orders == 5
     eth = by["ETHBTC"]
-    assert (eth.price_precision, eth.size_precision) == (6, 4)
-    assert eth.filters and eth.filters.price and eth.filters.price.tick == 1
+    assert (eth.price_precision, eth.size_precision) == (8, 8)  # tickSize 0.000001, step 0.0001
+    assert eth.filters and eth.filters.price and eth.filters.price.tick == 100 == eth.tick
+    assert eth.lot == 10**4
     # MAX_POSITION exists on 40 symbols (leveraged tokens)
     with_max_pos = [i for i in load.instruments if i.filters and i.filters.max_position]
     assert len(with_max_pos) == 40
@@ -57,7 +63,7 @@ def test_bundled_set_has_current_filters() -> None:
     sol = insts["BINANCE:SOLUSDT"]  # type: ignore[index]
     f = sol.filters
     assert f is not None and f.notional and f.percent_price_by_side
-    assert f.notional.min_notional == 5 * 10**4 and f.notional.max_notional == 9_000_000 * 10**4
+    assert f.notional.min_notional == 5 * 10**16 and f.notional.max_notional == 9_000_000 * 10**16
     assert f.percent_price_by_side.ask_multiplier_down == MULT_SCALE // 5
     assert f.min_notional is None and f.percent_price is None
     assert {"BINANCE:BTCUSDT", "BINANCE:ETHUSDT"} <= set(insts)
@@ -95,3 +101,41 @@ def test_precision_fallbacks_and_bad_documents(tmp_path: Path) -> None:
     path.write_text(_doc([{"filterType": "MAX_POSITION", "maxPosition": "1.5"}]))
     only = bundled_instruments(path)
     assert list(only) == ["BINANCE:XUSDT"]
+
+
+def test_futures_state_their_wire_precision_as_price_and_quantity_precision() -> None:
+    usdm = _doc(
+        [
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": "0.1",
+                "maxPrice": "1000",
+                "tickSize": "0.10",
+            },
+            {"filterType": "LOT_SIZE", "minQty": "0.001", "maxQty": "100", "stepSize": "0.001"},
+        ],
+        pricePrecision=2,
+        quantityPrecision=3,
+        baseAssetPrecision=8,  # not the wire precision on futures: prices use pricePrecision
+        quotePrecision=8,
+    )
+    (inst,) = instruments_from_binance(usdm, exchange="binance-futures").instruments
+    assert inst.id == "BINANCE-FUTURES:XUSDT" and inst.exchange == "BINANCE-FUTURES"
+    assert (inst.price_precision, inst.size_precision, inst.tick, inst.lot) == (2, 3, 10, 1)
+    # COIN-M says contractStatus instead of status; a missing status is not tradable.
+    (coinm,) = instruments_from_binance(
+        _doc([], status="", contractStatus="TRADING", pricePrecision=1, quantityPrecision=0)
+    ).instruments
+    assert coinm.tradable and (coinm.price_precision, coinm.size_precision) == (1, 0)
+    (closed,) = instruments_from_binance(_doc([], status="")).instruments
+    assert not closed.tradable
+
+
+def test_a_tick_finer_than_the_wire_precision_still_gets_whole_units() -> None:
+    doc = _doc(
+        [{"filterType": "PRICE_FILTER", "minPrice": "0", "maxPrice": "0", "tickSize": "0.001"}],
+        quoteAssetPrecision=2,
+        baseAssetPrecision=0,
+    )
+    (inst,) = instruments_from_binance(doc).instruments
+    assert (inst.price_precision, inst.tick, inst.size_precision, inst.lot) == (3, 1, 0, 1)

@@ -1,5 +1,8 @@
 """Order events: past-tense facts about one order, the OMS's only way to change an order.
 
+They live in the model, below both the OMS and the venues, because both speak them: a venue
+receives `OrderSubmitted` and answers with `VenueEvent`s, the OMS journals and applies them.
+
 Every event is a frozen msgspec Struct tagged with its class name, so the same objects are the
 journal's records (`bot4.oms.journal`) and a replay feeds them back through the same code path.
 They hold only scalars and strings, so `gc=False` is safe (no reference cycles are possible)
@@ -11,10 +14,13 @@ and saves the cyclic collector's tracking on the hot path.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any, Self
 
 import msgspec
 
-from bot4.model import ClientOrderId, InstrumentId, OrderType, Side, TimeInForce
+from bot4.model._enums import OrderType, Side, TimeInForce
+from bot4.model._instrument import InstrumentId
+from bot4.model._orders import ClientOrderId, OrderRequest
 
 __all__ = [
     "LiquiditySide",
@@ -54,6 +60,25 @@ class _OrderSpec(msgspec.Struct, frozen=True, kw_only=True, tag=True, gc=False):
     reduce_only: bool = False  # may only shrink the position
     strategy_id: str = ""  # who asked
     ts_event: int  # ns, when the OMS decided (Clock.time_ns)
+
+    @classmethod
+    def from_request(cls, request: OrderRequest, ts_event: int, **extra: Any) -> Self:
+        """The event for `request` as the OMS decided it at `ts_event` (`extra`: the denial's
+        reason and detail)."""
+        return cls(
+            client_order_id=request.client_order_id,
+            instrument_id=request.instrument_id,
+            side=request.side,
+            order_type=request.order_type,
+            time_in_force=request.time_in_force,
+            qty=request.qty,
+            price=request.price,
+            trigger_price=request.trigger_price,
+            reduce_only=request.reduce_only,
+            strategy_id=request.strategy_id,
+            ts_event=ts_event,
+            **extra,
+        )
 
 
 class OrderSubmitted(_OrderSpec, frozen=True, kw_only=True, tag=True, gc=False):
