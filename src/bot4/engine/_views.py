@@ -80,10 +80,14 @@ def _notional_str(value: int, inst: Instrument) -> str:
 def position_views(
     portfolio: Portfolio, instruments: Mapping[InstrumentId, Instrument]
 ) -> list[PositionView]:
-    """Every position that is not flat or has realized PnL."""
+    """Every position that traded: open, or flat with realized PnL or fees paid.
+
+    (A round trip at one price is flat with no realized PnL, but its fees are a loss the
+    report's totals include: hiding it would leave the totals unexplained.)
+    """
     views: list[PositionView] = []
     for iid, pos in sorted(portfolio.positions.items()):
-        if pos.qty == 0 and pos.realized_pnl == 0:
+        if pos.qty == 0 and pos.realized_pnl == 0 and pos.fees == 0:
             continue
         inst = instruments[iid]
         avg = pos.avg_entry_price
