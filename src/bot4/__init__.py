@@ -1,7 +1,7 @@
 # Bot4: the core of an automated crypto-trading platform.
 #
 # Dependency order (lower layers never import upper ones; tests/unit/test_imports.py enforces it):
-#   errors                   <- everything (clock included)
+#   errors, bot4 (__version__) <- everything (clock included)
 #   clock                    <- everything above
 #   model                    <- every package above (instruments, enums, order events)
 #   resilience               <- marketdata (ws), storage, engine, api
@@ -10,7 +10,9 @@
 #   venues                   <- oms (the Venue protocol), engine
 #   oms                      <- storage, engine
 #   storage, api             <- engine
-#   engine, config, cli      (the imperative shell)
+#   engine                   <- config (which loads and checks the engine's config types)
+#   commands                 <- cli (one module per `bot4` subcommand)
+#   cli                      the `bot4` command
 """Bot4: market data, pre-trade risk, order management and circuit breakers for crypto trading."""
 
 __all__ = ["__version__"]

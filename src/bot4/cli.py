@@ -101,13 +101,14 @@ def bench(
     )
 
 
-# Operator commands against a running node's control API (bodies in bot4/api/_client_cli.py).
-from bot4.api import _client_cli  # noqa: E402 - registered after the app is defined
+# Each package's own commands are in its public `cli` module; they are registered here.
+# Operator commands against a running node's control API (bodies in bot4/api/cli.py).
+from bot4.api import cli as _api_cli  # noqa: E402 - registered after the app is defined
 
-app.command("status")(_client_cli.status_command)
-app.command("kill")(_client_cli.kill_command)
-app.command("reset-kill")(_client_cli.reset_kill_command)
-app.command("dashboard-demo")(_client_cli.dashboard_demo_command)
+app.command("status")(_api_cli.status_command)
+app.command("kill")(_api_cli.kill_command)
+app.command("reset-kill")(_api_cli.reset_kill_command)
+app.command("dashboard-demo")(_api_cli.dashboard_demo_command)
 
 # Offline replay of a recorded feed session (body in bot4/marketdata/_replay_cli.py).
 from bot4.marketdata import _replay_cli  # noqa: E402 - registered after the app is defined
@@ -119,13 +120,13 @@ from bot4.marketdata import _record_cli  # noqa: E402 - registered after the app
 
 app.command("record")(_record_cli.record_command)
 
-# Storage: open, migrate and describe the configured database (body in bot4/storage/_cli.py).
-from bot4.storage import _cli as _storage_cli  # noqa: E402 - registered after the app is defined
+# Storage: open, migrate and describe the configured database (body in bot4/storage/cli.py).
+from bot4.storage import cli as _storage_cli  # noqa: E402 - registered after the app is defined
 
 app.command("storage-check")(_storage_cli.storage_check_command)
 
-# Config: example, check, resolved view and JSON Schema (bodies in bot4/config/_cli.py).
-from bot4.config import _cli as _config_cli  # noqa: E402 - registered after the app is defined
+# Config: example, check, resolved view and JSON Schema (bodies in bot4/config/cli.py).
+from bot4.config import cli as _config_cli  # noqa: E402 - registered after the app is defined
 
 app.command("new-config")(_config_cli.new_config_command)
 app.command("check-config")(_config_cli.check_config_command)

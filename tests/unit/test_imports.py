@@ -29,7 +29,7 @@ SRC = Path(bot4.__file__).resolve().parent  # src/bot4
 # packages on the same level may not import each other. bot4/__init__.py and bot4/cli.py are the
 # top ("cli"). errors is below clock: TestClock raises ClockError from the tree.
 LAYERS: list[set[str]] = [
-    {"errors"},
+    {"errors", "bot4"},  # "bot4": the package itself, which holds only its version
     {"clock"},
     {"model"},
     {"resilience"},
@@ -41,6 +41,7 @@ LAYERS: list[set[str]] = [
     {"api"},
     {"engine"},
     {"config"},
+    {"commands"},
     {"cli"},
 ]
 LEVEL = {pkg: level for level, pkgs in enumerate(LAYERS) for pkg in pkgs}
@@ -75,11 +76,9 @@ def module_name(path: Path) -> str:
 
 
 def package_of(module: str) -> str:
-    """bot4.<pkg>.… -> pkg; bot4 itself and bot4.cli are the "cli" layer."""
+    """bot4.<pkg>.… -> pkg; bot4 itself is "bot4" (its version only) and bot4.cli is "cli"."""
     parts = module.split(".")
-    if len(parts) == 1 or parts[1] == "cli":
-        return "cli"
-    return parts[1]
+    return "bot4" if len(parts) == 1 else parts[1]
 
 
 def is_module(dotted: str) -> bool:
@@ -231,7 +230,7 @@ def test_the_pure_core_loads_no_event_loop_socket_or_numpy(code: str) -> None:
 
 
 def test_package_of_maps_modules_to_their_layer() -> None:
-    assert package_of("bot4") == "cli"
+    assert package_of("bot4") == "bot4"
     assert package_of("bot4.cli") == "cli"
     assert package_of("bot4.clock") == "clock"
     assert package_of("bot4.marketdata.feeds._base") == "marketdata"

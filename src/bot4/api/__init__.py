@@ -10,7 +10,7 @@
 #   _launch       start_api: token, app, server and the printed dashboard URL in one call
 #   _watchdog     Watchdog: feeds and strategies quiet for too long (log once, metric, status)
 #   _memory_node  MemoryNode: an in-memory NodeControl for tests and demos
-#   _client_cli   `bot4 status`, `bot4 kill`, `bot4 reset-kill`, `bot4 dashboard-demo`
+#   cli           `bot4 status`, `bot4 kill`, `bot4 reset-kill`, `bot4 dashboard-demo`
 #   _demo         the dashboard demo's random-walk market
 #   config        ApiConfig: the `[api]` table of the node's config
 """Control API, Prometheus metrics and dashboard of a running Bot4 node.

@@ -8,7 +8,7 @@
 #   _checks   the node's semantic limits (symbols, risk against traded instruments, ...)
 #   node      the node's config end to end (imports bot4.engine.config: not re-exported here,
 #             so importing bot4.config never pulls in the engine)
-#   _cli      `bot4 new-config`, `check-config`, `show-config`, `config-schema`
+#   cli       `bot4 new-config`, `check-config`, `show-config`, `config-schema`
 """Config loading: one TOML file into frozen Structs, errors naming file, key and problem."""
 
 from bot4.config._loader import ENV_PREFIX as ENV_PREFIX

@@ -13,6 +13,7 @@
 #   journal      DurableJournal, SqliteJournal, PostgresJournal
 #   recovery     kill-switch restore/persist, orders rebuild
 #   _open        open_backend (DSN -> PostgreSQL, else SQLite), Storage (backend+journal+writer)
+#   cli          `bot4 storage-check`
 """Storage: batched market data, the durable journal, and recovery after a crash."""
 
 from bot4.storage._backend import Backend as Backend

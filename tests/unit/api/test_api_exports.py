@@ -29,7 +29,7 @@ def test_unknown_name() -> None:
 def test_the_operator_commands_do_not_import_fastapi() -> None:
     """`bot4 status` / `kill` start fast: the client module and the config need no server."""
     code = (
-        "import sys, bot4.api._client_cli, bot4.api.config; "
+        "import sys, bot4.api.cli, bot4.api.config; "
         "print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

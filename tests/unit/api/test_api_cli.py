@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot4.api import ApiServer, ApiToken, MemoryNode, create_app, write_token_file
-from bot4.api._client_cli import ApiClient
+from bot4.api.cli import ApiClient
 from bot4.cli import app
 from bot4.clock import TestClock
 from bot4.errors import ApiError
