@@ -12,7 +12,8 @@
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
     │   └── StorageDataError        a batch refused for its content: retrying cannot help
-    └── ApiError                    the control API was called wrongly
+    ├── ApiError                    the control API was called wrongly
+    └── RiskError (ValueError)      the risk engine was asked something it cannot do
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "MessageError",
     "OrderStateError",
     "OverfillError",
+    "RiskError",
     "StorageDataError",
     "StorageError",
     "VenueError",
@@ -114,3 +116,9 @@ class StorageDataError(StorageError):
 
 class ApiError(Bot4Error):
     """Raised when the control API is called with something it cannot do."""
+
+
+class RiskError(Bot4Error, ValueError):
+    """Raised when the risk engine is called wrongly: HALTED set by hand (only the kill switch
+    halts), a correlation of bad dimensions or a return vector of the wrong shape, or a check
+    that breaks a rule the fast-path compiler relies on (`bot4.risk.checks.base`)."""

@@ -156,7 +156,7 @@ def test_no_accepted_order_breaks_a_limit(
             rest_tag = "r:" if price is not None and tif is TimeInForce.GTC else "n:"
             opened.append((r.client_order_id, iid, side, qty, px_open))
             # keep the engine's ids in step with the oracle's tags
-            eng._open[rest_tag + r.client_order_id] = eng._open.pop(r.client_order_id)
+            eng.ledger.open[rest_tag + r.client_order_id] = eng.ledger.open.pop(r.client_order_id)
             opened[-1] = (rest_tag + r.client_order_id, iid, side, qty, px_open)
     assert eng.open_orders() == len(opened)
 
@@ -283,7 +283,7 @@ def test_fast_path_decides_as_the_reference(
             else:
                 continue
             sent.append(r)
-            a, b = fast.check(r), ref._check_general(r)
+            a, b = fast.check(r), ref._reference(r)
             assert a == b, (r, a, b)
             event(f"verdict {'ACCEPTED' if a else a.reason.value}")  # type: ignore[union-attr]
             if a:
@@ -321,4 +321,6 @@ def test_fast_path_decides_as_the_reference(
         assert fast.positions() == ref.positions()
         assert fast.open_orders() == ref.open_orders()
         assert fast.exposure() == ref.exposure()
-        assert {k: v[1:] for k, v in fast._open.items()} == {k: v[1:] for k, v in ref._open.items()}
+        assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
+            k: v[1:] for k, v in ref.ledger.open.items()
+        }

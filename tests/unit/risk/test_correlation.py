@@ -108,8 +108,14 @@ def test_correlated_limit_edge_with_identity_like_matrix() -> None:
 
 
 def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
-    cfg = RiskConfig(correlation_window=10, correlation_min_samples=3, duplicate_window_ms=0)
+    cfg = RiskConfig(
+        max_correlated_exposure=D("1000000"),
+        correlation_window=10,
+        correlation_min_samples=3,
+        duplicate_window_ms=0,
+    )
     eng, clock = engine(cfg)
+    assert eng.correlated is not None
     _feed(eng, clock, [REF, REF * 1.01, REF * 0.99, REF * 1.02], [REF, REF * 0.98, REF, REF])
     assert eng.check(req(qty=100, cid="a", tif=TimeInForce.IOC)) is ACCEPTED
     assert eng.check(req(Side.SELL, 200, iid=IID2, cid="b", tif=TimeInForce.IOC)) is ACCEPTED
@@ -118,9 +124,9 @@ def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
     eng.on_fill("b", 200, REF)  # type: ignore[arg-type]
     w = np.array([0.1 * REF / 100, -0.2 * REF / 100])
     q = w @ eng.correlation.matrix @ w
-    assert eng._q == pytest.approx(q)
-    np.testing.assert_allclose(eng._cw2, 2 * (eng.correlation.matrix @ w))
-    eng.recompute_every = 1
+    assert eng.correlated.q == pytest.approx(q)
+    np.testing.assert_allclose(eng.correlated.cw2, 2 * (eng.correlation.matrix @ w))
+    eng.correlated.recompute_every = 1
     eng.on_price(IID, REF)
     eng.on_price(IID2, REF)
     eng.update_correlation()  # also the exact recompute path

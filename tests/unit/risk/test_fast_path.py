@@ -100,7 +100,7 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                     trigger_price=last.trigger_price,
                 )
             last = r
-            a, b = fast.check(r), ref._check_general(r)
+            a, b = fast.check(r), ref._reference(r)
             assert a == b, (seed, step, r, a, b)
             seen["ACCEPTED" if a else a.reason.value] += 1  # type: ignore[union-attr]
             if a:
@@ -161,7 +161,9 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
         assert fast.open_orders() == ref.open_orders()
         assert fast.exposure() == ref.exposure()
         assert fast.correlated_exposure() == pytest.approx(ref.correlated_exposure())
-        assert {k: v[1:] for k, v in fast._open.items()} == {k: v[1:] for k, v in ref._open.items()}
+        assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
+            k: v[1:] for k, v in ref.ledger.open.items()
+        }
 
 
 def test_fast_path_matches_the_reference_on_random_sequences(
