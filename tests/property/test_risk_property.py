@@ -246,7 +246,7 @@ def test_fast_path_decides_as_the_reference(
     config: RiskConfig, steps: list[tuple[object, ...]]
 ) -> None:
     """Two engines see the same events; `fast` decides with `check`, `ref` with
-    `_check_general` for every order. Same verdict (reason and detail) each time, same state."""
+    `_reference` for every order. Same verdict (reason and detail) each time, same state."""
     fast, fclock = engine(config)
     ref, rclock = engine(config)
     both = (fast, ref)

@@ -215,7 +215,7 @@ def drop_dead_stores(stmts: list[ast.stmt]) -> list[ast.stmt]:
         mod = ast.Module(stmts, [])
         loads = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name) and _is_load(n)}
         before = ast.dump(mod)
-        stmts = _sweep(stmts, loads)
+        stmts = fold(_sweep(stmts, loads))  # (fold: an `if` whose body went empty)
         if ast.dump(ast.Module(stmts, [])) == before:
             return stmts
 

@@ -131,3 +131,32 @@ def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
     eng.on_price(IID2, REF)
     eng.update_correlation()  # also the exact recompute path
     assert eng.correlated_exposure() == pytest.approx(math.sqrt(w @ eng.correlation.matrix @ w))
+
+
+def test_correlation_state_exists_only_once_the_limit_is_configured() -> None:
+    eng, _ = engine(
+        RiskConfig(duplicate_window_ms=0, correlation_window=4, correlation_min_samples=2)
+    )
+    assert eng.correlation is None and eng.correlated_exposure() == 0.0
+    eng.update_correlation()  # nothing to do
+    eng.set_position(IID, 200, REF)
+    assert eng.check(req(qty=100, tif=TimeInForce.IOC)) is ACCEPTED
+    # turned on by a reload: weights start from the positions at their marks (fail closed:
+    # the matrix is all ones until min_samples)
+    limit = RiskConfig(
+        duplicate_window_ms=0,
+        correlation_window=4,
+        correlation_min_samples=2,
+        max_correlated_exposure=D("10001"),
+    )
+    assert eng.reload(limit) == []
+    assert eng.correlation is not None and eng.correlation.window == 4
+    assert eng.correlated_exposure() == pytest.approx(10_000.0)
+    d = eng.check(req(qty=5, iid=IID2, tif=TimeInForce.IOC))
+    assert isinstance(d, Denied) and d.reason is DenyReason.MAX_CORRELATED_EXPOSURE
+    # turned off again: the check passes, the state keeps following the positions
+    off = RiskConfig(duplicate_window_ms=0, correlation_window=4, correlation_min_samples=2)
+    assert eng.reload(off) == []
+    assert eng.check(req(qty=5, iid=IID2, tif=TimeInForce.IOC)) is ACCEPTED
+    eng.on_fill(eng.ledger.open.__iter__().__next__(), 100, REF)  # type: ignore[arg-type]
+    assert eng.correlated_exposure() > 10_000.0

@@ -1,8 +1,9 @@
-"""`RiskEngine.check` (the fast path) against `_check_general` (the reference), seeded.
+"""`RiskEngine.check` (the compiled fast path) against `RiskEngine._reference` (`checks.run`:
+the same check functions, in a loop), seeded.
 
 Two engines see the same random events (orders, repeats, fills, closes, prices, time, equity,
 correlation updates, states, kill switch, reloads); one decides every order with `check`, the
-other with `_check_general`. Every verdict (reason and detail) and the resulting state must be
+other with `_reference`. Every verdict (reason and detail) and the resulting state must be
 equal. The test also asserts that every verdict the fast path can give itself came up, so it
 cannot pass by exercising only the hand-off.
 """
