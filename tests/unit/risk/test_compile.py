@@ -16,6 +16,7 @@ from risk_helpers import engine, req
 from bot4.errors import RiskError
 from bot4.risk import ACCEPTED
 from bot4.risk._ast_tools import (
+    dotted,
     drop_dead_stores,
     fold,
     function_body,
@@ -159,3 +160,8 @@ def test_facts_are_about_names_the_checks_use() -> None:
         names = {n.id for n in ast.walk(ast.parse(fact, mode="eval")) if isinstance(n, ast.Name)}
         assert names <= fields | {"engine"}, fact
     assert len(CHECKS) == len(set(CHECKS))
+
+
+def test_dotted_names_only_plain_attribute_chains() -> None:
+    assert dotted(ast.parse("a.b.c", mode="eval").body) == "a.b.c"
+    assert dotted(ast.parse("a[0].b", mode="eval").body) is None

@@ -160,3 +160,12 @@ def test_correlation_state_exists_only_once_the_limit_is_configured() -> None:
     assert eng.check(req(qty=5, iid=IID2, tif=TimeInForce.IOC)) is ACCEPTED
     eng.on_fill(eng.ledger.open.__iter__().__next__(), 100, REF)  # type: ignore[arg-type]
     assert eng.correlated_exposure() > 10_000.0
+
+
+def test_a_position_set_to_what_it_is_leaves_the_weights_alone() -> None:
+    cfg = RiskConfig(max_correlated_exposure=D("1000000"), correlation_min_samples=2)
+    eng, _ = engine(cfg)
+    eng.set_position(IID, 200, REF)
+    q = eng.correlated.q  # type: ignore[union-attr]
+    eng.set_position(IID, 200, REF)  # no change: d = 0
+    assert eng.correlated.q == q  # type: ignore[union-attr]
