@@ -23,6 +23,7 @@ __all__ = [
     "function_body",
     "merge_guards",
     "negate",
+    "propagate_copies",
     "pure",
     "substitute",
     "unguard",
@@ -223,3 +224,34 @@ def drop_dead_stores(stmts: list[ast.stmt]) -> list[ast.stmt]:
 def substitute(stmts: list[ast.stmt], args: dict[str, ast.expr]) -> list[ast.stmt]:
     """Parameters -> argument expressions, in every statement (inlining a call)."""
     return [_Substitute(args).visit(s) for s in stmts]
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.Name(self.new, node.ctx) if node.id == self.old else node
+
+
+def propagate_copies(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    """A top-level `a = b` (plain names), where `a` is assigned nowhere else and `b` nowhere
+    in `stmts`, goes: every `a` reads `b` instead (one store and one name fewer)."""
+    stores: dict[str, int] = {}
+    for n in ast.walk(ast.Module(stmts, [])):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    out = list(stmts)
+    for st in stmts:
+        if (
+            isinstance(st, ast.Assign)
+            and len(st.targets) == 1
+            and isinstance(st.targets[0], ast.Name)
+            and isinstance(st.value, ast.Name)
+            and stores.get(st.targets[0].id) == 1
+            and st.value.id not in stores
+        ):
+            out.remove(st)
+            rename = _Rename(st.targets[0].id, st.value.id)
+            out = [rename.visit(s) for s in out]
+    return out

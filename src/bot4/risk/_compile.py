@@ -14,8 +14,8 @@ definitions instead:
    that cannot run are dropped; the prologue (`_TEMPLATE`) establishes every fact and hands
    any other order to the reference, whose verdict it then is;
 4. a guard `if <cond>: return None` becomes `if not <cond>:` around the rest of its check
-   (adjacent identical guards are merged); asserts (type narrowing) and stores nobody reads
-   are dropped.
+   (adjacent identical guards are merged); asserts (type narrowing), copies (`px = price`)
+   and stores nobody reads are dropped.
 
 The result reads like the hand-written fast path it replaces (`fast_path_source` shows it;
 tracebacks show its lines). `tests/unit/risk/test_fast_path.py` runs it against the reference
@@ -39,6 +39,7 @@ from bot4.risk._ast_tools import (
     fold,
     function_body,
     merge_guards,
+    propagate_copies,
     pure,
     substitute,
     unguard,
@@ -204,7 +205,7 @@ def generate(checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
         for _ in range(3):  # a fact can reveal the next (exiting -> s.lot_max if ... -> qty >)
             stmts = fold([s for s in (_Facts().visit(s) for s in stmts) if s is not None])
         body.extend(unguard(stmts))
-    body = drop_dead_stores(merge_guards(body))
+    body = drop_dead_stores(propagate_copies(merge_guards(body)))
     code = ast.unparse(ast.fix_missing_locations(ast.Module(body, [])))
     return _TEMPLATE.format(body=textwrap.indent(code, " " * 8))
 

@@ -60,6 +60,7 @@ class Candidate:
     """
 
     __slots__ = (
+        "after",
         "buy",
         "cid",
         "exiting",
@@ -96,6 +97,7 @@ class Candidate:
     buy: bool
     pos: int  # the instrument's signed position, size units
     same: int  # open quantity on the order's side, size units
+    after: int  # |position| once this order and its side's open orders fill (signed: + grows)
     reducing: bool  # shrinks the position, counting the open orders on its side
     ro: bool  # reduce_only
     exiting: bool  # reduce-only and reducing: an exit, never blocked by a risk limit

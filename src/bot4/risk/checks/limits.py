@@ -132,25 +132,23 @@ def loss_breach(e: RiskEngine, o: Candidate) -> Decision | None:
 
 
 def self_trade(e: RiskEngine, o: Candidate) -> Decision | None:
-    """11. The order would cross our own resting order (a market order crosses any)."""
+    """11. The order would cross our own resting order (a market order crosses any), when
+    self-trade prevention is on (asked last: crossing is the rare case)."""
     if o.exiting:
-        return None
-    if not e._stp:
         return None
     s = o.s
     if o.buy:
-        if o.px >= s.our_ask or (o.market and s.our_ask != INF):
+        if (o.px >= s.our_ask or (o.market and s.our_ask != INF)) and e._stp:
             return Denied(R.SELF_TRADE, f"buy {o.px} crosses our ask {s.our_ask}")
-    elif o.px <= s.our_bid or (o.market and s.our_bid >= 0):
+    elif (o.px <= s.our_bid or (o.market and s.our_bid >= 0)) and e._stp:
         return Denied(R.SELF_TRADE, f"sell {o.px} crosses our bid {s.our_bid}")
     return None
 
 
 def max_position(e: RiskEngine, o: Candidate) -> Decision | None:
-    """12. |position| after this order and every open order on its side fill."""
+    """12. |position| after this order and every open order on its side fill (`o.after`)."""
     if o.exiting:
         return None
-    after = o.pos + o.same + o.qty if o.buy else o.same + o.qty - o.pos
-    if after > o.s.max_pos:
-        return Denied(R.MAX_POSITION, f"|position| would be {after} > {o.s.max_pos}")
+    if o.after > o.s.max_pos:
+        return Denied(R.MAX_POSITION, f"|position| would be {o.after} > {o.s.max_pos}")
     return None

@@ -46,7 +46,8 @@ def instrument_known(e: RiskEngine, o: Candidate) -> Decision | None:
 
 
 def classify(e: RiskEngine, o: Candidate) -> Decision | None:
-    """Not a check: the order's kind, side and whether it reduces the position."""
+    """Not a check: the order's kind and side, the position after it (and its side's open
+    orders) fill, and whether it reduces the position."""
     o.qty = o.req.qty
     o.price = o.req.price
     o.cid = o.req.client_order_id
@@ -58,10 +59,12 @@ def classify(e: RiskEngine, o: Candidate) -> Decision | None:
     if o.req.side is BUY:
         o.buy = True
         o.same = o.s.open_buy
+        o.after = o.pos + o.same + o.qty
         o.reducing = o.pos < 0 and o.qty + o.same <= -o.pos
     else:
         o.buy = False
         o.same = o.s.open_sell
+        o.after = o.same + o.qty - o.pos
         o.reducing = o.pos > 0 and o.qty + o.same <= o.pos
     o.ro = o.req.reduce_only
     o.exiting = o.reducing and o.ro
