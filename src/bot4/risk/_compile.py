@@ -79,7 +79,8 @@ FACTS: dict[str, bool | int] = {
     "own_id": False,
     "price is None": False,  # price > 0
     "price <= 0": False,
-    "s.tradable": True,  # s.lot_lo is INF on an untradable instrument, and >= 1 and >= lot_min
+    "s.tradable": True,  # qty in [s.lot_lo, s.qty_hi]: lot_lo >= max(lot_min, 1), and no
+    # qty is in it on an untradable instrument (Slot.apply_limits)
     "qty <= 0": False,
     "qty < s.lot_min": False,
     "qty > s.qty_hi": False,

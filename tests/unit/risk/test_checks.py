@@ -88,6 +88,8 @@ def test_unknown_and_untradable_instruments() -> None:
     ):
         d = eng.check(req(iid=iid))
         assert reason(d) is R.INSTRUMENT_NOT_TRADABLE and why in d.detail  # type: ignore[union-attr]
+        # no quantity slips past, not even one at the fast path's "no limit" bound (1 << 126)
+        assert reason(eng.check(req(iid=iid, qty=1 << 126))) is R.INSTRUMENT_NOT_TRADABLE
     allowed = RiskConfig(allowed_unknown_filters=("TRAILING_DELTA",), duplicate_window_ms=0)
     eng2, _ = engine(allowed, insts=insts)
     assert reason(eng2.check(req(iid=odd.id))) is not R.INSTRUMENT_NOT_TRADABLE

@@ -6,10 +6,15 @@ them in order (`bot4.risk.checks.run`, the reference) and also compiles them int
 path (`bot4.risk._compile`), so a check must keep to the few rules that compiler relies on:
 
 - per-order values are read and written as `o.<field>` (fields of `Candidate`); in the fast
-  path they become locals, so a check's own local names must not be field names;
-- a check may start with guards `if <cond>: return None` ("does not apply to this order");
-  any other `return` returns a verdict;
-- it reads the engine through `e` only.
+  path they become locals, so a check's own local names must not be field names (an alias
+  such as `s = o.s` is fine);
+- a guard `if <cond>: return None` at the top level of the function means "the rest does not
+  apply to this order"; any other `return` returns a verdict;
+- it reads the engine through `e` only, is flat (no loops, `try` or `with`), and the module
+  names it uses mean the same in every checks module (the fast path has one namespace).
+
+A new check: write the function in the module of its group, give it a `DenyReason`, and put
+it in `CHECKS` at its place (cheap first). Both paths then run it; nothing else to copy.
 """
 
 from __future__ import annotations
