@@ -145,16 +145,15 @@ def _is_none_return(st: ast.stmt) -> bool:
 
 
 def unguard(stmts: list[ast.stmt]) -> list[ast.stmt]:
-    """`if c: return None` + rest -> `if not c: rest`; a final `return None` goes."""
+    """`if c: return None` + rest -> `if not c: rest`; a top-level `return None` and what
+    follows it go."""
     for i, st in enumerate(stmts):
         guard = isinstance(st, ast.If) and not st.orelse and len(st.body) == 1
         if guard and _is_none_return(st.body[0]):  # type: ignore[attr-defined]
             rest = unguard(stmts[i + 1 :])
             test = negate(st.test)  # type: ignore[attr-defined]
             return stmts[:i] + ([ast.If(test, rest, [])] if rest else [])
-        if _is_none_return(st):
-            if i != len(stmts) - 1:
-                raise RiskError("`return None` only in a guard or at the end")
+        if _is_none_return(st):  # (what follows it cannot run: a guard folded to True)
             return stmts[:i]
     for n in ast.walk(ast.Module(stmts, [])):
         if isinstance(n, ast.Return) and _is_none_return(n):

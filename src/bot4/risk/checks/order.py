@@ -73,13 +73,14 @@ def classify(e: RiskEngine, o: Candidate) -> Decision | None:
 
 def trading_state(e: RiskEngine, o: Candidate) -> Decision | None:
     """1. HALTED passes exits only; REDUCING passes orders that shrink the position."""
-    if e._state and not o.exiting:
-        if e._state == HALTED:
-            if e.kill_switch.poll():  # auto re-arm after the cool-down: decide afresh
-                return e._reference(o.req, o.replace, o.own_id)
-            return Denied(R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
-        if not o.reducing:
-            return Denied(R.TRADING_REDUCING, "state REDUCING: order does not reduce")
+    if not e._state or o.exiting:
+        return None
+    if e._state == HALTED:
+        e.kill_switch.poll()  # re-arms after the cool-down: its halt hook sets the state
+    if e._state == HALTED:
+        return Denied(R.TRADING_HALTED, "kill switch tripped: only cancels and exits")
+    if e._state and not o.reducing:
+        return Denied(R.TRADING_REDUCING, "state REDUCING: order does not reduce")
     return None
 
 
