@@ -1,25 +1,25 @@
-"""The fast path, compiled from the checks: one flat function, built once per engine.
+"""The engine's two paths, compiled from the checks: flat functions, built once per engine.
 
-Why: a Python call costs ~100 ns, so running `CHECKS` in a loop (the reference, `checks.run`)
-would take twice as long as the flat function the common order deserves. Writing that flat
-function by hand made every check a second copy. Here it is generated from the same
-definitions instead:
+Why: a Python call costs ~60-100 ns, so calling the 24 functions of `CHECKS` in a loop takes
+~1.5 us more than one flat function; writing flat functions by hand made every check a
+second and third copy. Here both are generated from the same definitions:
 
 1. the body of every check (from its source) is inlined in `CHECKS` order; `o.<field>`
    becomes the local `<field>`, `e.<attr>` the engine's attribute, and a few lookups that
    never change are bound once as closure variables (`BINDINGS`);
 2. calls to `open_order` (counting an accepted order as open) are inlined too;
-3. the common order's facts (`FACTS`: LIMIT, not reduce-only, state ACTIVE, a price > 0, a
-   tradable instrument, qty within the merged bounds) replace what they decide, and branches
-   that cannot run are dropped; the prologue (`_TEMPLATE`) establishes every fact and hands
-   any other order to the reference, whose verdict it then is;
+3. a variant's facts replace what they decide, and branches that cannot run are dropped:
+   `GENERAL` (the reference: any order, any state, replace probes) assumes nothing; `FAST`
+   (`check`) assumes the common order (`FACTS`: LIMIT, not reduce-only, state ACTIVE, a
+   price > 0, a tradable instrument, qty within the merged bounds), which its prologue
+   (`_TEMPLATE`) establishes, handing any other order to the reference;
 4. a guard `if <cond>: return None` becomes `if not <cond>:` around the rest of its check
    (adjacent identical guards are merged); asserts (type narrowing), copies (`px = price`)
    and stores nobody reads are dropped.
 
-The result reads like the hand-written fast path it replaces (`fast_path_source` shows it;
-tracebacks show its lines). `tests/unit/risk/test_fast_path.py` runs it against the reference
-on random order sequences; `tests/unit/risk/test_compile.py` tests these rules.
+The result reads like the hand-written functions it replaces (`source()` shows it; tracebacks
+show its lines). `tests/unit/risk/test_fast_path.py` runs both against the check functions
+themselves, called in a loop, on random order sequences; `test_compile.py` tests the rules.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import copy
 import linecache
 import textwrap
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from bot4.errors import RiskError
 from bot4.model import OrderRequest, OrderType
@@ -53,7 +53,7 @@ from bot4.risk.checks.order import instrument_known
 if TYPE_CHECKING:
     from bot4.risk.engine import RiskEngine
 
-__all__ = ["BINDINGS", "FACTS", "build_fast_path", "fast_path_source"]
+__all__ = ["BINDINGS", "FACTS", "FAST", "GENERAL", "Reference", "Variant", "build_paths", "source"]
 
 # engine lookups that never change for an engine's life -> the closure variable holding them
 BINDINGS = {
@@ -85,13 +85,30 @@ FACTS: dict[str, bool | int] = {
     "qty < s.lot_min": False,
     "qty > s.qty_hi": False,
 }
-# set by the prologue itself (`instrument_known` is its lookup)
-_PROLOGUE_SETS = frozenset({"s", "qty", "price"})
-_PROLOGUE_DOES = (instrument_known,)
 _INLINED_CALLS: dict[str, Callable[..., None]] = {"open_order": open_order}
 
+
+class Variant(NamedTuple):
+    """One compiled path: what its prologue guarantees and sets, and which check it does."""
+
+    facts: dict[str, bool | int]
+    prologue_sets: frozenset[str]  # locals the prologue assigns (the checks' stores go)
+    prologue_does: tuple[Callable[..., Any], ...]  # checks the prologue does itself
+
+
+# the common order: the prologue looks the instrument up and sets s, qty, price
+FAST = Variant(FACTS, frozenset({"s", "qty", "price"}), (instrument_known,))
+# any order: every check, nothing assumed
+GENERAL = Variant({}, frozenset(), ())
+
 _TEMPLATE = '''\
-def make(engine, reference, slots, now_ns, ledger, loss, open_ids, closed_ids, recent, recent_q):
+def make(engine, slots, now_ns, ledger, loss, open_ids, closed_ids, recent, recent_q):
+    def reference(req, replace=False, own_id=False):
+        """Every check on any order, in order (`replace`: a replace probe, recording nothing;
+        `own_id`: the probe keeps the amended order's id, so the id-reuse check is skipped)."""
+{general}
+        return ACCEPTED
+
     def check(req):
         """Run every check on `req`; on ACCEPTED the order counts as open at once."""
         if req.order_type is not LIMIT or req.reduce_only or engine._state:
@@ -106,12 +123,13 @@ def make(engine, reference, slots, now_ns, ledger, loss, open_ids, closed_ids, r
         qty = req.qty
         if qty < s.lot_lo or qty > s.qty_hi:
             return reference(req)
-{body}
+{fast}
         return ACCEPTED
-    return check
+
+    return check, reference
 '''
 _FILENAME = "<bot4.risk fast path>"
-_RESERVED = frozenset({"engine", "reference", "req", *BINDINGS.values()})
+_RESERVED = frozenset({"engine", "reference", "req", "check", *BINDINGS.values()})
 
 
 class _Rename(ast.NodeTransformer):
@@ -136,11 +154,12 @@ class _Rename(ast.NodeTransformer):
 
 
 class _Facts(ast.NodeTransformer):
-    """Expressions `FACTS` decides -> constants; stores to facts and prologue names dropped."""
+    """Expressions a variant's facts decide -> constants; stores to facts and to the names its
+    prologue sets are dropped."""
 
-    def __init__(self) -> None:
-        self.facts = {ast.dump(ast.parse(k, mode="eval").body): v for k, v in FACTS.items()}
-        self.names = {k for k in FACTS if k.isidentifier()} | _PROLOGUE_SETS
+    def __init__(self, v: Variant) -> None:
+        self.facts = {ast.dump(ast.parse(k, mode="eval").body): x for k, x in v.facts.items()}
+        self.names = {k for k in v.facts if k.isidentifier()} | v.prologue_sets
 
     def visit_Assign(self, node: ast.Assign) -> ast.Assign | None:
         t = node.targets
@@ -193,22 +212,31 @@ def _inline_calls(stmts: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-def generate(checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
-    """The fast path's source (a `make(...)` factory returning `check(req)`)."""
-    body: list[ast.stmt] = []
+def body(v: Variant, checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
+    """The checks inlined for variant `v`: the body of one of the template's functions."""
+    out: list[ast.stmt] = []
     for fn in checks:
-        if fn in _PROLOGUE_DOES:
+        if fn in v.prologue_does:
             continue
         stmts, (e, o) = function_body(fn)
         _check_names(fn, stmts, e, o)
         stmts = [_Rename(e, o).visit(s) for s in stmts]
         stmts = _inline_calls(stmts)
         for _ in range(3):  # a fact can reveal the next (exiting -> s.lot_max if ... -> qty >)
-            stmts = fold([s for s in (_Facts().visit(s) for s in stmts) if s is not None])
-        body.extend(unguard(stmts))
-    body = drop_dead_stores(propagate_copies(merge_guards(body)))
-    code = ast.unparse(ast.fix_missing_locations(ast.Module(body, [])))
-    return _TEMPLATE.format(body=textwrap.indent(code, " " * 8))
+            facts = _Facts(v)
+            stmts = fold([s for s in (facts.visit(s) for s in stmts) if s is not None])
+        out.extend(unguard(stmts))
+    out = drop_dead_stores(propagate_copies(merge_guards(out)))
+    return ast.unparse(ast.fix_missing_locations(ast.Module(out, [])))
+
+
+def generate(checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
+    """The source of `make(...)`, which returns the fast path and the reference."""
+    checks = tuple(checks)
+    return _TEMPLATE.format(
+        general=textwrap.indent(body(GENERAL, checks), " " * 8),
+        fast=textwrap.indent(body(FAST, checks), " " * 8),
+    )
 
 
 def _namespace(checks: Iterable[Callable[..., Any]]) -> dict[str, Any]:
@@ -224,8 +252,16 @@ def _namespace(checks: Iterable[Callable[..., Any]]) -> dict[str, Any]:
     return ns
 
 
-def build_fast_path(engine: RiskEngine) -> Callable[[OrderRequest], Decision]:
-    """Compile `engine`'s fast path (once, at construction)."""
+class Reference(Protocol):
+    """The compiled reference: every check on any order."""
+
+    def __call__(
+        self, req: OrderRequest, replace: bool = False, own_id: bool = False
+    ) -> Decision: ...
+
+
+def build_paths(engine: RiskEngine) -> tuple[Callable[[OrderRequest], Decision], Reference]:
+    """Compile `engine`'s fast path and reference (once, at construction)."""
     source = generate(CHECKS)
     code = compile(source, _FILENAME, "exec")
     ns = _namespace(CHECKS)
@@ -233,9 +269,8 @@ def build_fast_path(engine: RiskEngine) -> Callable[[OrderRequest], Decision]:
     # tracebacks and inspect.getsource show the generated lines
     linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
     led = engine.ledger
-    check: Callable[[OrderRequest], Decision] = ns["make"](
+    paths: tuple[Callable[[OrderRequest], Decision], Reference] = ns["make"](
         engine,
-        engine._reference,
         engine._slots,
         engine._now,
         led,
@@ -245,9 +280,9 @@ def build_fast_path(engine: RiskEngine) -> Callable[[OrderRequest], Decision]:
         led.recent,
         led.recent_q,
     )
-    return check
+    return paths
 
 
-def fast_path_source() -> str:
+def source() -> str:
     """The generated source, for reading and for tests."""
     return generate(CHECKS)

@@ -19,10 +19,11 @@ listed once in `CHECKS`; the engine runs them in that order (the first failure w
      8 price collar ∩ exchange percent price    and global
        ∩ exchange min/max price              16 identical order within the window
 
-Two ways to run the same checks: `checks.run` calls them in a loop (the reference: any order,
-any state, replace probes), and `check` is a flat function compiled from them once, at
-construction (`_compile.py`), for the common order (LIMIT, not reduce-only, state ACTIVE);
-it hands every other order to the reference. Both decide alike (tested side by side).
+The engine runs them as two flat functions compiled from them once, at construction
+(`_compile.py`): `check`, specialised for the common order (LIMIT, not reduce-only, state
+ACTIVE), hands every other order to the reference, which runs every check on any order (and
+on replace probes). Both decide as the check functions called in order do (tested side by
+side).
 
 An *exit* — `reduce_only=True` and it shrinks the position, counting the open orders on its
 side — is never blocked by a risk limit: it passes states, limits, collar and throttle, and is
@@ -54,12 +55,11 @@ from bot4.model import (
     Side,
     TimeInForce,
 )
-from bot4.risk._compile import build_fast_path
+from bot4.risk._compile import Reference, build_paths
 from bot4.risk._decision import ACCEPTED, Decision, Denied, DenyReason
 from bot4.risk._equity import LossGuard
 from bot4.risk._ledger import Ledger, open_order
 from bot4.risk._slot import INF, Slot, bucket, compile_limits, scaled_limit
-from bot4.risk.checks import run
 from bot4.risk.checks.base import LIMIT, STOP
 from bot4.risk.config import RiskConfig, TradingState, validate_config
 from bot4.risk.kill_switch import KillSwitch
@@ -84,6 +84,7 @@ class RiskEngine:
     check: Callable[[OrderRequest], Decision]
     """Run every check on `req`; on ACCEPTED the order counts as open at once (the compiled
     fast path, set per engine)."""
+    _reference: Reference  # every check on any order (compiled; what `check` hands off to)
 
     def __init__(
         self,
@@ -116,7 +117,7 @@ class RiskEngine:
         self._g_tat = self._gc_tat = 0  # global buckets' arrival times (kept across reloads)
         self._apply(config)
         self.kill_switch.add_halt_hook(self._on_halt)
-        self.check = build_fast_path(self)
+        self.check, self._reference = build_paths(self)
 
     # -- configuration -----------------------------------------------------------------------
     def _apply(self, config: RiskConfig) -> None:
@@ -187,12 +188,6 @@ class RiskEngine:
         self._state = _HALTED if halted else self._operator_state
 
     # -- the checks --------------------------------------------------------------------------
-    def _reference(
-        self, req: OrderRequest, replace: bool = False, own_id: bool = False
-    ) -> Decision:
-        """Every check on any order, in order (`checks.run`); what `check` hands off to."""
-        return run(self, req, replace, own_id)
-
     def check_replace(self, client_order_id: ClientOrderId, req: OrderRequest) -> Decision:
         """May open order `client_order_id` be replaced (amended) with `req`'s terms (`req.qty`
         = the new remaining quantity)? Every check runs on `req` with the order's current terms
@@ -208,7 +203,7 @@ class RiskEngine:
             self.ledger.withdraw(o)
         try:
             own_id = o is not None and req.client_order_id == client_order_id
-            return run(self, req, replace=True, own_id=own_id)
+            return self._reference(req, True, own_id)
         finally:
             if o is not None:
                 self.ledger.deposit(client_order_id, o)

@@ -25,7 +25,7 @@ from bot4.risk._ast_tools import (
     substitute,
     unguard,
 )
-from bot4.risk._compile import FACTS, _namespace, fast_path_source, generate
+from bot4.risk._compile import FACTS, GENERAL, _namespace, body, source
 from bot4.risk.checks import CHECKS
 from bot4.risk.checks.base import Candidate
 
@@ -39,20 +39,34 @@ def _src(stmts: list[ast.stmt]) -> str:
 
 
 def test_the_fast_path_has_no_trace_of_what_its_facts_decide() -> None:
-    src = fast_path_source()
-    body = src.split("return reference(req)")[-1]  # after the prologue
-    for name in ("exiting", "market", "stop", "replace", "own_id", "tradable", "return None"):
-        assert name not in body, name
-    assert "assert" not in body
+    src = source()
+    fast = src.split("return reference(req)")[-1]  # after the fast path's prologue
+    for name in ("exiting", "market", "stop", "replace", "own_id", "tradable", "HALTED", "poll"):
+        assert name not in fast, name
+    assert "return None" not in src and "assert" not in src
     compile(src, "<test>", "exec")
     # every check but the prologue's lookup left something behind
-    assert "DUPLICATE_ORDER" in body and "MAX_CORRELATED_EXPOSURE" in body
+    assert "DUPLICATE_ORDER" in fast and "MAX_CORRELATED_EXPOSURE" in fast
+    assert "UNKNOWN_INSTRUMENT" not in fast and "TRADING_HALTED" not in fast
+
+
+def test_the_reference_keeps_every_check() -> None:
+    general = body(GENERAL)
+    for reason in (
+        "UNKNOWN_INSTRUMENT",
+        "TRADING_HALTED",
+        "REDUCE_ONLY_VIOLATION",
+        "DUPLICATE_ORDER",
+    ):
+        assert reason in general, reason
+    assert "if not exiting:" in general  # the risk limits, as one block (merged guards)
 
 
 def test_the_engine_runs_the_compiled_source() -> None:
     eng, _ = engine()
     assert eng.check(req()) is ACCEPTED
     assert inspect.getsource(eng.check).lstrip().startswith("def check(req):")
+    assert inspect.getsource(eng._reference).lstrip().startswith("def reference(req,")
 
 
 def test_fold_drops_decided_branches_and_keeps_impure_tests() -> None:
@@ -114,7 +128,7 @@ def _compile_one(src: str) -> str:
     name = f"<check {abs(hash(src))}>"
     linecache.cache[name] = (len(src), None, src.splitlines(True), name)
     fn.__code__ = fn.__code__.replace(co_filename=name)  # type: ignore[attr-defined]
-    return generate([fn])  # type: ignore[list-item]
+    return body(GENERAL, [fn])  # type: ignore[list-item]
 
 
 def test_a_check_may_alias_a_field_but_not_shadow_one() -> None:

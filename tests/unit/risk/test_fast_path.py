@@ -1,11 +1,11 @@
-"""`RiskEngine.check` (the compiled fast path) against `RiskEngine._reference` (`checks.run`:
-the same check functions, in a loop), seeded.
+"""The compiled paths against the check functions themselves, seeded.
 
-Two engines see the same random events (orders, repeats, fills, closes, prices, time, equity,
-correlation updates, states, kill switch, reloads); one decides every order with `check`, the
-other with `_reference`. Every verdict (reason and detail) and the resulting state must be
-equal. The test also asserts that every verdict the fast path can give itself came up, so it
-cannot pass by exercising only the hand-off.
+Three engines see the same random events (orders, repeats, fills, closes, prices, time,
+equity, correlation updates, states, kill switch, reloads); one decides every order with
+`check` (the fast path), one with `_reference` (the compiled reference), one by calling the
+functions of `CHECKS` in order (`run_checks`, the definitions). Every verdict (reason and
+detail) and the resulting state must be equal. The test also asserts that every verdict the
+fast path can give itself came up, so it cannot pass by exercising only the hand-off.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 from collections import Counter
 
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, req
+from risk_helpers import IID, IID2, REF, D, engine, req, run_checks
 
 from bot4.model import InstrumentId, OrderType, Side, TimeInForce
 from bot4.risk import InstrumentLimits, RiskConfig, RiskEngine, TradingState
@@ -79,7 +79,8 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
     config = _config(rng)
     fast, fclock = engine(config)
     ref, rclock = engine(config)
-    both: tuple[RiskEngine, RiskEngine] = (fast, ref)
+    loop, lclock = engine(config)
+    both: tuple[RiskEngine, ...] = (fast, ref, loop)
     refs = {IID: REF, IID2: REF}
     cids: list[str] = []
     live: list[str] = []
@@ -101,8 +102,8 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                     trigger_price=last.trigger_price,
                 )
             last = r
-            a, b = fast.check(r), ref._reference(r)
-            assert a == b, (seed, step, r, a, b)
+            a, b, c = fast.check(r), ref._reference(r), run_checks(loop, r)
+            assert a == b == c, (seed, step, r, a, b, c)
             seen["ACCEPTED" if a else a.reason.value] += 1  # type: ignore[union-attr]
             if a:
                 cids.append(r.client_order_id)
@@ -125,6 +126,7 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
             ns = rng.choice([1, 1000, 1_000_000, 30_000_000, 200_000_000, 2_000_000_000])
             fclock.advance_ns(ns)
             rclock.advance_ns(ns)
+            lclock.advance_ns(ns)
         elif u < 0.90:
             for e in both:
                 e.update_correlation()
@@ -145,7 +147,7 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                     e.kill_switch.reset()
         elif u < 0.95:
             new = _config(rng)
-            assert fast.reload(new) == ref.reload(new) == []
+            assert fast.reload(new) == ref.reload(new) == loop.reload(new) == []
         else:
             o = req(
                 rng.choice([Side.BUY, Side.SELL]),
@@ -158,13 +160,14 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                 e.on_order_opened(o)
             live.append(o.client_order_id)
             cids.append(o.client_order_id)
-        assert fast.positions() == ref.positions()
-        assert fast.open_orders() == ref.open_orders()
-        assert fast.exposure() == ref.exposure()
-        assert fast.correlated_exposure() == pytest.approx(ref.correlated_exposure())
-        assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
-            k: v[1:] for k, v in ref.ledger.open.items()
-        }
+        for other in (ref, loop):
+            assert fast.positions() == other.positions()
+            assert fast.open_orders() == other.open_orders()
+            assert fast.exposure() == other.exposure()
+            assert fast.correlated_exposure() == pytest.approx(other.correlated_exposure())
+            assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
+                k: v[1:] for k, v in other.ledger.open.items()
+            }
 
 
 def test_fast_path_matches_the_reference_on_random_sequences(

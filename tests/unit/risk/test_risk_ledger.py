@@ -187,8 +187,8 @@ def test_exits_skip_limits_but_not_validity() -> None:
 
 
 def test_inlined_accept_bookkeeping_matches_register() -> None:
-    """`check` inlines `_register` on the accept path (one call less per order); both must count
-    an open order identically, so a restored order and a checked one are indistinguishable."""
+    """`check` has `open_order` inlined on the accept path; a restored order goes through the
+    function: both must count an open order identically, so they are indistinguishable."""
     checked, _ = engine()
     restored, _ = engine()
     orders = [

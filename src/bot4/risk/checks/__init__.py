@@ -6,19 +6,16 @@
 #   limits    open orders, reference price, price bands, notional, loss, self-trade, position
 #   exposure  gross, net and correlated exposure (new risk only)
 #   flow      throttle, identical order; on accept: spend the rate, record the order
-"""The pre-trade checks in the order they run (cheap first), and the reference that runs them.
+"""The pre-trade checks in the order they run (cheap first).
 
-`CHECKS` is the one list: `run` calls each in turn (any order, any state), and
-`bot4.risk._compile` builds the engine's fast path from the same functions.
+`CHECKS` is the one list: calling each in turn on a `Candidate` until one returns a verdict
+decides any order; `bot4.risk._compile` builds the engine's two paths (the fast one and the
+reference) from these same functions, and the tests hold both to that loop.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot4.model import OrderRequest
-from bot4.risk._decision import ACCEPTED, Decision
-from bot4.risk.checks.base import Candidate, Check
+from bot4.risk.checks.base import Check
 from bot4.risk.checks.exposure import correlated_exposure, gross_exposure, net_exposure
 from bot4.risk.checks.flow import identical_order, record, spend_rate, throttle
 from bot4.risk.checks.limits import (
@@ -43,10 +40,7 @@ from bot4.risk.checks.order import (
     trading_state,
 )
 
-if TYPE_CHECKING:
-    from bot4.risk.engine import RiskEngine
-
-__all__ = ["CHECKS", "run"]
+__all__ = ["CHECKS"]
 
 # The first verdict wins. The numbers are the check numbers of `bot4.risk.engine`'s docstring.
 CHECKS: tuple[Check, ...] = (
@@ -76,17 +70,3 @@ CHECKS: tuple[Check, ...] = (
     record,
 )
 
-
-def run(e: RiskEngine, req: OrderRequest, replace: bool = False, own_id: bool = False) -> Decision:
-    """Every check on `req`, in order; the first verdict wins, else ACCEPTED (recorded).
-
-    `replace`: a replace probe (`RiskEngine.check_replace`): on accept only the rate capacity
-    is spent; nothing is recorded. `own_id`: the probe keeps the id of the open order it
-    amends, so the id-reuse check does not apply.
-    """
-    o = Candidate(req, replace, own_id)
-    for check in CHECKS:
-        verdict = check(e, o)
-        if verdict is not None:
-            return verdict
-    return ACCEPTED

@@ -1,9 +1,9 @@
 """What every check sees: the engine, and the order being checked with what checks derived.
 
 A check is a function `check(e, o) -> Decision | None`: None lets the order go on to the next
-check, anything else is the verdict. Checks are written once, for any order; `RiskEngine` runs
-them in order (`bot4.risk.checks.run`, the reference) and also compiles them into its fast
-path (`bot4.risk._compile`), so a check must keep to the few rules that compiler relies on:
+check, anything else is the verdict. Checks are written once, for any order; `RiskEngine`
+compiles them, in `CHECKS` order, into its reference and its fast path (`bot4.risk._compile`),
+so a check must keep to the few rules that compiler relies on:
 
 - per-order values are read and written as `o.<field>` (fields of `Candidate`); in the fast
   path they become locals, so a check's own local names must not be field names (an alias
@@ -60,8 +60,8 @@ class Candidate:
     """One order under check: the request, its kind, and the values the checks derive.
 
     The kind fields are set once by `classify`; `now`, `px`, `n`, `ne` by `price_it`;
-    `key` by `identical_order`. Only the reference path builds this object; the fast path
-    keeps the same fields in locals.
+    `key` by `identical_order`. The compiled paths keep these fields in locals; the object
+    exists for calling the check functions themselves (the tests do).
     """
 
     __slots__ = (
