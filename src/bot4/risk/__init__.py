@@ -7,11 +7,13 @@
 #   _equity       LossGuard: daily loss / drawdown from equity updates (trips the kill switch)
 #   _correlated   CorrelatedExposure: w, Cw, wᵀCw for the correlated check (numpy)
 #   correlation   RollingCorrelation (numpy), updated off the order path
-#   checks/       every check once, in order (CHECKS), and the reference that runs them
-#   _compile      the fast path: CHECKS inlined into one function, built per engine
+#   checks/       every check once, as a small function, in order (CHECKS)
+#   _ast_tools    AST rewrites for inlining: fold, unguard, merge guards, dead stores
+#   _compile      CHECKS inlined into the engine's reference and fast path, built per engine
 #   engine        RiskEngine: composes the above; check, check_replace, check_cancel, hooks
 #   kill_switch   KillSwitch, its events, state save/restore, breaker wiring
-# checks -> _ledger, _slot, _decision; _compile -> checks, _ledger; engine -> all of them.
+# checks -> _ledger, _slot, _decision; _compile -> checks, _ast_tools; _correlated ->
+# correlation (numpy); engine -> all of them (_correlated imported only when configured).
 # Re-exports are lazy: `import bot4.risk` loads no numpy (nor asyncio or sockets).
 """Bot4's pre-trade risk engine, correlation limits and kill switch."""
 

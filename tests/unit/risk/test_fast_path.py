@@ -15,10 +15,18 @@ import random
 from collections import Counter
 
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, req, run_checks
+from risk_helpers import IID, IID2, REF, D, engine, instruments, make_instrument, req, run_checks
 
 from bot4.model import InstrumentId, OrderType, Side, TimeInForce
-from bot4.risk import InstrumentLimits, RiskConfig, RiskEngine, TradingState
+from bot4.risk import (
+    ACCEPTED,
+    DenyReason,
+    InstrumentLimits,
+    KillSwitchConfig,
+    RiskConfig,
+    RiskEngine,
+    TradingState,
+)
 
 NOPE = InstrumentId("TEST:NOPEUSDT")
 
@@ -199,3 +207,35 @@ def test_fast_path_matches_the_reference_on_random_sequences(
         "DUPLICATE_ORDER",
     }
     assert fast_verdicts <= set(seen), fast_verdicts - set(seen)
+
+
+def test_the_definitions_decide_rare_cases_as_the_compiled_reference() -> None:
+    """Cases the random walk seldom reaches: the check functions (`run_checks`) and the
+    compiled reference agree on them too, verdict and state."""
+    closed = make_instrument(InstrumentId("TEST:AAAUSDT"), tradable=False)
+    cfg = RiskConfig(duplicate_window_ms=0, kill_switch=KillSwitchConfig(rearm_after_s=10))
+    (ref, rclock), (loop, lclock) = (engine(cfg, insts=instruments(closed)) for _ in range(2))
+    stop = OrderType.STOP_LIMIT
+    cases = [
+        req(iid=closed.id),  # untradable
+        req(price=None, qty=50_005),  # over MARKET_LOT_SIZE's max
+        *(req(order_type=stop, price=REF - 10 * k, trigger_price=REF) for k in range(6)),
+    ]
+    verdicts = [(ref._reference(r), run_checks(loop, r)) for r in cases]
+    assert all(a == b for a, b in verdicts), verdicts
+    assert [v[0].reason for v in verdicts if not v[0]] == [  # type: ignore[union-attr]
+        DenyReason.INSTRUMENT_NOT_TRADABLE,
+        DenyReason.LOT_SIZE,
+        DenyReason.MAX_OPEN_ORDERS,  # the sixth stop order (MAX_NUM_ALGO_ORDERS 5)
+    ]
+    probe = req(price=REF - 500)
+    assert ref._reference(probe, True) == run_checks(loop, probe, replace=True) == ACCEPTED
+    for e, clock in ((ref, rclock), (loop, lclock)):
+        e.kill_switch.trip("test")
+        clock.advance_ns(11_000_000_000)  # past the re-arm cool-down
+        e.on_price(IID, REF)
+    assert ref._reference(req(cid="x")) == run_checks(loop, req(cid="x")) == ACCEPTED
+    assert ref.trading_state is loop.trading_state is TradingState.ACTIVE
+    assert {k: v[1:] for k, v in ref.ledger.open.items()} == {
+        k: v[1:] for k, v in loop.ledger.open.items()
+    }
