@@ -69,4 +69,3 @@ CHECKS: tuple[Check, ...] = (
     spend_rate,  # (accepted from here on)
     record,
 )
-
