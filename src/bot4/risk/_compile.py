@@ -128,7 +128,7 @@ def make(engine, slots, now_ns, ledger, loss, open_ids, closed_ids, recent, rece
 
     return check, reference
 '''
-_FILENAME = "<bot4.risk fast path>"
+_FILENAME = "<bot4.risk compiled checks>"
 _RESERVED = frozenset({"engine", "reference", "req", "check", *BINDINGS.values()})
 
 
@@ -200,13 +200,13 @@ def _inline_calls(stmts: list[ast.stmt]) -> list[ast.stmt]:
             and isinstance(call.func, ast.Name)
             and call.func.id in _INLINED_CALLS
         ):
-            body, params = function_body(_INLINED_CALLS[call.func.id])
+            inlined, params = function_body(_INLINED_CALLS[call.func.id])
             if call.keywords or len(call.args) != len(params):
                 raise RiskError(f"inline {call.func.id}: positional arguments, all of them")
             if not all(pure(a) for a in call.args):
                 raise RiskError(f"inline {call.func.id}: arguments must be pure")
-            body = substitute(body, dict(zip(params, call.args, strict=True)))
-            out.extend(_Rename(None, None).visit(s) for s in unguard(body))
+            inlined = substitute(inlined, dict(zip(params, call.args, strict=True)))
+            out.extend(_Rename(None, None).visit(s) for s in unguard(inlined))
             continue
         out.append(st)
     return out
