@@ -16,7 +16,8 @@
     ├── ApiError                    the control API was called wrongly
     ├── LifecycleError              used outside its lifecycle (also a RuntimeError)
     ├── PrecisionError (ValueError) a decimal string that does not fit a precision exactly
-    └── ClockError (ValueError)     a TestClock asked to start before zero or to go backwards
+    ├── ClockError (ValueError)     a TestClock asked to start before zero or to go backwards
+    └── RiskError (ValueError)      the risk engine was asked something it cannot do
 
 Expected outcomes are values, not exceptions: a risk check returns `Accepted | Denied`.
 """
@@ -38,6 +39,7 @@ __all__ = [
     "OrderStateError",
     "OverfillError",
     "PrecisionError",
+    "RiskError",
     "StorageDataError",
     "StorageError",
     "VenueError",
@@ -146,3 +148,9 @@ class PrecisionError(Bot4Error, ValueError):
 class ClockError(Bot4Error, ValueError):
     """Raised when a TestClock is asked to start before zero or to move backwards (the
     monotonic guarantee); a ValueError, as the argument is what is wrong."""
+
+
+class RiskError(Bot4Error, ValueError):
+    """Raised when the risk engine is called wrongly: HALTED set by hand (only the kill switch
+    halts), a correlation of bad dimensions or a return vector of the wrong shape, or a check
+    that breaks a rule the fast-path compiler relies on (`bot4.risk.checks.base`)."""

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "risk"))
-from risk_helpers import IID, IID2, REF, engine, req
+from risk_helpers import IID, IID2, REF, engine, req, run_checks
 
 from bot4.model import OrderType, Side, TimeInForce
 from bot4.risk import ACCEPTED, InstrumentLimits, RiskConfig, TradingState
@@ -156,7 +156,7 @@ def test_no_accepted_order_breaks_a_limit(
             rest_tag = "r:" if price is not None and tif is TimeInForce.GTC else "n:"
             opened.append((r.client_order_id, iid, side, qty, px_open))
             # keep the engine's ids in step with the oracle's tags
-            eng._open[rest_tag + r.client_order_id] = eng._open.pop(r.client_order_id)
+            eng.ledger.open[rest_tag + r.client_order_id] = eng.ledger.open.pop(r.client_order_id)
             opened[-1] = (rest_tag + r.client_order_id, iid, side, qty, px_open)
     assert eng.open_orders() == len(opened)
 
@@ -245,11 +245,13 @@ _diff_step_st = st.one_of(
 def test_fast_path_decides_as_the_reference(
     config: RiskConfig, steps: list[tuple[object, ...]]
 ) -> None:
-    """Two engines see the same events; `fast` decides with `check`, `ref` with
-    `_check_general` for every order. Same verdict (reason and detail) each time, same state."""
+    """Three engines see the same events; `fast` decides with `check`, `ref` with
+    `_reference`, `loop` by calling the check functions in order (`run_checks`). Same verdict
+    (reason and detail) each time, same state."""
     fast, fclock = engine(config)
     ref, rclock = engine(config)
-    both = (fast, ref)
+    loop, lclock = engine(config)
+    both = (fast, ref, loop)
     refs = {IID: REF, IID2: REF}
     accepted: list[str] = []
     sent: list[object] = []
@@ -283,8 +285,8 @@ def test_fast_path_decides_as_the_reference(
             else:
                 continue
             sent.append(r)
-            a, b = fast.check(r), ref._check_general(r)
-            assert a == b, (r, a, b)
+            a, b, c = fast.check(r), ref._reference(r), run_checks(loop, r)
+            assert a == b == c, (r, a, b, c)
             event(f"verdict {'ACCEPTED' if a else a.reason.value}")  # type: ignore[union-attr]
             if a:
                 accepted.append(r.client_order_id)
@@ -304,6 +306,7 @@ def test_fast_path_decides_as_the_reference(
         elif kind == "time":
             fclock.advance_ns(int(step[1]))  # type: ignore[call-overload]
             rclock.advance_ns(int(step[1]))  # type: ignore[call-overload]
+            lclock.advance_ns(int(step[1]))  # type: ignore[call-overload]
         elif kind == "corr":
             for e in both:
                 e.update_correlation()
@@ -318,7 +321,10 @@ def test_fast_path_decides_as_the_reference(
                     e.kill_switch.reset()
                 else:
                     e.set_trading_state(TradingState(step[1]))
-        assert fast.positions() == ref.positions()
-        assert fast.open_orders() == ref.open_orders()
-        assert fast.exposure() == ref.exposure()
-        assert {k: v[1:] for k, v in fast._open.items()} == {k: v[1:] for k, v in ref._open.items()}
+        for other in (ref, loop):
+            assert fast.positions() == other.positions()
+            assert fast.open_orders() == other.open_orders()
+            assert fast.exposure() == other.exposure()
+            assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
+                k: v[1:] for k, v in other.ledger.open.items()
+            }

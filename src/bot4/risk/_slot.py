@@ -207,10 +207,11 @@ class Slot:
         self.max_algo = (
             fl.max_num_algo_orders.max_num_algo_orders if fl.max_num_algo_orders else INF
         )
-        # merged bounds for the fast path; the deny path works out which limit it was
-        self.qty_hi = min(self.lot_max, self.max_qty)
-        # the fast path's lower qty bound: also refuses qty <= 0, and every order on an
-        # untradable instrument (RiskEngine.check then asks the reference, which says why)
+        # merged qty bounds (the deny path works out which limit it was). The fast path's
+        # prologue hands any qty outside [lot_lo, qty_hi] to the reference: lot_lo >= 1 also
+        # refuses qty <= 0, and on an untradable instrument no qty is inside (INF > 0), so the
+        # reference says why (it asks `tradable` before it reads qty_hi)
+        self.qty_hi = min(self.lot_max, self.max_qty) if self.tradable else 0
         self.lot_lo = max(self.lot_min, 1) if self.tradable else INF
         self.notional_hi = min(self.max_notional_f, self.max_notional)
         self.mkt_min_notional = self.min_notional if self.min_notional_mkt else 0

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from bot4.errors import RiskError
+
 __all__ = ["RollingCorrelation"]
 
 Vector = npt.NDArray[np.float64]
@@ -25,7 +27,7 @@ class RollingCorrelation:
 
     def __init__(self, n: int, window: int, min_samples: int = 2) -> None:
         if n < 1 or window < 2 or not 2 <= min_samples <= window:
-            raise ValueError(f"need n >= 1, window >= 2, 2 <= min_samples <= window: {n} {window}")
+            raise RiskError(f"need n >= 1, window >= 2, 2 <= min_samples <= window: {n} {window}")
         self.n = n
         self.window = window
         self.min_samples = min_samples
@@ -44,7 +46,7 @@ class RollingCorrelation:
         """Add one return vector (length n), drop the oldest beyond the window; O(n²)."""
         r = np.asarray(returns, dtype=np.float64)
         if r.shape != (self.n,):
-            raise ValueError(f"expected {self.n} returns, got shape {r.shape}")
+            raise RiskError(f"expected {self.n} returns, got shape {r.shape}")
         if self.count == self.window:
             old = self._ring[self._head]
             self._sum -= old

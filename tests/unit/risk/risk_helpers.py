@@ -26,7 +26,9 @@ from bot4.model._filters import (
     PercentPriceBySide,
     PriceFilter,
 )
-from bot4.risk import InstrumentLimits, RiskConfig, RiskEngine
+from bot4.risk import ACCEPTED, Decision, InstrumentLimits, RiskConfig, RiskEngine
+from bot4.risk.checks import CHECKS
+from bot4.risk.checks.base import Candidate
 
 IID = InstrumentId("TEST:BTCUSDT")
 IID2 = InstrumentId("TEST:ETHUSDT")
@@ -132,3 +134,16 @@ def engine(
         for iid in eng._slots:
             eng.on_price(InstrumentId(iid), REF)
     return eng, clock
+
+
+def run_checks(
+    e: RiskEngine, req: OrderRequest, replace: bool = False, own_id: bool = False
+) -> Decision:
+    """The checks themselves, called in order until one returns a verdict: what both compiled
+    paths must decide (`RiskEngine.check`, `RiskEngine._reference`)."""
+    o = Candidate(req, replace, own_id)
+    for check in CHECKS:
+        verdict = check(e, o)
+        if verdict is not None:
+            return verdict
+    return ACCEPTED

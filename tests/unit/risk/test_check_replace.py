@@ -14,11 +14,11 @@ from bot4.risk import ACCEPTED, Denied, DenyReason, InstrumentLimits, RiskConfig
 def _state(eng: RiskEngine) -> dict[str, Any]:
     s = eng._slots[IID]
     return {
-        "open": {k: v[1:] for k, v in eng._open.items()},
-        "closed": dict(eng._closed),
-        "recent": dict(eng._recent),
-        "recent_q": list(eng._recent_q),
-        "rooms": (eng._gross_room, eng._buy_room, eng._sell_room),
+        "open": {k: v[1:] for k, v in eng.ledger.open.items()},
+        "closed": dict(eng.ledger.closed),
+        "recent": dict(eng.ledger.recent),
+        "recent_q": list(eng.ledger.recent_q),
+        "rooms": (eng.ledger.gross_room, eng.ledger.buy_room, eng.ledger.sell_room),
         "slot": (s.open_n, s.algo_n, s.open_buy, s.open_sell, dict(s.bids), dict(s.asks)),
         "best": (s.our_bid, s.our_ask),
     }

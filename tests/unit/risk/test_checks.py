@@ -88,6 +88,8 @@ def test_unknown_and_untradable_instruments() -> None:
     ):
         d = eng.check(req(iid=iid))
         assert reason(d) is R.INSTRUMENT_NOT_TRADABLE and why in d.detail  # type: ignore[union-attr]
+        # no quantity slips past, not even one at the fast path's "no limit" bound (1 << 126)
+        assert reason(eng.check(req(iid=iid, qty=1 << 126))) is R.INSTRUMENT_NOT_TRADABLE
     allowed = RiskConfig(allowed_unknown_filters=("TRAILING_DELTA",), duplicate_window_ms=0)
     eng2, _ = engine(allowed, insts=insts)
     assert reason(eng2.check(req(iid=odd.id))) is not R.INSTRUMENT_NOT_TRADABLE
@@ -151,7 +153,7 @@ def test_closed_id_memory_is_capped_oldest_first() -> None:
     for i in range(5):
         assert eng.check(req(cid=f"o{i}", qty=5 * (i + 1))) is ACCEPTED
         eng.on_order_closed(f"o{i}")  # type: ignore[arg-type]
-    assert sorted(eng._closed) == ["o2", "o3", "o4"]
+    assert sorted(eng.ledger.closed) == ["o2", "o3", "o4"]
     assert eng.check(req(cid="o1", qty=100)) is ACCEPTED  # forgotten: the cap, not the time
     assert reason(eng.check(req(cid="o2", qty=105))) is R.DUPLICATE_CLIENT_ORDER_ID
 
@@ -406,7 +408,7 @@ def test_duplicate_memory_is_pruned() -> None:
         assert eng.check(req(price=REF - 10 * (i % 400), cid=f"p{i}", qty=5 + 5 * (i // 400)))
         clock.advance_ns(1000)
         eng.on_price(IID, REF)
-    assert len(eng._recent) < 4100
+    assert len(eng.ledger.recent) < 4100
 
 
 def test_self_trade_prevention() -> None:
@@ -539,20 +541,22 @@ def test_identical_order_keys_are_forgotten_as_orders_close_once_expired() -> No
     assert eng.check(req(cid="a")) is ACCEPTED  # key K at t=0
     clock.advance_ns(10 * ms)
     eng.on_order_closed("a")  # type: ignore[arg-type]
-    assert len(eng._recent) == 1 and len(eng._recent_q) == 1  # K still in its window
+    assert len(eng.ledger.recent) == 1 and len(eng.ledger.recent_q) == 1  # K still in its window
     clock.advance_ns(50 * ms)
     assert eng.check(req(cid="b")) is ACCEPTED  # K again at t=60 (the window has passed)
     eng.on_order_closed("b")  # type: ignore[arg-type]
-    assert len(eng._recent) == 1 and len(eng._recent_q) == 2  # head K is newer now: kept
+    assert (
+        len(eng.ledger.recent) == 1 and len(eng.ledger.recent_q) == 2
+    )  # head K is newer now: kept
     clock.advance_ns(60 * ms)
     eng.on_order_closed("nope")  # type: ignore[arg-type]  # not ours: nothing happens
-    assert len(eng._recent_q) == 2
+    assert len(eng.ledger.recent_q) == 2
     assert eng.check(req(cid="c", qty=105)) is ACCEPTED  # K2 at t=120
     eng.on_order_closed("c")  # type: ignore[arg-type]  # forgets K and drops its stale entry
-    assert list(eng._recent.values()) == [120 * ms] and len(eng._recent_q) == 1
+    assert list(eng.ledger.recent.values()) == [120 * ms] and len(eng.ledger.recent_q) == 1
     clock.advance_ns(50 * ms)
     eng.on_order_closed("c")  # type: ignore[arg-type]  # closed already: nothing
     assert eng.check(req(cid="d", qty=110)) is ACCEPTED
     eng.on_order_closed("d")  # type: ignore[arg-type]
     eng.on_order_closed("x")  # type: ignore[arg-type]
-    assert list(eng._recent.values()) == [170 * ms]
+    assert list(eng.ledger.recent.values()) == [170 * ms]

@@ -108,8 +108,14 @@ def test_correlated_limit_edge_with_identity_like_matrix() -> None:
 
 
 def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
-    cfg = RiskConfig(correlation_window=10, correlation_min_samples=3, duplicate_window_ms=0)
+    cfg = RiskConfig(
+        max_correlated_exposure=D("1000000"),
+        correlation_window=10,
+        correlation_min_samples=3,
+        duplicate_window_ms=0,
+    )
     eng, clock = engine(cfg)
+    assert eng.correlated is not None
     _feed(eng, clock, [REF, REF * 1.01, REF * 0.99, REF * 1.02], [REF, REF * 0.98, REF, REF])
     assert eng.check(req(qty=100, cid="a", tif=TimeInForce.IOC)) is ACCEPTED
     assert eng.check(req(Side.SELL, 200, iid=IID2, cid="b", tif=TimeInForce.IOC)) is ACCEPTED
@@ -118,10 +124,48 @@ def test_fills_keep_cw_and_q_equal_to_a_recompute() -> None:
     eng.on_fill("b", 200, REF)  # type: ignore[arg-type]
     w = np.array([0.1 * REF / 100, -0.2 * REF / 100])
     q = w @ eng.correlation.matrix @ w
-    assert eng._q == pytest.approx(q)
-    np.testing.assert_allclose(eng._cw2, 2 * (eng.correlation.matrix @ w))
-    eng.recompute_every = 1
+    assert eng.correlated.q == pytest.approx(q)
+    np.testing.assert_allclose(eng.correlated.cw2, 2 * (eng.correlation.matrix @ w))
+    eng.correlated.recompute_every = 1
     eng.on_price(IID, REF)
     eng.on_price(IID2, REF)
     eng.update_correlation()  # also the exact recompute path
     assert eng.correlated_exposure() == pytest.approx(math.sqrt(w @ eng.correlation.matrix @ w))
+
+
+def test_correlation_state_exists_only_once_the_limit_is_configured() -> None:
+    eng, _ = engine(
+        RiskConfig(duplicate_window_ms=0, correlation_window=4, correlation_min_samples=2)
+    )
+    assert eng.correlation is None and eng.correlated_exposure() == 0.0
+    eng.update_correlation()  # nothing to do
+    eng.set_position(IID, 200, REF)
+    assert eng.check(req(qty=100, tif=TimeInForce.IOC)) is ACCEPTED
+    # turned on by a reload: weights start from the positions at their marks (fail closed:
+    # the matrix is all ones until min_samples)
+    limit = RiskConfig(
+        duplicate_window_ms=0,
+        correlation_window=4,
+        correlation_min_samples=2,
+        max_correlated_exposure=D("10001"),
+    )
+    assert eng.reload(limit) == []
+    assert eng.correlation is not None and eng.correlation.window == 4
+    assert eng.correlated_exposure() == pytest.approx(10_000.0)
+    d = eng.check(req(qty=5, iid=IID2, tif=TimeInForce.IOC))
+    assert isinstance(d, Denied) and d.reason is DenyReason.MAX_CORRELATED_EXPOSURE
+    # turned off again: the check passes, the state keeps following the positions
+    off = RiskConfig(duplicate_window_ms=0, correlation_window=4, correlation_min_samples=2)
+    assert eng.reload(off) == []
+    assert eng.check(req(qty=5, iid=IID2, tif=TimeInForce.IOC)) is ACCEPTED
+    eng.on_fill(eng.ledger.open.__iter__().__next__(), 100, REF)  # type: ignore[arg-type]
+    assert eng.correlated_exposure() > 10_000.0
+
+
+def test_a_position_set_to_what_it_is_leaves_the_weights_alone() -> None:
+    cfg = RiskConfig(max_correlated_exposure=D("1000000"), correlation_min_samples=2)
+    eng, _ = engine(cfg)
+    eng.set_position(IID, 200, REF)
+    q = eng.correlated.q  # type: ignore[union-attr]
+    eng.set_position(IID, 200, REF)  # no change: d = 0
+    assert eng.correlated.q == q  # type: ignore[union-attr]

@@ -1,10 +1,11 @@
-"""`RiskEngine.check` (the fast path) against `_check_general` (the reference), seeded.
+"""The compiled paths against the check functions themselves, seeded.
 
-Two engines see the same random events (orders, repeats, fills, closes, prices, time, equity,
-correlation updates, states, kill switch, reloads); one decides every order with `check`, the
-other with `_check_general`. Every verdict (reason and detail) and the resulting state must be
-equal. The test also asserts that every verdict the fast path can give itself came up, so it
-cannot pass by exercising only the hand-off.
+Three engines see the same random events (orders, repeats, fills, closes, prices, time,
+equity, correlation updates, states, kill switch, reloads); one decides every order with
+`check` (the fast path), one with `_reference` (the compiled reference), one by calling the
+functions of `CHECKS` in order (`run_checks`, the definitions). Every verdict (reason and
+detail) and the resulting state must be equal. The test also asserts that every verdict the
+fast path can give itself came up, so it cannot pass by exercising only the hand-off.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ import random
 from collections import Counter
 
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, req
+from risk_helpers import IID, IID2, REF, D, engine, instruments, make_instrument, req, run_checks
 
 from bot4.model import InstrumentId, OrderType, Side, TimeInForce
-from bot4.risk import InstrumentLimits, RiskConfig, RiskEngine, TradingState
+from bot4.risk import (
+    ACCEPTED,
+    DenyReason,
+    InstrumentLimits,
+    KillSwitchConfig,
+    RiskConfig,
+    RiskEngine,
+    TradingState,
+)
 
 NOPE = InstrumentId("TEST:NOPEUSDT")
 
@@ -78,7 +87,8 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
     config = _config(rng)
     fast, fclock = engine(config)
     ref, rclock = engine(config)
-    both: tuple[RiskEngine, RiskEngine] = (fast, ref)
+    loop, lclock = engine(config)
+    both: tuple[RiskEngine, ...] = (fast, ref, loop)
     refs = {IID: REF, IID2: REF}
     cids: list[str] = []
     live: list[str] = []
@@ -100,8 +110,8 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                     trigger_price=last.trigger_price,
                 )
             last = r
-            a, b = fast.check(r), ref._check_general(r)
-            assert a == b, (seed, step, r, a, b)
+            a, b, c = fast.check(r), ref._reference(r), run_checks(loop, r)
+            assert a == b == c, (seed, step, r, a, b, c)
             seen["ACCEPTED" if a else a.reason.value] += 1  # type: ignore[union-attr]
             if a:
                 cids.append(r.client_order_id)
@@ -124,6 +134,7 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
             ns = rng.choice([1, 1000, 1_000_000, 30_000_000, 200_000_000, 2_000_000_000])
             fclock.advance_ns(ns)
             rclock.advance_ns(ns)
+            lclock.advance_ns(ns)
         elif u < 0.90:
             for e in both:
                 e.update_correlation()
@@ -144,7 +155,7 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                     e.kill_switch.reset()
         elif u < 0.95:
             new = _config(rng)
-            assert fast.reload(new) == ref.reload(new) == []
+            assert fast.reload(new) == ref.reload(new) == loop.reload(new) == []
         else:
             o = req(
                 rng.choice([Side.BUY, Side.SELL]),
@@ -157,11 +168,14 @@ def _run(seed: int, seen: Counter[str], steps: int = 300) -> None:
                 e.on_order_opened(o)
             live.append(o.client_order_id)
             cids.append(o.client_order_id)
-        assert fast.positions() == ref.positions()
-        assert fast.open_orders() == ref.open_orders()
-        assert fast.exposure() == ref.exposure()
-        assert fast.correlated_exposure() == pytest.approx(ref.correlated_exposure())
-        assert {k: v[1:] for k, v in fast._open.items()} == {k: v[1:] for k, v in ref._open.items()}
+        for other in (ref, loop):
+            assert fast.positions() == other.positions()
+            assert fast.open_orders() == other.open_orders()
+            assert fast.exposure() == other.exposure()
+            assert fast.correlated_exposure() == pytest.approx(other.correlated_exposure())
+            assert {k: v[1:] for k, v in fast.ledger.open.items()} == {
+                k: v[1:] for k, v in other.ledger.open.items()
+            }
 
 
 def test_fast_path_matches_the_reference_on_random_sequences(
@@ -193,3 +207,35 @@ def test_fast_path_matches_the_reference_on_random_sequences(
         "DUPLICATE_ORDER",
     }
     assert fast_verdicts <= set(seen), fast_verdicts - set(seen)
+
+
+def test_the_definitions_decide_rare_cases_as_the_compiled_reference() -> None:
+    """Cases the random walk seldom reaches: the check functions (`run_checks`) and the
+    compiled reference agree on them too, verdict and state."""
+    closed = make_instrument(InstrumentId("TEST:AAAUSDT"), tradable=False)
+    cfg = RiskConfig(duplicate_window_ms=0, kill_switch=KillSwitchConfig(rearm_after_s=10))
+    (ref, rclock), (loop, lclock) = (engine(cfg, insts=instruments(closed)) for _ in range(2))
+    stop = OrderType.STOP_LIMIT
+    cases = [
+        req(iid=closed.id),  # untradable
+        req(price=None, qty=50_005),  # over MARKET_LOT_SIZE's max
+        *(req(order_type=stop, price=REF - 10 * k, trigger_price=REF) for k in range(6)),
+    ]
+    verdicts = [(ref._reference(r), run_checks(loop, r)) for r in cases]
+    assert all(a == b for a, b in verdicts), verdicts
+    assert [v[0].reason for v in verdicts if not v[0]] == [  # type: ignore[union-attr]
+        DenyReason.INSTRUMENT_NOT_TRADABLE,
+        DenyReason.LOT_SIZE,
+        DenyReason.MAX_OPEN_ORDERS,  # the sixth stop order (MAX_NUM_ALGO_ORDERS 5)
+    ]
+    probe = req(price=REF - 500)
+    assert ref._reference(probe, True) == run_checks(loop, probe, replace=True) == ACCEPTED
+    for e, clock in ((ref, rclock), (loop, lclock)):
+        e.kill_switch.trip("test")
+        clock.advance_ns(11_000_000_000)  # past the re-arm cool-down
+        e.on_price(IID, REF)
+    assert ref._reference(req(cid="x")) == run_checks(loop, req(cid="x")) == ACCEPTED
+    assert ref.trading_state is loop.trading_state is TradingState.ACTIVE
+    assert {k: v[1:] for k, v in ref.ledger.open.items()} == {
+        k: v[1:] for k, v in loop.ledger.open.items()
+    }

@@ -19,7 +19,7 @@ def test_partial_fills_move_position_and_release_open_qty() -> None:
     assert eng.positions() == {IID: 100} and eng.open_orders() == 1
     eng.on_fill("a", 200, REF - 10)  # type: ignore[arg-type]
     assert eng.positions() == {IID: 300} and eng.open_orders() == 0
-    assert eng._open_notional()[0] == 0 and eng._slots[IID].open_buy == 0
+    assert eng.ledger.open_notional()[0] == 0 and eng._slots[IID].open_buy == 0
     gross, net = eng.exposure()
     assert gross == net == 300 * REF * eng._slots[IID].mult  # marked at the reference
     eng.on_price(IID, REF * 2)
@@ -45,7 +45,7 @@ def test_close_releases_and_resting_book_recomputes_best() -> None:
     eng.on_order_closed("s1")  # type: ignore[arg-type]
     eng.on_order_closed("b1")  # type: ignore[arg-type]
     assert (s.our_bid, s.bids, s.asks) == (-1, {}, {})
-    assert eng.open_orders() == 0 and eng._open_notional()[1] == 0
+    assert eng.open_orders() == 0 and eng.ledger.open_notional()[1] == 0
 
 
 def test_on_order_opened_counts_restored_orders(caplog: pytest.LogCaptureFixture) -> None:
@@ -60,7 +60,7 @@ def test_on_order_opened_counts_restored_orders(caplog: pytest.LogCaptureFixture
     assert eng.open_orders() == 1 and "ignored" in caplog.text
     assert eng.check(req(cid="restored")).reason is DenyReason.DUPLICATE_CLIENT_ORDER_ID  # type: ignore[union-attr]
     eng.on_order_opened(req(Side.BUY, price=None, cid="mkt", iid=IID2))
-    assert eng._open["mkt"][3] == REF  # valued at the reference (O_PRICE)
+    assert eng.ledger.open["mkt"][3] == REF  # valued at the reference (O_PRICE)
 
 
 def test_market_and_stop_orders_do_not_rest() -> None:
@@ -107,20 +107,26 @@ def test_bad_reload_keeps_old_limits_and_says_why(caplog: pytest.LogCaptureFixtu
 
 
 def test_reload_rebuilds_correlation_window_and_clips_tokens() -> None:
-    eng, _ = engine(limits=InstrumentLimits(orders_per_s=10, order_burst=10), orders_per_s=10)
+    eng, _ = engine(
+        limits=InstrumentLimits(orders_per_s=10, order_burst=10),
+        orders_per_s=10,
+        max_correlated_exposure=D("1000000"),
+    )
+    assert eng.correlation is not None and eng.correlation.window == 120
     assert (
         eng.reload(
             RiskConfig(
                 defaults=InstrumentLimits(orders_per_s=1, order_burst=1),
                 orders_per_s=1,
                 order_burst=1,
+                max_correlated_exposure=D("1000000"),
                 correlation_window=5,
                 correlation_min_samples=2,
             )
         )
         == []
     )
-    assert eng.correlation.window == 5
+    assert eng.correlation is not None and eng.correlation.window == 5
     assert eng._slots[IID].o_tol == 0  # burst 1 now
     assert eng.check(req()) is ACCEPTED
     assert isinstance(eng.check(req(price=REF - 10)), Denied)
@@ -181,8 +187,8 @@ def test_exits_skip_limits_but_not_validity() -> None:
 
 
 def test_inlined_accept_bookkeeping_matches_register() -> None:
-    """`check` inlines `_register` on the accept path (one call less per order); both must count
-    an open order identically, so a restored order and a checked one are indistinguishable."""
+    """`check` has `open_order` inlined on the accept path; a restored order goes through the
+    function: both must count an open order identically, so they are indistinguishable."""
     checked, _ = engine()
     restored, _ = engine()
     orders = [
@@ -198,12 +204,12 @@ def test_inlined_accept_bookkeeping_matches_register() -> None:
     fields = ("open_n", "open_buy", "open_sell", "algo_n", "bids", "asks", "our_bid", "our_ask")
     a, b = checked._slots[IID], restored._slots[IID]
     assert {f: getattr(a, f) for f in fields} == {f: getattr(b, f) for f in fields}
-    assert {k: v[1:] for k, v in checked._open.items()} == {
-        k: v[1:] for k, v in restored._open.items()
+    assert {k: v[1:] for k, v in checked.ledger.open.items()} == {
+        k: v[1:] for k, v in restored.ledger.open.items()
     }
     assert checked.open_orders() == restored.open_orders() == len(orders)
-    assert checked._open_notional() == restored._open_notional() != (0, 0)
-    assert checked._gross_room == restored._gross_room
+    assert checked.ledger.open_notional() == restored.ledger.open_notional() != (0, 0)
+    assert checked.ledger.gross_room == restored.ledger.gross_room
 
 
 def test_ten_minute_soak_keeps_every_per_order_map_bounded() -> None:
@@ -214,11 +220,11 @@ def test_ten_minute_soak_keeps_every_per_order_map_bounded() -> None:
 
     def sizes() -> dict[str, int]:
         return {
-            "open": len(eng._open),
-            "closed": len(eng._closed),
-            "closed_q": len(eng._closed_ts) + len(eng._closed_ids),
-            "recent": len(eng._recent),
-            "recent_q": len(eng._recent_q),
+            "open": len(eng.ledger.open),
+            "closed": len(eng.ledger.closed),
+            "closed_q": len(eng.ledger._closed_ts) + len(eng.ledger._closed_ids),
+            "recent": len(eng.ledger.recent),
+            "recent_q": len(eng.ledger.recent_q),
             "book": len(s.bids) + len(s.asks),
         }
 
