@@ -40,7 +40,34 @@ from bot4.risk.checks.order import (
     trading_state,
 )
 
-__all__ = ["CHECKS"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "classify",
+    "client_order_id",
+    "correlated_exposure",
+    "gross_exposure",
+    "identical_order",
+    "instrument_known",
+    "loss_breach",
+    "lot_size",
+    "max_position",
+    "net_exposure",
+    "notional",
+    "open_orders",
+    "order_valid",
+    "price_band",
+    "price_filter",
+    "price_it",
+    "record",
+    "reduce_only",
+    "reference_price",
+    "self_trade",
+    "spend_rate",
+    "throttle",
+    "tradable",
+    "trading_state",
+]
 
 # The first verdict wins. The numbers are the check numbers of `bot4.risk.engine`'s docstring.
 CHECKS: tuple[Check, ...] = (
