@@ -11,13 +11,24 @@
 #   engine, api, cli         (the imperative shell)
 """Bot4: market data, pre-trade risk, order management and circuit breakers for crypto trading."""
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("bot4")
-except (
-    PackageNotFoundError
-):  # pragma: no cover - running from a source tree that was never installed
-    __version__ = "0.0.0"
+if TYPE_CHECKING:
+    __version__: str
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # Read on first use: importlib.metadata pulls in email and socket, which `import bot4.x`
+    # for a pure part (the OrderBook, the model) should not pay for.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("bot4")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

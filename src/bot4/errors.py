@@ -6,6 +6,7 @@
     │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
     ├── FeedError                   market data could not be used
     │   ├── MessageError            one malformed or unknown message (counted, never fatal)
+    │   │   └── UnknownMessage      a well-formed message of a kind the feed does not handle
     │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
@@ -32,6 +33,7 @@ __all__ = [
     "OverfillError",
     "StorageDataError",
     "StorageError",
+    "UnknownMessage",
     "VenueError",
 ]
 
@@ -114,3 +116,8 @@ class StorageDataError(StorageError):
 
 class ApiError(Bot4Error):
     """Raised when the control API is called with something it cannot do."""
+
+
+class UnknownMessage(MessageError):  # noqa: N818 - a signal inside a feed, never escapes it
+    """Raised inside a feed's decoding for a well-formed frame of a kind it does not handle;
+    the feed counts it (`stats.unknown`) and goes on."""

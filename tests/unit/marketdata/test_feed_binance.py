@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot4.marketdata import SnapshotRequest
+from bot4.marketdata.decode._parse import parse_fixed
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, make_feed
-from bot4.marketdata.feeds._parse import parse_fixed
 from bot4.model import BookDeltas, Candle, Instrument, InstrumentId, Side, TopOfBook, TradeTick
 
 INST = Instrument(

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from bot4.errors import UnknownMessage
 from bot4.marketdata._book import OrderBook
-from bot4.marketdata.feeds._base import BaseFeed, UnknownMessage, snapshot_event
+from bot4.marketdata.feeds._base import BaseFeed, snapshot_event
 from bot4.model import BookDeltas, Instrument, Side, TopOfBook, TradeTick
 
 __all__ = ["CoinbaseFeed", "parse_time"]
