@@ -7,6 +7,7 @@
     ├── FeedError                   market data could not be used
     │   ├── MessageError            one malformed or unknown message (counted, never fatal)
     │   │   └── UnknownMessage      a well-formed message of a kind the feed does not handle
+    │   ├── FeedConfigError         a feed, replay or backoff asked for with a bad argument
     │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
@@ -26,6 +27,7 @@ __all__ = [
     "Bot4Error",
     "CircuitOpenError",
     "ConfigError",
+    "FeedConfigError",
     "FeedError",
     "HalfOpenExhaustedError",
     "MessageError",
@@ -121,3 +123,8 @@ class ApiError(Bot4Error):
 class UnknownMessage(MessageError):  # noqa: N818 - a signal inside a feed, never escapes it
     """Raised inside a feed's decoding for a well-formed frame of a kind it does not handle;
     the feed counts it (`stats.unknown`) and goes on."""
+
+
+class FeedConfigError(FeedError, ValueError):
+    """Raised when a feed, a replay or a reconnect backoff is asked for with an argument that
+    cannot work (an unknown exchange, a pace <= 0); a ValueError for callers that catch that."""

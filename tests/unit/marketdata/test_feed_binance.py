@@ -247,8 +247,9 @@ def test_other_channels() -> None:
     )
     trade = {"e": "trade", "E": 5, "s": "BTCUSDT", "t": 8, "p": "1", "q": "2", "T": 6, "m": False}
     compact = json.dumps({"stream": "btcusdt@trade", "data": trade}, separators=(",", ":"))
-    (t,) = feed.on_message(compact.encode(), 9)
-    assert isinstance(t, TradeTick) and t.aggressor is Side.BUY and t.trade_id == "8"
+    for frame in (compact.encode(), compact):
+        (t,) = feed.on_message(frame, 9)
+        assert isinstance(t, TradeTick) and t.aggressor is Side.BUY and t.trade_id == "8"
     ticker = {"u": 1, "s": "BTCUSDT", "b": "99.00", "B": "1", "a": "99.50", "A": "2"}
     (tob,) = feed.on_message(json.dumps({"stream": "btcusdt@bookTicker", "data": ticker}), 9)
     assert tob == TopOfBook(
@@ -288,8 +289,9 @@ def test_malformed_and_unknown_frames_are_counted_never_raised(
     assert feed.on_message('{"stream": "btcusdt@depth5", "data": {}}', 1) == []
     assert feed.on_message('{"stream": "btcusdt@markPrice", "data": {}}', 1) == []
     assert feed.on_message(b'{"stream":"btcusdt@markPrice","data":{}}', 1) == []
-    assert feed.stats.errors == 3 and feed.stats.unknown == 3
-    assert feed.stats.messages == feed.stats.parsed + 6
+    assert feed.on_message('{"stream":"btcusdt@depth@100ms","data":{"s":1}}', 1) == []
+    assert feed.stats.errors == 4 and feed.stats.unknown == 3
+    assert feed.stats.messages == feed.stats.parsed + 7
     assert "malformed" in caplog.text
     # The refused diff (12) never applied: the next diff (13) is a gap, caught.
     feed.on_message(depth(13, 13), 2)

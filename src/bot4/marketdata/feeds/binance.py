@@ -37,10 +37,6 @@ _SELL = Side.SELL
 Deltas = Sequence[tuple[Side, int, int]]
 
 
-def _no_levels(rows: Iterable[Sequence[str]], side: Side) -> list[tuple[Side, int, int]]:
-    raise AssertionError("levels are parsed only once a snapshot (and so a book) is loaded")
-
-
 class WireDepth(msgspec.Struct, gc=False):
     """A diff whose levels are parsed already, in its book's instrument's units."""
 
@@ -65,7 +61,7 @@ class _Symbol(DiffSync[_Diff]):
         # The book once its instrument is known (None until the first snapshot when inferring).
         self.book: OrderBook | None = None
         # Rows of strings -> (side, price, qty) for the book's instrument (set with `book`).
-        self.levels: LevelsParser = _no_levels
+        self.levels: LevelsParser | None = None
 
 
 class _BinanceFeed(BaseFeed):
@@ -268,9 +264,11 @@ class _BinanceFeed(BaseFeed):
         if isinstance(ev, WireDepth):
             deltas = ev.deltas
         else:
-            deltas = st.levels(ev.b, _BUY)
+            levels = st.levels
+            assert levels is not None, "set with the book"  # nosec B101
+            deltas = levels(ev.b, _BUY)
             if ev.a:
-                deltas += st.levels(ev.a, _SELL)
+                deltas += levels(ev.a, _SELL)
         if verdict == APPLY and emit:
             return self._apply(st, book, ev.u, ev.E, deltas, ts_recv_ns)
         book.apply_deltas(deltas)
