@@ -5,7 +5,7 @@ Diff-depth books follow Binance's "How to manage a local order book correctly", 
 and flow regardless. A book publishes events only while synced.
 
 Routes, fastest first; each ends in the same `DiffSync.step` (or its `follows`, the first
-clause of `step`) and the same `_apply`:
+clause of `step`) and the same `_Symbol.apply`:
 1. bytes frames of a settled symbol, read whole by `_accel.binance_frame`;
 2. diffs of a symbol with a book, levels read by `_accel.parse_pairs` (text frames, or what
    route 1 declined);
@@ -62,6 +62,27 @@ class _Symbol(DiffSync[_Diff]):
         self.book: OrderBook | None = None
         # Rows of strings -> (side, price, qty) for the book's instrument (set with `book`).
         self.levels: LevelsParser | None = None
+
+    def apply(
+        self, book: OrderBook, u: int, e_ms: int, deltas: Deltas, ts_recv_ns: int
+    ) -> list[object]:
+        """The next diff of the synced `book` (`follows`, or `step` said APPLY): into the book,
+        out as one event."""
+        book.apply_deltas(deltas)
+        # `applied(u)` inlined, one call less on the feed's hottest line (synced already).
+        self.last_u = u
+        self.stale_run = 0
+        book.ts_event = ts_event = e_ms * 1_000_000
+        return [
+            BookDeltas(
+                instrument_id=book.instrument.id,
+                deltas=tuple(deltas),
+                is_snapshot=False,
+                sequence=u,
+                ts_event=ts_event,
+                ts_init=ts_recv_ns,
+            )
+        ]
 
 
 class _BinanceFeed(BaseFeed):
@@ -195,7 +216,7 @@ class _BinanceFeed(BaseFeed):
                     st = self._symbols.get(symbol)
                     if st is not None and (book := st.book) is not None:
                         if st.follows(first, u, pu):  # the hottest path of all
-                            return self._apply(st, book, u, e_ms, deltas, ts_recv_ns)
+                            return st.apply(book, u, e_ms, deltas, ts_recv_ns)
                         diff = WireDepth(symbol, first, u, deltas, e_ms, pu)
                         return self._diff(st, diff, ts_recv_ns, emit=True)
                 else:  # the first frame of a book's symbol on another channel goes below
@@ -242,7 +263,7 @@ class _BinanceFeed(BaseFeed):
             return self._diff(st, decode.depth_diff(data), ts_recv_ns, emit=True)
         deltas = bids + asks
         if st.follows(ev.U, ev.u, ev.pu):
-            return self._apply(st, book, ev.u, ev.E, deltas, ts_recv_ns)
+            return st.apply(book, ev.u, ev.E, deltas, ts_recv_ns)
         diff = WireDepth(ev.s, ev.U, ev.u, deltas, ev.E, ev.pu)
         return self._diff(st, diff, ts_recv_ns, emit=True)
 
@@ -270,7 +291,7 @@ class _BinanceFeed(BaseFeed):
             if ev.a:
                 deltas += levels(ev.a, _SELL)
         if verdict == APPLY and emit:
-            return self._apply(st, book, ev.u, ev.E, deltas, ts_recv_ns)
+            return st.apply(book, ev.u, ev.E, deltas, ts_recv_ns)
         book.apply_deltas(deltas)
         st.applied(ev.u)
         book.ts_event = ts_event = ev.E * 1_000_000
@@ -278,26 +299,6 @@ class _BinanceFeed(BaseFeed):
             book.synced = True
             return [snapshot_event(book, ev.u, ts_event, ts_recv_ns)] if emit else []
         return []
-
-    @staticmethod
-    def _apply(
-        st: _Symbol, book: OrderBook, u: int, e_ms: int, deltas: Deltas, ts_recv_ns: int
-    ) -> list[object]:
-        """The next diff of a synced book (`DiffSync.step` said APPLY): into the book, out as
-        one event."""
-        book.apply_deltas(deltas)
-        st.applied(u)
-        book.ts_event = ts_event = e_ms * 1_000_000
-        return [
-            BookDeltas(
-                instrument_id=book.instrument.id,
-                deltas=tuple(deltas),
-                is_snapshot=False,
-                sequence=u,
-                ts_event=ts_event,
-                ts_init=ts_recv_ns,
-            )
-        ]
 
     def _agg_trade_frame(self, data: bytes | str, ts_recv_ns: int) -> list[object]:
         return [self._trade_tick(decode.agg_trade(data), ts_recv_ns)]

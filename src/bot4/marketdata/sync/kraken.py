@@ -33,11 +33,15 @@ def kraken_checksum(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -
     `_accel.kraken_crc` (C where built); a number beyond 64 bits falls back to the twin.
     """
     # The function reads the book's own containers (same package, read only).
-    args = (book._asks, book._ask_keys, book._bids, book._bid_keys, CHECKSUM_LEVELS)
+    asks, ask_keys, bids, bid_keys = book._asks, book._ask_keys, book._bids, book._bid_keys
     try:
-        return _accel.kraken_crc(*args, price_shift, qty_shift)
+        return _accel.kraken_crc(
+            asks, ask_keys, bids, bid_keys, CHECKSUM_LEVELS, price_shift, qty_shift
+        )
     except OverflowError:
-        return _twins.kraken_crc(*args, price_shift, qty_shift)
+        return _twins.kraken_crc(
+            asks, ask_keys, bids, bid_keys, CHECKSUM_LEVELS, price_shift, qty_shift
+        )
 
 
 class PairSync:
