@@ -4,8 +4,9 @@ Diff-depth books follow Binance's "How to manage a local order book correctly", 
 `sync.binance.DiffSync` owns; trades, book tickers and klines do not depend on the diff book
 and flow regardless. A book publishes events only while synced.
 
-Routes, fastest first; each ends in the same `DiffSync.step` (or its `follows`, the first
-clause of `step`) and the same `_Symbol.apply`:
+Routes, fastest first; each ends in the same rules, `DiffSync.step` (or `follows`, the first
+clause of `step`, on the hottest path), and applies a diff through `_Symbol.apply` (or, for
+the diff that bridges a snapshot, `_diff`):
 1. bytes frames of a settled symbol, read whole by `_accel.binance_frame`;
 2. diffs of a symbol with a book, levels read by `_accel.parse_pairs` (text frames, or what
    route 1 declined);
