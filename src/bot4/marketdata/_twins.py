@@ -11,7 +11,7 @@ decline more (None) but never answers differently.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 from operator import neg
 from typing import Any, overload
@@ -27,7 +27,7 @@ from bot4.marketdata.decode._binance_schema import (
     RawDepthFrame,
     TradeFrame,
 )
-from bot4.marketdata.decode._parse import parse_fixed
+from bot4.marketdata.decode._parse import make_parser
 from bot4.marketdata.decode.binance import DEPTH_CHANNELS, KLINE_INTERVALS
 from bot4.model import Side
 
@@ -43,6 +43,20 @@ __all__ = [
 ]
 
 _POW10 = [10**i for i in range(40)]
+
+# precision -> `decode._parse.parse_fixed` behind a bounded memo (FixedParser): the same value
+# or error for every string, and in a stream prices and sizes recur.
+_fixed: dict[int, Callable[[str], int]] = {}
+
+
+def parse_fixed(text: str, precision: int) -> int:
+    """`decode._parse.parse_fixed`, memoised per precision."""
+    parse = _fixed.get(precision)
+    if parse is None:
+        parse = _fixed[precision] = make_parser(precision)
+    return parse(text)
+
+
 _rows = msgspec.json.Decoder(list[list[str]])
 _any = msgspec.json.Decoder()
 # What a refused reading raises (msgspec's errors are ValueErrors; a short row an IndexError).
