@@ -15,17 +15,24 @@
 #   cli                      the `bot4` command
 """Bot4: market data, pre-trade risk, order management and circuit breakers for crypto trading."""
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    __version__: str
+
 __all__ = ["__version__"]
 
 
 def __getattr__(name: str) -> str:
-    # Lazy: importlib.metadata loads email, which loads socket (~15 ms); `import bot4.model` is
-    # meant to load neither. Only `bot4 --version` and the API ask for the version.
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+    # Read on first use: importlib.metadata pulls in email and socket, which `import bot4.x`
+    # for a pure part (the OrderBook, the model) should not pay for.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            return version("bot4")
-        except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
-            return "0.0.0"
-    raise AttributeError(f"module 'bot4' has no attribute {name!r}")
+    try:
+        found = version("bot4")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

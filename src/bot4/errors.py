@@ -7,6 +7,8 @@
     │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
     ├── FeedError                   market data could not be used
     │   ├── MessageError            one malformed or unknown message (counted, never fatal)
+    │   │   └── UnknownMessage      a well-formed message of a kind the feed does not handle
+    │   ├── FeedConfigError         a feed, replay or backoff asked for with a bad argument
     │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
@@ -32,6 +34,7 @@ __all__ = [
     "ClockError",
     "ConfigError",
     "ConfigValueError",
+    "FeedConfigError",
     "FeedError",
     "HalfOpenExhaustedError",
     "LifecycleError",
@@ -42,6 +45,7 @@ __all__ = [
     "RiskError",
     "StorageDataError",
     "StorageError",
+    "UnknownMessage",
     "VenueError",
 ]
 
@@ -154,3 +158,13 @@ class RiskError(Bot4Error, ValueError):
     """Raised when the risk engine is called wrongly: HALTED set by hand (only the kill switch
     halts), a correlation of bad dimensions or a return vector of the wrong shape, or a check
     that breaks a rule the fast-path compiler relies on (`bot4.risk.checks.base`)."""
+
+
+class UnknownMessage(MessageError):  # noqa: N818 - a signal inside a feed, never escapes it
+    """Raised inside a feed's decoding for a well-formed frame of a kind it does not handle;
+    the feed counts it (`stats.unknown`) and goes on."""
+
+
+class FeedConfigError(FeedError, ValueError):
+    """Raised when a feed, a replay or a reconnect backoff is asked for with an argument that
+    cannot work (an unknown exchange, a pace <= 0); a ValueError for callers that catch that."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from bot4.errors import FeedConfigError
+
 __all__ = ["Backoff"]
 
 
@@ -21,7 +23,9 @@ class Backoff:
         self, initial_s: float, max_s: float, factor: float, rng: random.Random | None = None
     ) -> None:
         if not 0 < initial_s <= max_s or factor < 1:
-            raise ValueError(f"bad backoff: initial {initial_s}s, max {max_s}s, factor {factor}")
+            raise FeedConfigError(
+                f"bad backoff: initial {initial_s}s, max {max_s}s, factor {factor}"
+            )
         self.initial_s = initial_s
         self.max_s = max_s
         self.factor = factor

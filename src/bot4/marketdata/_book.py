@@ -15,23 +15,14 @@ a sequence gap, a checksum failure) and no event derived from them is published.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from operator import neg
 
-from bot4.marketdata._speedups import native
+from bot4.marketdata import _accel
 from bot4.model import Instrument, Side
 
 __all__ = ["OrderBook"]
-
-# The C twin of OrderBook.apply_deltas' loop (bot4.marketdata._speedups), or None.
-_apply_native = native.apply_deltas if native is not None else None
-# The C twin of OrderBook.levels_tuple, or None.
-_LevelsNative = Callable[
-    [dict[int, int], dict[int, int], list[int], list[int], Side, Side],
-    tuple[tuple[Side, int, int], ...],
-]
-_levels_native: _LevelsNative | None = native.book_levels if native is not None else None
 
 
 class OrderBook:
@@ -99,32 +90,13 @@ class OrderBook:
     def apply_deltas(self, deltas: Sequence[tuple[Side, int, int]]) -> None:
         """Apply (side, price, qty) changes in order: `apply` for each, in one call.
 
-        The feeds' hot path: the loop runs with the dicts and key lists in locals, which saves a
-        method call and four attribute lookups per level (about a third of the apply cost).
-        The same loop in C (`_native.apply_deltas`) runs instead where the extension is built.
+        The feeds' hot path, as one loop over the book's own containers (`_accel.apply_deltas`:
+        in C where the extension is built, else its twin `_twins.apply_deltas`), which saves a
+        method call and four attribute lookups per level.
         """
-        if _apply_native is not None:
-            _apply_native(self._bids, self._asks, self._bid_keys, self._ask_keys, deltas, Side.BUY)
-            return
-        bids, asks = self._bids, self._asks
-        bid_keys, ask_keys = self._bid_keys, self._ask_keys
-        buy = Side.BUY
-        for side, price, qty in deltas:
-            if side is buy:
-                if qty:
-                    if price not in bids:
-                        insort(bid_keys, price)
-                    bids[price] = qty
-                elif price in bids:
-                    del bids[price]
-                    del bid_keys[bisect_left(bid_keys, price)]
-            elif qty:
-                if price not in asks:
-                    insort(ask_keys, -price)
-                asks[price] = qty
-            elif price in asks:
-                del asks[price]
-                del ask_keys[bisect_left(ask_keys, -price)]
+        _accel.apply_deltas(
+            self._bids, self._asks, self._bid_keys, self._ask_keys, deltas, Side.BUY
+        )
 
     def load(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> None:
         """Replace every level with a snapshot's (price, qty) lists (any order; qty 0 skipped).
@@ -154,11 +126,9 @@ class OrderBook:
     def levels_tuple(self) -> tuple[tuple[Side, int, int], ...]:
         """`levels()` as a tuple: a snapshot event's deltas (in C where the extension is built:
         1.6 times faster on a 2,000-level book, which is mostly the tuples' allocation)."""
-        if _levels_native is not None:
-            return _levels_native(
-                self._bids, self._asks, self._bid_keys, self._ask_keys, Side.BUY, Side.SELL
-            )
-        return tuple(self.iter_levels())
+        return _accel.book_levels(
+            self._bids, self._asks, self._bid_keys, self._ask_keys, Side.BUY, Side.SELL
+        )
 
     def iter_levels(self) -> Iterator[tuple[Side, int, int]]:
         """`levels()` as an iterator: a snapshot event builds its tuple from it with no list

@@ -1,7 +1,8 @@
 /* bot4.marketdata._native: the feeds' innermost loops in C.
  *
- * Eight functions, each the exact twin of a Python reference that stays the specification
- * and the fallback (bot4.marketdata._speedups picks one; the property tests in
+ * Eight functions, each the exact twin of the Python function of the same name in
+ * bot4/marketdata/_twins.py, which stays the specification and the fallback
+ * (bot4.marketdata._accel binds one or the other; the property tests in
  * tests/unit/marketdata/test_md_native.py check them against each other):
  *
  *   parse_pairs(buf, price_precision, qty_precision, side=None)

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
+from bot4.errors import FeedConfigError
 from bot4.marketdata._handler import SnapshotRequest
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.feeds._base import BaseFeed
@@ -80,7 +81,9 @@ def replay_offline(
     Raises OSError when a file cannot be read and ValueError for an unknown exchange.
     """
     if exchange not in EXCHANGES:
-        raise ValueError(f"unknown exchange {exchange!r}; expected one of {', '.join(EXCHANGES)}")
+        raise FeedConfigError(
+            f"unknown exchange {exchange!r}; expected one of {', '.join(EXCHANGES)}"
+        )
     known: dict[str, Instrument] = dict(instruments or {})
     if header is not None:
         known.update(instruments_from_header(read_header(header), exchange))

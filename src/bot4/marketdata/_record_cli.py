@@ -19,6 +19,7 @@ from typing import Annotated, cast
 import typer
 
 from bot4.clock import Clock, LiveClock
+from bot4.errors import FeedConfigError
 from bot4.marketdata._handler import FeedHandler
 from bot4.marketdata._offline import EXCHANGES
 from bot4.marketdata.feeds import make_feed
@@ -83,7 +84,7 @@ async def record_session(
 ) -> RecordResult:
     """Record until `duration_s` has passed or `max_frames` frames came (at least one is set)."""
     if duration_s is None and max_frames is None:
-        raise ValueError("record_session needs duration_s or max_frames")
+        raise FeedConfigError("record_session needs duration_s or max_frames")
     clock = clock or LiveClock()
     # Every concrete feed implements the protocol; BaseFeed itself leaves two members to them.
     handler = cast(FeedHandler, make_feed(exchange, symbols))

@@ -23,6 +23,7 @@ from pathlib import Path
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest, ws_create_server
 
 from bot4.clock import Clock, LiveClock
+from bot4.errors import FeedConfigError
 from bot4.marketdata._snapshot_server import SnapshotServer
 from bot4.marketdata.recording import read_records
 from bot4.marketdata.synth import Session
@@ -253,7 +254,7 @@ class ReplayServer:
         clock: Clock | None = None,
     ) -> None:
         if pace is not None and pace <= 0:
-            raise ValueError(f"pace must be > 0 or None, got {pace}")
+            raise FeedConfigError(f"pace must be > 0 or None, got {pace}")
         # The frames by index; a non-sequence iterable is read as they are sent (bounded).
         self._frames = _Frames(frames, read_ahead)
         self.pace = pace

@@ -6,39 +6,34 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot4.marketdata import _book
-from bot4.marketdata.feeds import binance, kraken
+from bot4.marketdata import _accel
 from bot4.marketdata.feeds._base import BaseFeed
 
 
-def force_python(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch every C route of the feeds and the book off (their Python twins run)."""
-    monkeypatch.setattr(_book, "_apply_native", None)
-    monkeypatch.setattr(_book, "_levels_native", None)
-    monkeypatch.setattr(binance, "_parse_pairs", None)
-    monkeypatch.setattr(binance, "_snapshot_native", None)
-    monkeypatch.setattr(binance, "_binance_frame", None)
-    monkeypatch.setattr(kraken, "_crc_native", None)
-    monkeypatch.setattr(kraken, "_levels_ts", None)
-    monkeypatch.setattr(kraken, "_pairs_native", None)
-    monkeypatch.setattr(kraken, "_update_native", None)
-
-
 @pytest.fixture(params=["native", "python"])
-def impl(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Which implementation of the feeds' innermost loops the test runs (`_speedups`)."""
+def impl(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Which implementation of the feeds' innermost loops the test runs (`_accel`)."""
     if request.param == "native":
-        if _book._apply_native is None:
-            pytest.skip("the C extension is not built here")
-    else:
-        force_python(monkeypatch)
-    yield request.param
+        if not _accel.NATIVE:
+            pytest.skip("the C extension is not built here (or BOT4_PURE_PYTHON=1)")
+        yield request.param
+        return
+    _accel.use(native=False)
+    try:
+        yield request.param
+    finally:
+        _accel.use()
 
 
 @pytest.fixture
-def to_python(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """Call it to switch the C routes off part-way through a test (undone after it)."""
-    return lambda: force_python(monkeypatch)
+def to_python() -> Iterator[Callable[[], None]]:
+    """Call it to switch to the Python twins part-way through a test (undone after it)."""
+
+    def switch() -> None:
+        _accel.use(native=False)
+
+    yield switch
+    _accel.use()
 
 
 @pytest.fixture(params=["text", "bytes"])

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot4.marketdata import SnapshotRequest
+from bot4.marketdata.decode._parse import parse_fixed
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, make_feed
-from bot4.marketdata.feeds._parse import parse_fixed
 from bot4.model import BookDeltas, Candle, Instrument, InstrumentId, Side, TopOfBook, TradeTick
 
 INST = Instrument(
@@ -247,8 +247,9 @@ def test_other_channels() -> None:
     )
     trade = {"e": "trade", "E": 5, "s": "BTCUSDT", "t": 8, "p": "1", "q": "2", "T": 6, "m": False}
     compact = json.dumps({"stream": "btcusdt@trade", "data": trade}, separators=(",", ":"))
-    (t,) = feed.on_message(compact.encode(), 9)
-    assert isinstance(t, TradeTick) and t.aggressor is Side.BUY and t.trade_id == "8"
+    for frame in (compact.encode(), compact):
+        (t,) = feed.on_message(frame, 9)
+        assert isinstance(t, TradeTick) and t.aggressor is Side.BUY and t.trade_id == "8"
     ticker = {"u": 1, "s": "BTCUSDT", "b": "99.00", "B": "1", "a": "99.50", "A": "2"}
     (tob,) = feed.on_message(json.dumps({"stream": "btcusdt@bookTicker", "data": ticker}), 9)
     assert tob == TopOfBook(
@@ -288,8 +289,9 @@ def test_malformed_and_unknown_frames_are_counted_never_raised(
     assert feed.on_message('{"stream": "btcusdt@depth5", "data": {}}', 1) == []
     assert feed.on_message('{"stream": "btcusdt@markPrice", "data": {}}', 1) == []
     assert feed.on_message(b'{"stream":"btcusdt@markPrice","data":{}}', 1) == []
-    assert feed.stats.errors == 3 and feed.stats.unknown == 3
-    assert feed.stats.messages == feed.stats.parsed + 6
+    assert feed.on_message('{"stream":"btcusdt@depth@100ms","data":{"s":1}}', 1) == []
+    assert feed.stats.errors == 4 and feed.stats.unknown == 3
+    assert feed.stats.messages == feed.stats.parsed + 7
     assert "malformed" in caplog.text
     # The refused diff (12) never applied: the next diff (13) is a gap, caught.
     feed.on_message(depth(13, 13), 2)
@@ -346,7 +348,7 @@ def test_a_snapshot_for_a_synced_book_is_ignored() -> None:
     assert book.synced and (book.bids(), book.asks()) == before
 
 
-# --- the float route (feeds._wire) and its fallbacks to the exact string path ----------------
+# --- the parsed route (`_accel.parse_pairs`) and its fallbacks to the exact string path -----
 
 WIRE = Instrument(
     id=InstrumentId("BINANCE:NKNUSDT"),
@@ -360,7 +362,7 @@ WIRE = Instrument(
 
 
 def compact_snapshot(last_id: int, bids, asks) -> bytes:
-    """A snapshot as Binance writes it (no spaces): the float route's input."""
+    """A snapshot as Binance writes it (no spaces)."""
     body = {"lastUpdateId": last_id, "bids": [list(b) for b in bids]}
     body["asks"] = [list(a) for a in asks]
     return json.dumps(body, separators=(",", ":")).encode()
@@ -375,7 +377,7 @@ def _synced(feed: BinanceSpotFeed, sym: str, bids, asks) -> None:
 
 
 @pytest.mark.parametrize("as_bytes", [True, False])
-def test_float_route_in_wire_units(as_bytes: bool) -> None:
+def test_parsed_route_in_wire_units(as_bytes: bool) -> None:
     feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
     _synced(feed, "NKNUSDT", [("0.35210000", "672.00000000")], [("0.35300000", "1.50000000")])
     book = feed.books["NKNUSDT"]
@@ -385,18 +387,18 @@ def test_float_route_in_wire_units(as_bytes: bool) -> None:
     (ev,) = feed.on_message(frame.encode() if as_bytes else frame, 4)
     assert ev.deltas == ((Side.BUY, 35220000, 619500000000), (Side.SELL, 35300000, 0))
     assert book.best_bid() == (35220000, 619500000000) and book.best_ask() is None
-    # Beyond the float route's range (>= 2**49 / 1e8): the strings, exact.
+    # Numbers beyond a float's exact range (>= 2**49 / 1e8): still exact.
     (ev,) = feed.on_message(depth(13, 13, bids=[("9000000.00000001", "1")], sym="NKNUSDT"), 5)
     assert ev.deltas == ((Side.BUY, 900000000000001, 100000000),)
     (ev,) = feed.on_message(depth(14, 14, asks=[("9000000.5", "1")], sym="NKNUSDT"), 5)
     assert ev.deltas == ((Side.SELL, 900000050000000, 100000000),)  # asks too
-    # A negative quantity is out of the route too; the string path decides, as it always did.
+    # A negative quantity is out of the parsed route; the string path decides, as it always did.
     (ev,) = feed.on_message(depth(15, 15, asks=[("1.5", "-0.1")], sym="NKNUSDT"), 6)
     assert ev.deltas == ((Side.SELL, 150000000, -10000000),)
     assert feed.stats.errors == 0 and feed.stats.gaps == 0
 
 
-def test_float_route_refuses_what_the_strings_refuse() -> None:
+def test_parsed_route_refuses_what_the_strings_refuse() -> None:
     feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
     _synced(feed, "NKNUSDT", [("0.35210000", "1")], [("0.35300000", "1")])
     # Nine decimals, and an exponent: neither is rounded, both are malformed frames.
@@ -410,14 +412,14 @@ def test_float_route_refuses_what_the_strings_refuse() -> None:
     assert feed.stats.errors == 3 and len(feed.pending_snapshots()) == 1
 
 
-def test_float_route_at_other_precisions() -> None:
+def test_parsed_route_at_other_precisions() -> None:
     feed = spot()  # BTCUSDT: price precision 2, size 3
     _synced(feed, "BTCUSDT", [("100.00", "1.000")], [("101.00", "2.5")])
     book = feed.books["BTCUSDT"]
     assert book.bids() == [(10000, 1000)] and book.asks() == [(10100, 2500)]
     (ev,) = feed.on_message(depth(12, 12, bids=[("100.50", "0.5")], asks=[("101.0", "0")]), 4)
     assert ev.deltas == ((Side.BUY, 10050, 500), (Side.SELL, 10100, 0))
-    # A digit beyond the precision: the float route steps aside, the strings refuse it.
+    # A digit beyond the precision: the parsed route steps aside, the strings refuse it.
     assert feed.on_message(depth(13, 13, bids=[("100.505", "1")]), 5) == []
     assert feed.stats.errors == 1
     # A snapshot with such a digit is refused the same way, and asked for again.
@@ -427,7 +429,7 @@ def test_float_route_at_other_precisions() -> None:
     assert feed.stats.errors == 2 and len(feed.pending_snapshots()) == 1
 
 
-def test_snapshot_beyond_the_float_range_loads_through_the_strings() -> None:
+def test_snapshot_beyond_the_float_range_loads_exactly() -> None:
     feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
     _synced(feed, "NKNUSDT", [("7000000.00000000", "1")], [("7000001.00000000", "20000000")])
     book = feed.books["NKNUSDT"]
@@ -435,10 +437,10 @@ def test_snapshot_beyond_the_float_range_loads_through_the_strings() -> None:
     assert book.best_ask() == (700000100000000, 2000000000000000)
 
 
-def test_numbers_msgspec_cannot_read_as_floats_go_to_the_strings() -> None:
+def test_numbers_the_parsed_route_declines_go_to_the_strings() -> None:
     feed = BinanceSpotFeed(["NKNUSDT"], {"NKNUSDT": WIRE})
     _synced(feed, "NKNUSDT", [("0.35210000", "1")], [("0.35300000", "1")])
-    # ".5" is no JSON number (the float decode refuses it); the string path reads it exactly.
+    # ".5" (no integer digits): the parsed route declines it, the string path reads it exactly.
     (ev,) = feed.on_message(depth(12, 12, bids=[(".5", "1")], sym="NKNUSDT"), 4)
     assert ev.deltas == ((Side.BUY, 50000000, 100000000),)
 

@@ -201,3 +201,22 @@ def test_a_snapshot_that_does_not_fit_the_known_precision_is_an_error() -> None:
     (snap,) = feed.on_message(json.dumps([1, {"as": good, "bs": []}, "book-25", PAIR]), 2)
     assert isinstance(snap, BookDeltas) and snap.deltas == ((Side.SELL, 500001, 100000000),)
     assert snap.ts_event == 1618678132100000000 and feed.books[PAIR].synced
+
+
+def test_an_update_the_fast_readers_decline_is_applied_by_the_general_route() -> None:
+    # A row with a non-string extra field: `_accel.kraken_update` / `kraken_levels` decline it
+    # (rows of strings only); the general route reads price, volume and time all the same.
+    venue = Venue()
+    feed = KrakenFeed([PAIR])
+    odd = json.dumps([1, {"a": [["50000.10000", "1.0", "1.0", 5]]}, "book-25", PAIR])
+    assert feed.on_message(odd, 1) == [] and feed.stats.ignored == 1  # before the snapshot
+    feed.on_message(venue.snapshot(), 2)
+    frame = json.loads(venue.update("a", "50001.00000", "3.00000000"))
+    frame[1]["a"][0].append(5)
+    frame.insert(1, {"b": [["49990.00000", "9.00000000", "1618678133.600000", 6]]})
+    venue.bids["49990.00000"] = "9.00000000"
+    frame[2]["c"] = ref_checksum(venue.asks, venue.bids)
+    (ev,) = feed.on_message(json.dumps(frame), 3)
+    assert isinstance(ev, BookDeltas) and ev.ts_event == 1618678133500000000
+    assert ev.deltas == ((Side.BUY, 4999000000, 900000000), (Side.SELL, 5000100000, 300000000))
+    assert feed.stats.checksum_ok == 1 and feed.stats.errors == 0

@@ -8,6 +8,8 @@ import bot4.marketdata.feeds
 
 def test_all_matches_public_names() -> None:
     for module in (bot4.marketdata, bot4.marketdata.feeds):
+        for name in module.__all__:  # bot4.marketdata's re-exports load on first use
+            getattr(module, name)
         public = {
             name
             for name, value in vars(module).items()

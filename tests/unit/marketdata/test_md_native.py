@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot4.marketdata import OrderBook, _book
-from bot4.marketdata._speedups import native
-from bot4.marketdata.feeds._parse import parse_fixed
-from bot4.marketdata.feeds.kraken import kraken_checksum, kraken_checksum_py
+from bot4.marketdata import OrderBook, _accel, _twins
+from bot4.marketdata.decode._parse import parse_fixed
+from bot4.marketdata.sync.kraken import CHECKSUM_LEVELS, kraken_checksum
 from bot4.model import Instrument, InstrumentId, Side
+
+native = _accel._load()
 
 if native is None:
     if os.environ.get("CI") == "true":
@@ -42,11 +43,8 @@ _rows = msgspec.json.Decoder(list[list[str]])
 
 
 def reference(buf: bytes, pp: int, qp: int) -> list[tuple[int, int]] | None:
-    """The string path: msgspec to strings, `parse_fixed` to ints; None where it refuses."""
-    try:
-        return [(parse_fixed(r[0], pp), parse_fixed(r[1], qp)) for r in _rows.decode(buf)]
-    except (msgspec.DecodeError, ValueError, IndexError):
-        return None
+    """The string path (the twin `_twins.parse_pairs`): None where it refuses."""
+    return _twins.parse_pairs(buf, pp, qp)
 
 
 def plain(draw: st.DrawFn, precision: int) -> str:
@@ -130,15 +128,8 @@ def test_accepts_edges_and_checks_arguments() -> None:
 
 
 def kraken_reference(buf: bytes, pp: int, qp: int) -> tuple[list[tuple[int, int]], int] | None:
-    """Kraken's rows the string way: levels, and the last row's timestamp in ns (-1: none)."""
-    rows = reference(buf, pp, qp)
-    if rows is None:
-        return None
-    decoded = _rows.decode(buf)
-    try:
-        return rows, parse_fixed(decoded[-1][2], 9) if decoded else -1
-    except (ValueError, IndexError):
-        return None
+    """Kraken's rows the string way (the twin `_twins.kraken_levels`)."""
+    return _twins.kraken_levels(buf, pp, qp)
 
 
 @given(plain_rows(), st.integers(0, 2_000_000_000), st.integers(0, 9))
@@ -200,11 +191,9 @@ def test_apply_deltas_in_c_equals_the_python_loop(batches: list[list]) -> None:
     ours, theirs = OrderBook(INST), OrderBook(INST)
     for batch in batches:
         ours.apply_deltas(batch)  # C where built
-        saved, _book._apply_native = _book._apply_native, None
-        try:
-            theirs.apply_deltas(batch)
-        finally:
-            _book._apply_native = saved
+        _twins.apply_deltas(
+            theirs._bids, theirs._asks, theirs._bid_keys, theirs._ask_keys, batch, Side.BUY
+        )
         assert ours.levels() == theirs.levels()
         assert ours._bid_keys == sorted(ours._bids)
         assert ours._ask_keys == sorted(-p for p in ours._asks)
@@ -219,7 +208,10 @@ def test_book_levels_in_c_equal_the_python_iterator(deltas: list) -> None:
     got = native.book_levels(
         book._bids, book._asks, book._bid_keys, book._ask_keys, Side.BUY, Side.SELL
     )
-    assert got == tuple(book.iter_levels()) == book.levels_tuple()
+    twin = _twins.book_levels(
+        book._bids, book._asks, book._bid_keys, book._ask_keys, Side.BUY, Side.SELL
+    )
+    assert got == tuple(book.iter_levels()) == book.levels_tuple() == twin
 
 
 def test_book_levels_refuse_a_key_without_its_level() -> None:
@@ -241,6 +233,12 @@ def test_apply_deltas_refuses_malformed_deltas() -> None:
         book.apply_deltas([(Side.SELL, "x", 1)])  # type: ignore[list-item]
     with pytest.raises(TypeError):
         book.apply_deltas(5)  # type: ignore[arg-type]
+
+
+def kraken_checksum_py(book: OrderBook, price_shift: int = 0, qty_shift: int = 0) -> int:
+    """The checksum by the Python twin (`_twins.kraken_crc`)."""
+    args = (book._asks, book._ask_keys, book._bids, book._bid_keys, CHECKSUM_LEVELS)
+    return _twins.kraken_crc(*args, price_shift, qty_shift)
 
 
 @given(
@@ -282,12 +280,21 @@ def test_random_books_agree_on_the_real_checksum_scale() -> None:
 
 
 def test_pure_python_can_be_forced_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot4.marketdata import _speedups
-
     monkeypatch.setenv("BOT4_PURE_PYTHON", "1")
-    assert _speedups._load() is None
-    monkeypatch.setenv("BOT4_PURE_PYTHON", "0")
-    assert _speedups._load() is native
+    assert _accel._load() is None
+    try:
+        assert _accel.use() is False
+        assert all(getattr(_accel, n) is getattr(_twins, n) for n in _accel.NAMES)
+    finally:
+        monkeypatch.setenv("BOT4_PURE_PYTHON", "0")
+        assert _accel.use() is True
+    assert _accel._load() is native
+    assert all(getattr(_accel, n) is getattr(native, n) for n in _accel.NAMES)
+
+
+def test_every_c_function_has_its_twin() -> None:
+    public = {n for n in dir(native) if not n.startswith("_")}
+    assert public == set(_twins.__all__) == set(_accel.NAMES)
 
 
 # Bytes that break JSON in small ways, for the damaged-frame property tests.
@@ -310,10 +317,17 @@ _FRAME_PREC = {"BTCUSDT": (2, 3), "ETHUSDT": (8, 8)}
 
 
 def frame_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
+    """The test's own reading (`_frame_reference`), which the Python twin must equal."""
+    want = _frame_reference(buf, prec)
+    assert _twins.binance_frame(buf, prec, Side.BUY, Side.SELL) == want, buf
+    return want
+
+
+def _frame_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
     """What the msgspec path makes of a frame, in binance_frame's shape; None where it refuses
     or where binance_frame is not meant to answer (other channels, unknown symbols)."""
-    from bot4.marketdata.feeds import _binance_schema as schema
-    from bot4.marketdata.feeds.binance import _KLINE_INTERVALS
+    from bot4.marketdata.decode import _binance_schema as schema
+    from bot4.marketdata.decode.binance import KLINE_INTERVALS as _KLINE_INTERVALS
 
     try:
         env = _any_json.decode(buf)
@@ -485,6 +499,13 @@ _PAIR_PREC = {"XBT/USD": (5, 8), "ADA/XBT": (9, 8)}
 
 
 def update_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
+    """The test's own reading (`_update_reference`), which the Python twin must equal."""
+    want = _update_reference(buf, prec)
+    assert _twins.kraken_update(buf, prec, Side.BUY, Side.SELL) == want, buf
+    return want
+
+
+def _update_reference(buf: bytes, prec: dict[str, tuple[int, int]]) -> tuple | None:
     """What the generic path makes of a Kraken book update, in kraken_update's shape; None
     where it refuses or where kraken_update is not meant to answer."""
     try:
@@ -597,8 +618,15 @@ def test_kraken_update_checks_its_arguments() -> None:
 
 
 def snapshot_reference(buf: bytes, pp: int, qp: int) -> tuple | None:
+    """The test's own reading (`_snapshot_reference`), which the Python twin must equal."""
+    want = _snapshot_reference(buf, pp, qp)
+    assert _twins.binance_snapshot(buf, pp, qp) == want, buf
+    return want
+
+
+def _snapshot_reference(buf: bytes, pp: int, qp: int) -> tuple | None:
     """The msgspec path's reading of a REST snapshot, in binance_snapshot's shape."""
-    from bot4.marketdata.feeds._binance_schema import DepthSnapshot
+    from bot4.marketdata.decode._binance_schema import DepthSnapshot
 
     try:
         snap = msgspec.json.decode(buf, type=DepthSnapshot)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot4.marketdata import _accel
 from bot4.marketdata._snapshot_server import url_key
-from bot4.marketdata._speedups import native
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.recording import read_header, read_records
 from bot4.model import instruments_from_header
@@ -56,7 +56,7 @@ def _replay(recordings: Path, exchange: str, prefix: str) -> tuple[list[Any], An
     return events, books, feed.stats.as_dict()
 
 
-@pytest.mark.skipif(native is None, reason="the C extension is not built here")
+@pytest.mark.skipif(not _accel.NATIVE, reason="the C extension is not built here")
 @pytest.mark.parametrize(("exchange", "prefix"), FEEDS)
 def test_every_event_is_the_same_with_and_without_the_c_extension(
     recordings: Path, exchange: str, prefix: str, to_python: Callable[[], None]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot4.marketdata.feeds._parse import (
+from bot4.marketdata.decode._parse import (
     FixedParser,
     make_levels_parser,
     make_parser,
@@ -16,12 +15,6 @@ from bot4.marketdata.feeds._parse import (
     parse_fixed,
     parse_ms,
     wire_decimals,
-)
-from bot4.marketdata.feeds._wire import (
-    WIRE_LIMIT,
-    NotExact,
-    plain_numbers,
-    snapshot_pairs,
 )
 from bot4.model import Side, to_fixed
 
@@ -105,63 +98,3 @@ def test_fixed_parser_many_and_levels() -> None:
     ]
     snapshot = make_snapshot_parser(price, qty)
     assert snapshot([["1.00", "0.5", "ts"], ["2.00", "1.5", "ts"]]) == [(100, 5), (200, 15)]
-
-
-# --- the float route (feeds._wire) ------------------------------------------------------------
-
-_floats = msgspec.json.Decoder(list[tuple[float, float]], strict=False)
-
-
-def _float_rows(rows: list[tuple[str, str]]) -> list[tuple[float, float]]:
-    """The rows as msgspec decodes them for the float route (lax mode, from JSON strings)."""
-    return _floats.decode(msgspec.json.encode(rows))
-
-
-@pytest.mark.parametrize(
-    ("frame", "plain"),
-    [
-        ('{"e":"depthUpdate","E":1,"b":[["0.35130000","6195.00000000"]],"a":[]}', True),
-        ('{"e":"depthUpdate","E":1,"b":[["0.351300001","1"]],"a":[]}', False),  # 9 decimals
-        ('{"e":"depthUpdate","E":1,"b":[["1e-9","1"]],"a":[]}', False),  # exponent
-        ('{"e":"depthUpdate","E":1,"b":[],"a":[["1E5","1"]]}', False),  # exponent, upper case
-        ('{"b":[["1.5","2"]]}', True),
-        ('{"b":[["1.5","-2"]]}', False),  # a minus sign: the strings decide
-    ],
-)
-def test_plain_numbers_bytes_and_str(frame: str, plain: bool) -> None:
-    assert plain_numbers(frame) is plain
-    assert plain_numbers(frame.encode()) is plain
-
-
-def test_snapshot_pairs() -> None:
-    rows = _float_rows([("0.35210000", "672.00000000"), ("0.35200000", "1144.00000000")])
-    assert snapshot_pairs(rows) == [(35210000, 67200000000), (35200000, 114400000000)]
-    assert snapshot_pairs([]) == []
-    for bad in ([(1.0, WIRE_LIMIT)], [(float("nan"), 1.0)], [(1.0, float("inf"))]):
-        with pytest.raises(NotExact):
-            snapshot_pairs(bad)
-
-
-# Decimal strings as venues write them: up to 8 decimals, trailing zeros or not, values up to
-# the float route's limit and a little beyond (where it must refuse, never round).
-_wire_texts = st.builds(
-    lambda whole, frac, pad: f"{whole}.{frac:0{pad}d}".rstrip(".") if pad else str(whole),
-    st.integers(0, 6_000_000),
-    st.integers(0, 99_999_999),
-    st.integers(0, 8),
-).filter(lambda t: "." not in t or len(t.split(".")[1]) <= 8)
-
-
-@given(st.lists(st.tuples(_wire_texts, _wire_texts), min_size=1, max_size=20))
-def test_float_route_is_exact_against_the_string_path(rows: list[tuple[str, str]]) -> None:
-    """Property: what the float route returns equals the exact string path at precision 8;
-    it refuses only beyond its range, never rounds."""
-    floats = _float_rows(rows)
-    assert plain_numbers(msgspec.json.encode({"b": rows}))
-    expected = [(parse_fixed(p, 8), parse_fixed(q, 8)) for p, q in rows]
-    try:
-        got = snapshot_pairs(floats)
-    except NotExact:
-        assert any(max(p, q) >= WIRE_LIMIT for p, q in floats)
-    else:
-        assert got == expected

@@ -5,6 +5,7 @@
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bot4.errors import FeedConfigError as _FeedConfigError
 from bot4.marketdata.feeds._base import BaseFeed as BaseFeed
 from bot4.marketdata.feeds.binance import BinanceFuturesFeed as BinanceFuturesFeed
 from bot4.marketdata.feeds.binance import BinanceSpotFeed as BinanceSpotFeed
@@ -39,7 +40,7 @@ def make_feed(
     try:
         cls = _FEEDS[exchange]
     except KeyError:
-        raise ValueError(
+        raise _FeedConfigError(
             f"unknown exchange {exchange!r}; expected one of {sorted(_FEEDS)}"
         ) from None
     return cls(symbols, instruments, verify)

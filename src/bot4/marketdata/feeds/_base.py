@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import msgspec
 
+from bot4.errors import UnknownMessage
 from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats, SnapshotRequest, log_sample
-from bot4.marketdata.feeds._parse import (
+from bot4.marketdata.decode._parse import (
     FixedParser,
     LevelsParser,
     make_levels_parser,
@@ -21,15 +22,11 @@ from bot4.marketdata.feeds._parse import (
 )
 from bot4.model import BookDeltas, Instrument, infer_instrument
 
-__all__ = ["BaseFeed", "UnknownMessage", "snapshot_event"]
+__all__ = ["BaseFeed", "snapshot_event"]
 
 # What a malformed frame can raise while being decoded or converted (msgspec errors are
 # ValueErrors; a missing list element is an IndexError; a null where a string was is a TypeError).
 _FRAME_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
-
-
-class UnknownMessage(Exception):  # noqa: N818 - a signal inside a handler, never escapes it
-    """Raised inside `_handle` for a well-formed frame of a type the handler does not handle."""
 
 
 def snapshot_event(book: OrderBook, sequence: int, ts_event: int, ts_init: int) -> BookDeltas:
@@ -134,19 +131,19 @@ class BaseFeed:
         return found
 
     def parsers(self, inst: Instrument) -> tuple[Callable[[str], int], Callable[[str], int]]:
-        """(price parser, qty parser) of an instrument, each memoised (see feeds._parse)."""
+        """(price parser, qty parser) of an instrument, each memoised (see decode._parse)."""
         price, qty, _ = self._parser_set(inst)
         return price.parse, qty.parse
 
     def snapshot_parser(
         self, inst: Instrument
     ) -> Callable[[Sequence[Sequence[str]]], list[tuple[int, int]]]:
-        """The instrument's bulk snapshot-rows -> (price, qty) converter (feeds._parse)."""
+        """The instrument's bulk snapshot-rows -> (price, qty) converter (decode._parse)."""
         price, qty, _ = self._parser_set(inst)
         return make_snapshot_parser(price, qty)
 
     def levels_parser(self, inst: Instrument) -> LevelsParser:
-        """The instrument's rows-of-strings -> (side, price, qty) converter (feeds._parse)."""
+        """The instrument's rows-of-strings -> (side, price, qty) converter (decode._parse)."""
         return self._parser_set(inst)[2]
 
     def decode_error(self, what: str) -> msgspec.ValidationError:

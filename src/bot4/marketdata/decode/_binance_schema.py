@@ -17,12 +17,9 @@ __all__ = [
     "BookTickerFrame",
     "DepthFrame",
     "DepthSnapshot",
-    "DepthSnapshotFloats",
     "DepthUpdate",
-    "DepthUpdateFloats",
     "DepthUpdateRaw",
     "Envelope",
-    "FastDepthFrame",
     "Kline",
     "KlineData",
     "KlineFrame",
@@ -52,21 +49,8 @@ class DepthUpdate(msgspec.Struct, gc=False):
     pu: int = -1  # futures: final update id of the previous event (-1 on spot)
 
 
-class DepthUpdateFloats(msgspec.Struct, gc=False):
-    """`DepthUpdate` with the levels decoded to floats (lax mode), for the float route of
-    `feeds._wire`; used only when the frame's text vouches for exactness."""
-
-    s: str  # symbol
-    U: int  # first update id in the event
-    u: int  # final update id in the event
-    b: list[tuple[float, float]]  # bids [price, qty]
-    a: list[tuple[float, float]]  # asks
-    E: int = 0  # event time, ms
-    pu: int = -1  # futures: final update id of the previous event (-1 on spot)
-
-
 class DepthUpdateRaw(msgspec.Struct, gc=False):
-    """`DepthUpdate` with the levels left as JSON text, for the C parser (`_native`)."""
+    """`DepthUpdate` with the levels left as JSON text, for `_accel.parse_pairs`."""
 
     s: str  # symbol
     U: int  # first update id in the event
@@ -78,15 +62,9 @@ class DepthUpdateRaw(msgspec.Struct, gc=False):
 
 
 class RawDepthFrame(msgspec.Struct, gc=False):
-    """A combined-stream depth frame decoded for the C parser."""
+    """A combined-stream depth frame decoded for `_accel.parse_pairs`."""
 
     data: DepthUpdateRaw
-
-
-class FastDepthFrame(msgspec.Struct, gc=False):
-    """A combined-stream depth frame decoded for the float route."""
-
-    data: DepthUpdateFloats
 
 
 class DepthFrame(msgspec.Struct, gc=False):
@@ -130,15 +108,6 @@ class DepthSnapshot(msgspec.Struct, gc=False):
     lastUpdateId: int  # noqa: N815 - the book is as of this update id
     bids: list[tuple[str, str]]  # best first
     asks: list[tuple[str, str]]
-    E: int = 0  # futures: message time, ms
-
-
-class DepthSnapshotFloats(msgspec.Struct, gc=False):
-    """`DepthSnapshot` with the levels decoded to floats (lax mode), for the float route."""
-
-    lastUpdateId: int  # noqa: N815 - the book is as of this update id
-    bids: list[tuple[float, float]]  # best first
-    asks: list[tuple[float, float]]
     E: int = 0  # futures: message time, ms
 
 
