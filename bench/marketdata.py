@@ -51,7 +51,7 @@ RECORDED = {
 
 
 def _load(prefix: str) -> tuple[list[tuple[int, bytes]], list[tuple[str, int, str]], Any]:
-    from bot4.marketdata.recording import read_header, read_records
+    from bot4.marketdata.sources.recording import read_header, read_records
 
     frames: list[tuple[int, bytes]] = []
     for ws in sorted(RECORDINGS.glob(f"{prefix}.ws.*")):
@@ -72,8 +72,8 @@ def _drive(
     instruments: Any,
 ) -> tuple[float, Any]:
     """One timed pass on a fresh handler: (elapsed s, handler)."""
-    from bot4.marketdata._snapshot_server import url_key
     from bot4.marketdata.feeds import make_feed
+    from bot4.marketdata.sources._snapshot_server import url_key
 
     queues: dict[str, deque[bytes]] = {}
     for url, _, body in sorted(snaps, key=lambda s: s[1]):
@@ -184,7 +184,7 @@ def _run(coro: Any) -> Any:
 
 def _serve(frames: list[tuple[int, str]], snaps: list[tuple[str, int, str]], conn: Any) -> None:
     """The replay servers' process: report the ports, serve until told to stop."""
-    from bot4.marketdata.replay import ReplayServer, SnapshotServer
+    from bot4.marketdata.sources.replay import ReplayServer, SnapshotServer
 
     async def main() -> None:
         async with ReplayServer(frames) as ws, SnapshotServer(snaps) as http:
@@ -227,7 +227,7 @@ def _loopback_once(session: Any, n: int, count_only: bool) -> tuple[float, dict[
     """One run: replay servers in a spawned process, our client here; (elapsed s, counters)."""
     from bot4.clock import LiveClock
     from bot4.marketdata.feeds import BinanceSpotFeed
-    from bot4.marketdata.ws import FeedConnection
+    from bot4.marketdata.sources.ws import FeedConnection
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()

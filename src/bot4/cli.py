@@ -110,14 +110,11 @@ app.command("kill")(_api_cli.kill_command)
 app.command("reset-kill")(_api_cli.reset_kill_command)
 app.command("dashboard-demo")(_api_cli.dashboard_demo_command)
 
-# Offline replay of a recorded feed session (body in bot4/marketdata/_replay_cli.py).
-from bot4.marketdata import _replay_cli  # noqa: E402 - registered after the app is defined
+# Offline replay of a recorded feed session, and recording a live one (bot4/marketdata/cli/).
+from bot4.marketdata.cli import record as _record_cli  # noqa: E402 - registered after the app
+from bot4.marketdata.cli import replay as _replay_cli  # noqa: E402 - registered after the app
 
 app.command("replay")(_replay_cli.replay_command)
-
-# Record a live feed session (body in bot4/marketdata/_record_cli.py).
-from bot4.marketdata import _record_cli  # noqa: E402 - registered after the app is defined
-
 app.command("record")(_record_cli.record_command)
 
 # Storage: open, migrate and describe the configured database (body in bot4/storage/cli.py).

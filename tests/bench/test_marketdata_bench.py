@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench import marketdata  # noqa: E402
-from bot4.marketdata.replay import load_session  # noqa: E402
+from bot4.marketdata.sources.replay import load_session  # noqa: E402
 from bot4.marketdata.synth import binance_session  # noqa: E402
 from bot4.marketdata.synth.default import DEFAULT_DATASET  # noqa: E402
 

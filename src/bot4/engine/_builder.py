@@ -22,8 +22,8 @@ from bot4.engine._sources import DataSource, LiveSource, ReplaySource
 from bot4.engine.strategies import MarketMaker, MomentumTaker
 from bot4.errors import ConfigValueError
 from bot4.marketdata import BinanceSpotFeed
+from bot4.marketdata.sources.ws import default_breaker
 from bot4.marketdata.synth.default import DEFAULT_DATASET
-from bot4.marketdata.ws import default_breaker
 from bot4.model import Instrument, InstrumentId, bundled_instruments
 from bot4.venues import PaperVenue
 

@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot4.marketdata.replay import ReplayServer, SnapshotServer, load_session
-from bot4.marketdata.ws import FeedConnection
+from bot4.marketdata.sources.replay import ReplayServer, SnapshotServer, load_session
+from bot4.marketdata.sources.ws import FeedConnection
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.marketdata import FeedHandler
-    from bot4.marketdata.ws import ConnectionStats, Sink
+    from bot4.marketdata.sources.ws import ConnectionStats, Sink
     from bot4.resilience import CircuitBreaker
 
 __all__ = ["DataSource", "Feed", "LiveSource", "ReplaySource", "ws_feed"]

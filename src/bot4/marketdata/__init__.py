@@ -2,17 +2,14 @@
 #   decode/      bytes -> typed frames and events, one function per channel (depends on model)
 #   sync/        one pure state machine per venue protocol: Binance update ids, Kraken's
 #                checksum, Coinbase's crossed-book guard (depends on _handler's counters)
-#   _book        OrderBook: apply levels, top-N, checksum input (depends on model, _accel)
+#   book         OrderBook: apply levels, top-N, checksum input (depends on model, _accel)
 #   _accel       the one switch between the C extension (_native) and its Python twins
 #                (_twins), which decode, sync and the book call through
 #   _handler     FeedHandler protocol, FeedStats, SnapshotRequest
 #   feeds/       one Sans-I/O handler per exchange: decode + sync + book glued
-#   recording    reader of recorded sessions (no dependency on feeds)
-#   _offline     offline replay of a recording through a handler (feeds + recording)
-#   ws           FeedConnection: the network shell driving a handler (picows, aiohttp, breakers)
-#   replay       ReplayServer / SnapshotServer: a recording served over loopback (test and
-#                bench infrastructure: import bot4.marketdata.replay, not exported here)
+#   sources/     where frames come from: ws (live), recording (files), replay (loopback server)
 #   recorder     RecordingWriter (the recordings format); synth/ seeded synthetic sessions
+#   cli/         `bot4 replay` and `bot4 record`
 # The re-exports below load on first use, so `import bot4.marketdata` for the OrderBook pulls in
 # neither asyncio nor the network stack (tests/unit/marketdata/test_md_imports.py).
 """Market data: L2 order books, Sans-I/O exchange feed handlers, recordings."""
@@ -23,20 +20,20 @@ from importlib import import_module as _import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot4.marketdata._book import OrderBook as OrderBook
     from bot4.marketdata._handler import FeedHandler as FeedHandler
     from bot4.marketdata._handler import FeedStats as FeedStats
     from bot4.marketdata._handler import SnapshotRequest as SnapshotRequest
-    from bot4.marketdata._offline import book_summary as book_summary
-    from bot4.marketdata._offline import replay_offline as replay_offline
-    from bot4.marketdata._ws_config import ConnectionConfig as ConnectionConfig
+    from bot4.marketdata.book import OrderBook as OrderBook
     from bot4.marketdata.feeds import BinanceFuturesFeed as BinanceFuturesFeed
     from bot4.marketdata.feeds import BinanceSpotFeed as BinanceSpotFeed
     from bot4.marketdata.feeds import CoinbaseFeed as CoinbaseFeed
     from bot4.marketdata.feeds import KrakenFeed as KrakenFeed
     from bot4.marketdata.feeds import make_feed as make_feed
     from bot4.marketdata.recorder import RecordingWriter as RecordingWriter
-    from bot4.marketdata.ws import FeedConnection as FeedConnection
+    from bot4.marketdata.sources._offline import book_summary as book_summary
+    from bot4.marketdata.sources._offline import replay_offline as replay_offline
+    from bot4.marketdata.sources._ws_config import ConnectionConfig as ConnectionConfig
+    from bot4.marketdata.sources.ws import FeedConnection as FeedConnection
 
 __all__ = [
     "BinanceFuturesFeed",
@@ -60,17 +57,17 @@ _WHERE = {
     "BinanceFuturesFeed": "bot4.marketdata.feeds",
     "BinanceSpotFeed": "bot4.marketdata.feeds",
     "CoinbaseFeed": "bot4.marketdata.feeds",
-    "ConnectionConfig": "bot4.marketdata._ws_config",
-    "FeedConnection": "bot4.marketdata.ws",
+    "ConnectionConfig": "bot4.marketdata.sources._ws_config",
+    "FeedConnection": "bot4.marketdata.sources.ws",
     "FeedHandler": "bot4.marketdata._handler",
     "FeedStats": "bot4.marketdata._handler",
     "KrakenFeed": "bot4.marketdata.feeds",
-    "OrderBook": "bot4.marketdata._book",
+    "OrderBook": "bot4.marketdata.book",
     "RecordingWriter": "bot4.marketdata.recorder",
     "SnapshotRequest": "bot4.marketdata._handler",
-    "book_summary": "bot4.marketdata._offline",
+    "book_summary": "bot4.marketdata.sources._offline",
     "make_feed": "bot4.marketdata.feeds",
-    "replay_offline": "bot4.marketdata._offline",
+    "replay_offline": "bot4.marketdata.sources._offline",
 }
 
 

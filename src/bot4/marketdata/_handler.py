@@ -17,7 +17,7 @@ from typing import Protocol
 
 import msgspec
 
-from bot4.marketdata._book import OrderBook
+from bot4.marketdata.book import OrderBook
 
 __all__ = ["LOG_EVERY", "FeedHandler", "FeedStats", "SnapshotRequest", "log_sample"]
 

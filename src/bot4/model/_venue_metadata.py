@@ -1,10 +1,10 @@
 """Instruments from whatever metadata a venue published, or inferred from its numbers.
 
 `instruments_from_header` takes any object with `responses` of (`url`, `body`) — a recording's
-`<EXCH>.0` header (`bot4.marketdata.recording.Header`) is one — and dispatches each response to
-its venue's parser by URL, so the model needs nothing from market data. Without metadata,
-`infer_instrument` takes the most decimals seen in a sample of the venue's strings; a later
-number with more decimals is then refused (counted as an error), never rounded.
+`<EXCH>.0` header (`bot4.marketdata.sources.recording.Header`) is one — and dispatches each
+response to its venue's parser by URL, so the model needs nothing from market data.
+Without metadata, `infer_instrument` takes the most decimals seen in a sample of the venue's
+strings; a later number with more decimals is then refused (counted as an error), never rounded.
 """
 
 from __future__ import annotations

@@ -19,7 +19,12 @@ from bot4.cli import app
 from bot4.engine import NodeConfig, build_node
 from bot4.engine.config import ReplayConfig, StrategiesConfig
 from bot4.engine.strategies import MarketMakerConfig
-from bot4.marketdata.replay import RecordedSession, ReplayServer, SnapshotServer, load_session
+from bot4.marketdata.sources.replay import (
+    RecordedSession,
+    ReplayServer,
+    SnapshotServer,
+    load_session,
+)
 from bot4.marketdata.synth.default import DEFAULT_DATASET
 
 

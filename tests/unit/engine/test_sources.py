@@ -7,8 +7,8 @@ import contextlib
 from bot4.clock import LiveClock
 from bot4.engine._sources import DataSource, Feed, LiveSource, ReplaySource
 from bot4.marketdata import BinanceSpotFeed
+from bot4.marketdata.sources.ws import FeedConnection, default_breaker
 from bot4.marketdata.synth.default import DEFAULT_DATASET
-from bot4.marketdata.ws import FeedConnection, default_breaker
 from bot4.model import InstrumentId, bundled_instruments
 from bot4.resilience import CircuitBreaker
 

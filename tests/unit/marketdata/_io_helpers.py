@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from bot4.marketdata import FeedHandler, OrderBook
-from bot4.marketdata._snapshot_server import url_key
+from bot4.marketdata.sources._snapshot_server import url_key
 
 Books = dict[str, tuple[bool, list[tuple[int, int]], list[tuple[int, int]]]]
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot4.marketdata import _accel
-from bot4.marketdata._snapshot_server import url_key
 from bot4.marketdata.feeds import make_feed
-from bot4.marketdata.recording import read_header, read_records
+from bot4.marketdata.sources._snapshot_server import url_key
+from bot4.marketdata.sources.recording import read_header, read_records
 from bot4.model import instruments_from_header
 
 pytestmark = pytest.mark.shared

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot4.marketdata.recording import parse_line, parse_ts, read_header, read_records
+from bot4.marketdata.sources.recording import parse_line, parse_ts, read_header, read_records
 
 
 def test_line_shapes() -> None:

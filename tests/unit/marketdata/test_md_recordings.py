@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot4.marketdata._offline import book_summary, replay_offline
 from bot4.marketdata.feeds import KrakenFeed
-from bot4.marketdata.recording import read_records
+from bot4.marketdata.sources._offline import book_summary, replay_offline
+from bot4.marketdata.sources.recording import read_records
 
 # With the C extension and with its Python twins (conftest `impl`).
 pytestmark = [pytest.mark.shared, pytest.mark.usefixtures("impl")]

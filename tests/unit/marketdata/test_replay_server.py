@@ -10,10 +10,16 @@ import pytest
 from _io_helpers import wait_until
 
 from bot4.clock import LiveClock, TestClock
-from bot4.marketdata._ws_config import ConnectionConfig
 from bot4.marketdata.feeds import BinanceSpotFeed
-from bot4.marketdata.replay import FileFrames, ReplayServer, SnapshotServer, _Frames, load_session
-from bot4.marketdata.ws import FeedConnection
+from bot4.marketdata.sources._ws_config import ConnectionConfig
+from bot4.marketdata.sources.replay import (
+    FileFrames,
+    ReplayServer,
+    SnapshotServer,
+    _Frames,
+    load_session,
+)
+from bot4.marketdata.sources.ws import FeedConnection
 
 FAST = ConnectionConfig(backoff_initial_s=0.002, backoff_max_s=0.01)
 

@@ -12,7 +12,7 @@ import pytest
 from _io_helpers import book_state, replay_offline
 
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, CoinbaseFeed, KrakenFeed
-from bot4.marketdata.recording import read_records
+from bot4.marketdata.sources.recording import read_records
 from bot4.marketdata.synth import (
     LEVELS_HISTOGRAM,
     Ladder,
@@ -162,7 +162,7 @@ def test_bundled_default_dataset_is_what_the_generator_writes(tmp_path: Path) ->
 
 
 def test_written_session_keeps_what_the_client_sent(tmp_path: Path) -> None:
-    from bot4.marketdata.replay import load_session
+    from bot4.marketdata.sources.replay import load_session
 
     session = kraken_session(messages=50, seed=1)
     ws_file = session.write(tmp_path)

@@ -11,12 +11,12 @@ from _io_helpers import wait_until
 
 from bot4.clock import LiveClock, TestClock
 from bot4.errors import FeedError
-from bot4.marketdata._backoff import Backoff
-from bot4.marketdata._ws_config import ConnectionConfig
 from bot4.marketdata.feeds.binance import BinanceSpotFeed
-from bot4.marketdata.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.sources._backoff import Backoff
+from bot4.marketdata.sources._ws_config import ConnectionConfig
+from bot4.marketdata.sources.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.sources.ws import ConnectionState, FeedConnection
 from bot4.marketdata.synth import binance_session
-from bot4.marketdata.ws import ConnectionState, FeedConnection
 from bot4.resilience import CircuitBreaker, CircuitConfig, CircuitState
 
 FAST = ConnectionConfig(

@@ -7,11 +7,11 @@ import asyncio
 from _io_helpers import book_state, replay_offline, wait_until
 
 from bot4.clock import LiveClock
-from bot4.marketdata._ws_config import ConnectionConfig
 from bot4.marketdata.feeds.binance import BinanceFuturesFeed, BinanceSpotFeed
-from bot4.marketdata.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.sources._ws_config import ConnectionConfig
+from bot4.marketdata.sources.replay import ReplayServer, SnapshotServer, from_synthetic
+from bot4.marketdata.sources.ws import FeedConnection
 from bot4.marketdata.synth import binance_session
-from bot4.marketdata.ws import FeedConnection
 
 FAST = ConnectionConfig(backoff_initial_s=0.005, backoff_max_s=0.02, connect_timeout_s=5)
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]

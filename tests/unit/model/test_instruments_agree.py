@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot4.marketdata.recording import read_header
+from bot4.marketdata.sources.recording import read_header
 from bot4.model import Instrument, bundled_instruments, instruments_from_header
 
 pytestmark = pytest.mark.shared

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot4.clock import TestClock
 from bot4.marketdata.feeds import make_feed
-from bot4.marketdata.recording import read_header, read_records
+from bot4.marketdata.sources.recording import read_header, read_records
 from bot4.model import (
     ClientOrderId,
     InstrumentId,

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import msgspec
 
 from bot4.errors import UnknownMessage
-from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats, SnapshotRequest, log_sample
+from bot4.marketdata.book import OrderBook
 from bot4.marketdata.decode._parse import (
     FixedParser,
     LevelsParser,

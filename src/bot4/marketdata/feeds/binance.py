@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import msgspec
 
 from bot4.marketdata import _accel
-from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats, SnapshotRequest, log_sample
+from bot4.marketdata.book import OrderBook
 from bot4.marketdata.decode import binance as decode
 from bot4.marketdata.decode._binance_schema import AggTrade, BookTicker, DepthUpdate, Kline, Trade
 from bot4.marketdata.decode._parse import LevelsParser

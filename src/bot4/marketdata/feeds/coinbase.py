@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import msgspec
 
 from bot4.errors import UnknownMessage
-from bot4.marketdata._book import OrderBook
+from bot4.marketdata.book import OrderBook
 from bot4.marketdata.decode import coinbase as decode
 from bot4.marketdata.decode.coinbase import parse_time
 from bot4.marketdata.feeds._base import BaseFeed, snapshot_event

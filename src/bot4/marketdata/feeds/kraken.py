@@ -19,7 +19,7 @@ import msgspec
 
 from bot4.errors import UnknownMessage
 from bot4.marketdata import _accel
-from bot4.marketdata._book import OrderBook
+from bot4.marketdata.book import OrderBook
 from bot4.marketdata.decode import kraken as decode
 from bot4.marketdata.decode._parse import LevelsParser, parse_fixed
 from bot4.marketdata.feeds._base import BaseFeed, snapshot_event

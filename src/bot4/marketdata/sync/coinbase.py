@@ -14,8 +14,8 @@ periodically. A REST snapshot cannot help: its `sequence` does not appear in `le
 
 from __future__ import annotations
 
-from bot4.marketdata._book import OrderBook
 from bot4.marketdata._handler import FeedStats
+from bot4.marketdata.book import OrderBook
 
 __all__ = ["DROP", "KEEP", "RENEW", "ProductSync"]
 

@@ -16,7 +16,7 @@ reconnect, which resubscribes and brings a fresh snapshot.
 from __future__ import annotations
 
 from bot4.marketdata import _accel, _twins
-from bot4.marketdata._book import OrderBook
+from bot4.marketdata.book import OrderBook
 from bot4.marketdata.decode._parse import wire_decimals
 
 __all__ = ["CHECKSUM_LEVELS", "PairSync", "kraken_checksum"]

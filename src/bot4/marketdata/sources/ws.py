@@ -28,16 +28,16 @@ from picows import WSError, WSFrame, WSListener, WSMsgType, WSTransport, ws_conn
 
 from bot4.clock import Clock
 from bot4.errors import CircuitOpenError, FeedError
-from bot4.marketdata._backoff import Backoff
 from bot4.marketdata._handler import FeedHandler, SnapshotRequest
-from bot4.marketdata._ws_config import (
+from bot4.marketdata.recorder import RecordingWriter
+from bot4.marketdata.sources._backoff import Backoff
+from bot4.marketdata.sources._ws_config import (
     Breaker,
     ConnectionConfig,
     ConnectionState,
     ConnectionStats,
     Sink,
 )
-from bot4.marketdata.recorder import RecordingWriter
 from bot4.resilience import CircuitBreaker, CircuitConfig
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ class FeedConnection:
                 auto_ping_idle_timeout=cfg.ping_idle_s,
                 auto_ping_reply_timeout=cfg.ping_reply_timeout_s,
                 max_frame_size=cfg.max_frame_bytes,
-                logger_name="bot4.marketdata.ws",
+                logger_name="bot4.marketdata.sources.ws",
             )
         assert isinstance(listener, _Listener), "ws_connect returns ours"  # nosec B101
         return transport, listener

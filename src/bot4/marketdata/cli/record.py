@@ -21,10 +21,10 @@ import typer
 from bot4.clock import Clock, LiveClock
 from bot4.errors import FeedConfigError
 from bot4.marketdata._handler import FeedHandler
-from bot4.marketdata._offline import EXCHANGES
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.recorder import RecordingWriter
-from bot4.marketdata.ws import FeedConnection
+from bot4.marketdata.sources._offline import EXCHANGES
+from bot4.marketdata.sources.ws import FeedConnection
 
 __all__ = ["METADATA_URLS", "RecordResult", "record_command", "record_session"]
 

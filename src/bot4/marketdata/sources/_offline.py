@@ -20,7 +20,7 @@ from bot4.errors import FeedConfigError
 from bot4.marketdata._handler import SnapshotRequest
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.feeds._base import BaseFeed
-from bot4.marketdata.recording import Record, read_header, read_records
+from bot4.marketdata.sources.recording import Record, read_header, read_records
 from bot4.model import Instrument, instruments_from_header
 
 __all__ = ["EXCHANGES", "ReplayResult", "book_summary", "replay_offline"]

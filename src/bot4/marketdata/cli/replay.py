@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot4.marketdata._offline import EXCHANGES, replay_offline, replay_result
+from bot4.marketdata.sources._offline import EXCHANGES, replay_offline, replay_result
 
 __all__ = ["replay_command"]
 

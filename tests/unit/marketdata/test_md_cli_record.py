@@ -12,11 +12,11 @@ from _io_helpers import book_state, replay_offline
 from typer.testing import CliRunner
 
 from bot4.cli import app
-from bot4.marketdata._record_cli import METADATA_URLS, record_session
+from bot4.marketdata.cli.record import METADATA_URLS, record_session
 from bot4.marketdata.feeds import BinanceSpotFeed
 from bot4.marketdata.recorder import RecordingWriter, format_ts
-from bot4.marketdata.recording import read_header, read_records
-from bot4.marketdata.replay import (
+from bot4.marketdata.sources.recording import read_header, read_records
+from bot4.marketdata.sources.replay import (
     RecordedSession,
     ReplayServer,
     SnapshotServer,

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot4.cli import app
-from bot4.marketdata._offline import PROGRESS_EVERY, replay_offline
-from bot4.marketdata._replay_cli import replay_command
+from bot4.marketdata.cli.replay import replay_command
+from bot4.marketdata.sources._offline import PROGRESS_EVERY, replay_offline
 
 runner = CliRunner()
 

@@ -24,8 +24,8 @@ from picows import WSFrame, WSListener, WSMsgType, WSTransport, WSUpgradeRequest
 
 from bot4.clock import Clock, LiveClock
 from bot4.errors import FeedConfigError
-from bot4.marketdata._snapshot_server import SnapshotServer
-from bot4.marketdata.recording import read_records
+from bot4.marketdata.sources._snapshot_server import SnapshotServer
+from bot4.marketdata.sources.recording import read_records
 from bot4.marketdata.synth import Session
 
 __all__ = [
