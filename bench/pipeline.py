@@ -70,11 +70,20 @@ BTC = InstrumentId("BINANCE:BTCUSDT")
 MID_QUOTE = 100  # every book is centred on 100.00 quote units
 
 
+def _hundredth(step: int, precision: int) -> int:
+    """0.01 of a unit on the instrument's grid: the smallest multiple of `step` (its tick or
+    lot, in units of 10**-precision) that is at least 0.01, so the risk engine's tick and lot
+    checks pass whatever the instrument's scale."""
+    want = max(1, 10**precision // 100)
+    return -(-want // step) * step
+
+
 def _book(inst: Instrument) -> OrderBook:
-    """20 levels a side, 0.01 apart, 10**6 base units each (orders fill at the touch)."""
+    """20 levels a side, 0.01 apart (or a tick, if coarser), 10**6 base units each (orders fill
+    at the touch)."""
     book = OrderBook(inst)
     mid = MID_QUOTE * 10**inst.price_precision
-    tick = max(1, 10**inst.price_precision // 100)
+    tick = _hundredth(inst.tick, inst.price_precision)
     one = 10**inst.size_precision * 10**6
     for k in range(1, 21):
         book.apply(Side.BUY, mid - k * tick, one)
@@ -120,7 +129,7 @@ class _Stack:
         buy = i % 2 == 0
         top = book.best_ask() if buy else book.best_bid()
         assert top is not None
-        lot = max(1, 10**inst.size_precision // 100)  # 0.01 base unit (~1 quote unit)
+        lot = _hundredth(inst.lot, inst.size_precision)  # 0.01 base unit (~1 quote unit)
         return OrderRequest(
             client_order_id=self.ids.next(),
             instrument_id=iid,
@@ -340,10 +349,12 @@ def bench_stage_position(n: int) -> Case:
     inst = bundled_instruments()[BTC]
     pf = Portfolio({BTC: inst}, clock=LiveClock(), starting_equity=10**16)
     apply = pf.apply_fill
-    mid = MID_QUOTE * 100
+    mid = MID_QUOTE * 10**inst.price_precision
+    lot = _hundredth(inst.lot, inst.size_precision)
 
     def one(i: int) -> object:
-        apply(BTC, Side.BUY if i % 2 == 0 else Side.SELL, 1_000 + i // 2, mid + (i % 7), 5)
+        qty = lot + (i // 2) * inst.lot  # 0.01 BTC and up, a pair (buy, sell) of one size
+        apply(BTC, Side.BUY if i % 2 == 0 else Side.SELL, qty, mid + (i % 7) * inst.tick, 5)
         return None
 
     hist, _ = _timed(n, 5_000, one)

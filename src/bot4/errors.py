@@ -6,10 +6,8 @@
     ├── CircuitOpenError            a breaker refused a call (resilience)
     │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
     ├── FeedError                   market data could not be used
-    │   ├── MessageError            one malformed or unknown message (counted, never fatal)
-    │   │   └── UnknownMessage      a well-formed message of a kind the feed does not handle
-    │   ├── FeedConfigError         a feed, replay or backoff asked for with a bad argument
-    │   └── BookDesynced            a gap or checksum failure: the book is not trustworthy
+    │   ├── UnknownMessage          a well-formed message of a kind the feed does not handle
+    │   └── FeedConfigError         a feed, replay or backoff asked for with a bad argument
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
@@ -28,7 +26,6 @@ from __future__ import annotations
 
 __all__ = [
     "ApiError",
-    "BookDesynced",
     "Bot4Error",
     "CircuitOpenError",
     "ClockError",
@@ -38,7 +35,6 @@ __all__ = [
     "FeedError",
     "HalfOpenExhaustedError",
     "LifecycleError",
-    "MessageError",
     "OrderStateError",
     "OverfillError",
     "PrecisionError",
@@ -97,14 +93,6 @@ class FeedError(Bot4Error):
     """Raised when market data from a feed cannot be used."""
 
 
-class MessageError(FeedError):
-    """Raised for one malformed or unknown feed message; the feed counts it and goes on."""
-
-
-class BookDesynced(FeedError):  # noqa: N818 - a state, named as the trader says it
-    """Raised when a sequence gap or checksum mismatch means a book must be resynced."""
-
-
 class VenueError(Bot4Error):
     """Raised when a venue cannot take a request or its answer cannot be understood."""
 
@@ -160,7 +148,7 @@ class RiskError(Bot4Error, ValueError):
     that breaks a rule the fast-path compiler relies on (`bot4.risk.checks.base`)."""
 
 
-class UnknownMessage(MessageError):  # noqa: N818 - a signal inside a feed, never escapes it
+class UnknownMessage(FeedError):  # noqa: N818 - a signal inside a feed, never escapes it
     """Raised inside a feed's decoding for a well-formed frame of a kind it does not handle;
     the feed counts it (`stats.unknown`) and goes on."""
 

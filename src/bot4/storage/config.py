@@ -6,6 +6,8 @@ import re
 
 import msgspec
 
+from bot4.errors import ConfigValueError
+
 __all__ = ["StorageConfig"]
 
 # A writer id goes into SQL as a literal (see postgres.write_batch): letters, digits, _ . - only.
@@ -51,18 +53,18 @@ class StorageConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
     def __post_init__(self) -> None:
         if not _WRITER_ID.match(self.writer_id):
-            raise ValueError(
+            raise ConfigValueError(
                 f"storage.writer_id must be 1-64 of A-Z a-z 0-9 _ . -, got {self.writer_id!r}"
             )
         if self.batch_rows < 1:
-            raise ValueError(f"storage.batch_rows must be >= 1, got {self.batch_rows}")
+            raise ConfigValueError(f"storage.batch_rows must be >= 1, got {self.batch_rows}")
         if self.max_queue_rows < self.batch_rows:
-            raise ValueError(
+            raise ConfigValueError(
                 f"storage.max_queue_rows ({self.max_queue_rows}) must be >= batch_rows "
                 f"({self.batch_rows})"
             )
         if self.partition_interval_s < 60:
-            raise ValueError(
+            raise ConfigValueError(
                 f"storage.partition_interval_s must be >= 60, got {self.partition_interval_s}"
             )
 

@@ -38,7 +38,7 @@ from typing import Any
 import msgspec
 
 from bot4.clock import Clock
-from bot4.errors import CircuitOpenError, StorageDataError, StorageError
+from bot4.errors import CircuitOpenError, ConfigValueError, StorageDataError, StorageError
 from bot4.resilience import CircuitBreaker
 from bot4.storage._backend import Backend, Batch
 from bot4.storage._rows import MARKET_TABLES, Converter, Row, Seqs, converter_for
@@ -93,7 +93,7 @@ class BatchWriter:
         ledger_keep: int = LEDGER_KEEP_BATCHES,
     ) -> None:
         if prune_every < 1 or ledger_keep < 0:
-            raise ValueError(
+            raise ConfigValueError(
                 f"prune_every >= 1 and ledger_keep >= 0 ({prune_every}, {ledger_keep})"
             )
         self._prune_every = prune_every

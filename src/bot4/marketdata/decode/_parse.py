@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from operator import floordiv, itemgetter, mod, mul
 
+from bot4.errors import PrecisionError
 from bot4.model import Side, to_fixed
 
 __all__ = [
@@ -54,7 +55,7 @@ def parse_fixed(text: str, precision: int) -> int:
         return value * _POW10[precision - decimals]
     value, rest = divmod(value, _POW10[decimals - precision])
     if rest:
-        raise ValueError(f"{text!r} has more than {precision} decimals")
+        raise PrecisionError(f"{text!r} has more than {precision} decimals")
     return value
 
 
