@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 
-async def until(cond: Callable[[], object], what: str, timeout_s: float = 20.0) -> None:
+async def until(
+    cond: Callable[[], object], what: str = "the condition", timeout_s: float = 20.0
+) -> None:
     """Return as soon as `cond()` is true; fail naming `what` after `timeout_s`.
 
     Polls every 10 ms: the conditions are state of real components (a breaker, a node, a writer)

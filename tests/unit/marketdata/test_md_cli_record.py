@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _io_helpers import book_state, replay_offline
+from tests.support.io import book_state, replay_offline
 from typer.testing import CliRunner
 
 from bot4.cli import app

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from _io_helpers import wait_until
+from tests.support.waiting import until
 
 from bot4.clock import LiveClock, TestClock
 from bot4.marketdata.feeds import BinanceSpotFeed
@@ -37,9 +37,9 @@ async def test_recorded_pace_keeps_the_gaps() -> None:
     async with ReplayServer(frames, pace=1.0) as ws:
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects == 1)
+        await until(lambda: conn.stats.connects == 1)
         start = clock.monotonic_ns()
-        await wait_until(lambda: conn.stats.frames == 4)
+        await until(lambda: conn.stats.frames == 4)
         elapsed_ms = (clock.monotonic_ns() - start) / 1e6
         await conn.close()
         await task
@@ -52,7 +52,7 @@ async def test_close_at_end_ends_the_connection_and_later_clients_get_nothing() 
     async with ReplayServer(["a", "b"], close_at_end=True) as ws:
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects >= 2)
+        await until(lambda: conn.stats.connects >= 2)
         await conn.close()
         await task
     assert ws.done.is_set()
@@ -65,10 +65,10 @@ async def test_slow_client_gets_back_pressure_and_leaving_stops_the_stream() -> 
     async with ReplayServer([frame] * 3000) as ws:  # ~48 MB: more than any socket buffer
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.frames >= 100)
+        await until(lambda: conn.stats.frames >= 100)
         await conn.close()
         await task
-        await wait_until(lambda: not ws._tasks)  # the sending task ended with the client
+        await until(lambda: not ws._tasks)  # the sending task ended with the client
     assert ws.stats.write_pauses >= 1
     assert ws.stats.frames_sent < 3000
     assert not ws.done.is_set()
@@ -78,12 +78,12 @@ async def test_received_client_frames_are_bounded() -> None:
     async with ReplayServer([]) as ws:
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: len(ws.stats.received) == 1)
+        await until(lambda: len(ws.stats.received) == 1)
         ws.stats.received.extend(["x"] * 998)
         conn.handler.subscribe_messages = lambda: ["a", "b", "c"]  # type: ignore[method-assign]
         conn._drop("test")
-        await wait_until(lambda: conn.stats.connects == 2)
-        await wait_until(lambda: len(ws.stats.received) == 1000)
+        await until(lambda: conn.stats.connects == 2)
+        await until(lambda: len(ws.stats.received) == 1000)
         await conn.close()
         await task
     assert ws.stats.received[-1] == "a"  # the 1000th kept; "b" and "c" were not
@@ -171,7 +171,7 @@ async def test_streamed_frames_play_like_a_list_with_a_forced_disconnect() -> No
     ) as ws:
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == 2950)
+        await until(lambda: ws.done.is_set() and conn.stats.frames == 2950)
         await conn.close()
         await task
     assert ws.stats.frames_sent == 2950 and ws.stats.frames_skipped == 50
@@ -185,9 +185,9 @@ async def test_streamed_frames_keep_the_recorded_pace() -> None:
     async with ReplayServer(frames, pace=1.0) as ws:
         conn = _conn(ws.url)
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects == 1)
+        await until(lambda: conn.stats.connects == 1)
         start = clock.monotonic_ns()
-        await wait_until(lambda: conn.stats.frames == 3)
+        await until(lambda: conn.stats.frames == 3)
         elapsed_ms = (clock.monotonic_ns() - start) / 1e6
         await conn.close()
         await task

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from _io_helpers import book_state, replay_offline
+from tests.support.io import book_state, replay_offline
 
 from bot4.marketdata.feeds import BinanceFuturesFeed, BinanceSpotFeed, CoinbaseFeed, KrakenFeed
 from bot4.marketdata.sources.recording import read_records

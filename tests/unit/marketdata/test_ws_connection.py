@@ -7,7 +7,7 @@ import random
 import socket
 
 import pytest
-from _io_helpers import wait_until
+from tests.support.waiting import until
 
 from bot4.clock import LiveClock, TestClock
 from bot4.errors import FeedError
@@ -81,7 +81,7 @@ async def test_repeated_connect_failures_open_the_breaker() -> None:
         breaker=breaker,
     )
     task = asyncio.create_task(conn.run())
-    await wait_until(lambda: conn.stats.breaker_rejections >= 1)
+    await until(lambda: conn.stats.breaker_rejections >= 1)
     # Refused three times, then the open breaker refuses without touching the network and the
     # connection waits out the breaker's remaining open time (60 s here) instead of hammering.
     assert conn.stats.connect_failures == 3
@@ -103,7 +103,7 @@ async def test_each_venue_gets_its_own_breakers_by_default() -> None:
     assert isinstance(conn.rest_breaker, CircuitBreaker)
     assert conn.rest_breaker.name == "binance-rest"
     task = asyncio.create_task(conn.run())
-    await wait_until(lambda: conn.stats.breaker_rejections >= 1)
+    await until(lambda: conn.stats.breaker_rejections >= 1)
     await conn.close()
     await task
     assert conn.stats.connect_failures == 5  # DEFAULT_BREAKER: five in a row open it
@@ -136,7 +136,7 @@ async def test_backoff_resets_after_a_connection_delivers_data() -> None:
         )  # fmt: skip
         conn.backoff.attempts = 5  # as if five attempts had failed before this one
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.frames > 0)
+        await until(lambda: conn.stats.frames > 0)
         assert conn.backoff.attempts == 0
         await conn.close()
         await task
@@ -160,12 +160,12 @@ async def test_watchdog_drops_a_silent_stream_and_reconnects() -> None:
             ),
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects == 1)
+        await until(lambda: conn.stats.connects == 1)
         assert not conn.is_stale()
         clock.advance(4.9)
         assert not conn.is_stale()
         clock.advance(0.2)  # 5.1 s without data, on the test clock
-        await wait_until(lambda: conn.stats.connects == 2)
+        await until(lambda: conn.stats.connects == 2)
         assert conn.stats.stale_timeouts == 1
         assert ws.stats.connections == 2
         await conn.close()
@@ -184,7 +184,7 @@ async def test_unanswered_ping_drops_the_link_and_reconnects() -> None:
                                     backoff_initial_s=0.001, backoff_max_s=0.002),
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects >= 2)
+        await until(lambda: conn.stats.connects >= 2)
         await conn.close()
         await task
     assert conn.stats.disconnects >= 1
@@ -218,7 +218,7 @@ async def test_wants_reconnect_is_honoured_and_subscriptions_are_resent() -> Non
             rest_base=http.base,
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects == 2 and len(ws.stats.received) == 2)
+        await until(lambda: conn.stats.connects == 2 and len(ws.stats.received) == 2)
         await conn.close()
         await task
     assert conn.stats.requested_reconnects == 1
@@ -246,7 +246,7 @@ async def test_snapshot_failures_are_retried_then_the_book_syncs() -> None:
             rest_base=http.base,
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: all(b.synced for b in handler.books.values()) and
+        await until(lambda: all(b.synced for b in handler.books.values()) and
                          len(handler.books) == 3)  # fmt: skip
         await conn.close()
         await task
@@ -269,7 +269,7 @@ async def test_snapshot_that_never_comes_forces_a_reconnect() -> None:
             rest_base=http.base,
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.connects >= 2)
+        await until(lambda: conn.stats.connects >= 2)
         await conn.close()
         await task
     assert conn.stats.snapshot_failures >= 2
@@ -296,7 +296,7 @@ async def test_snapshot_breaker_refusals_count_as_failures() -> None:
             rest_breaker=rest, rest_base=http.base,
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.snapshot_failures >= 3)
+        await until(lambda: conn.stats.snapshot_failures >= 3)
         await conn.close()
         await task
     assert rest.state is CircuitState.OPEN
@@ -318,7 +318,7 @@ async def test_hung_snapshot_times_out_and_is_retried() -> None:
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
         # Three symbols x two attempts, each cut at 50 ms; then the link is dropped to resync.
-        await wait_until(lambda: conn.stats.snapshot_failures >= 6 and conn.stats.connects >= 2)
+        await until(lambda: conn.stats.snapshot_failures >= 6 and conn.stats.connects >= 2)
         await conn.close()
         await task
     assert conn.stats.snapshots_applied == 0
@@ -364,7 +364,7 @@ async def test_unreachable_rest_host_counts_failures_with_a_shared_session() -> 
         )  # fmt: skip
         assert await conn.wait_snapshots(timeout_s=0.01)  # nothing in flight yet
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: conn.stats.snapshot_failures >= 3)
+        await until(lambda: conn.stats.snapshot_failures >= 3)
         await conn.close()
         await task
         assert not shared.closed  # a session it was given is the caller's to close

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from _io_helpers import book_state, replay_offline, wait_until
+from tests.support.io import book_state, replay_offline
+from tests.support.waiting import until
 
 from bot4.clock import LiveClock
 from bot4.marketdata.feeds.binance import BinanceFuturesFeed, BinanceSpotFeed
@@ -44,7 +45,7 @@ async def _e2e(futures: bool) -> int:
             handler, ws.url, sink=events.extend, clock=LiveClock(), rest_base=http.base, config=FAST
         )
         task = asyncio.create_task(conn.run())
-        await wait_until(
+        await until(
             lambda: (
                 ws.done.is_set()
                 and conn.stats.frames == ws.stats.frames_sent
@@ -92,7 +93,7 @@ async def test_malformed_frames_are_counted_and_never_stop_the_feed() -> None:
             config=FAST,
         )  # fmt: skip
         task = asyncio.create_task(conn.run())
-        await wait_until(
+        await until(
             lambda: ws.done.is_set() and conn.stats.frames == len(frames) and _all_synced(handler)
         )
         live = book_state(handler.books)
@@ -125,7 +126,7 @@ async def test_kraken_reconnect_resubscribes_and_resyncs_from_fresh_snapshots() 
         conn = FeedConnection(handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST)
         total = len(session.frames) - (at - 1500) + len(session.resubscribe_frames[at])
         task = asyncio.create_task(conn.run())
-        await wait_until(lambda: ws.done.is_set() and conn.stats.frames == total)
+        await until(lambda: ws.done.is_set() and conn.stats.frames == total)
         live = book_state(handler.books)
         await conn.close()
         await task
@@ -162,7 +163,7 @@ async def test_kraken_checksum_failure_reconnects_and_resyncs_over_the_network()
         task = asyncio.create_task(conn.run())
         # Converges: the corrupted update fails its checksum, the handler asks for a resync,
         # the connection drops, reconnects and resubscribes, and fresh snapshots rebuild it.
-        await wait_until(
+        await until(
             lambda: ws.done.is_set() and conn.stats.connects == 2
             and book_state(handler.books) == expected
         )  # fmt: skip
@@ -190,7 +191,7 @@ async def test_coinbase_reconnect_resnapshots_and_books_equal_offline_replay() -
         handler = CoinbaseFeed(products)
         conn = FeedConnection(handler, ws.url, sink=lambda e: None, clock=LiveClock(), config=FAST)
         task = asyncio.create_task(conn.run())
-        await wait_until(
+        await until(
             lambda: ws.done.is_set() and conn.stats.connects == 2
             and book_state(handler.books) == expected
         )  # fmt: skip

@@ -10,7 +10,7 @@ import logging
 from decimal import Decimal
 
 import pytest
-from oms_helpers import BTC, CENT, IID, Rig, filled, request, risk_config, snapshot
+from tests.support.oms import BTC, CENT, IID, Rig, filled, request, risk_config, snapshot
 
 from bot4.errors import ConfigError
 from bot4.model import ClientOrderId, Side

@@ -12,7 +12,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from oms_helpers import (
+from tests.support.oms import (
     BTC,
     CENT,
     ETH,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from oms_helpers import IID, accepted, filled, submitted
+from tests.support.oms import IID, accepted, filled, submitted
 
 from bot4.errors import OrderStateError, OverfillError
 from bot4.model import ClientOrderId

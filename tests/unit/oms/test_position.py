@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from oms_helpers import IID
+from tests.support.oms import IID
 
 from bot4.clock import TestClock
 from bot4.model import Instrument, Side, instrument_id

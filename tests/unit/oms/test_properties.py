@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oms_helpers import BTC, CENT, IID, Rig, request, snapshot
+from tests.support.oms import BTC, CENT, IID, Rig, request, snapshot
 
 from bot4.model import ClientOrderId, Side
 from bot4.oms import (

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot4.marketdata import FeedHandler, OrderBook
 from bot4.marketdata.sources._snapshot_server import url_key
@@ -30,10 +29,3 @@ def replay_offline(
         for req in handler.pending_snapshots():
             bodies = queues[url_key(req.url)]
             handler.on_snapshot(req, bodies.pop(0).encode(), ts)
-
-
-async def wait_until(cond: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Yield to the loop until `cond()` holds; TimeoutError after `timeout_s` (bounded)."""
-    async with asyncio.timeout(timeout_s):
-        while not cond():  # noqa: ASYNC110 - polls counters that nothing signals
-            await asyncio.sleep(0.002)
