@@ -265,7 +265,7 @@ def build_paths(engine: RiskEngine) -> tuple[Callable[[OrderRequest], Decision],
     source = generate(CHECKS)
     code = compile(source, _FILENAME, "exec")
     ns = _namespace(CHECKS)
-    exec(code, ns)  # noqa: S102 (our own generated source, from our own functions)
+    exec(code, ns)  # noqa: S102  # nosec B102 - our own generated source, from our own functions
     # tracebacks and inspect.getsource show the generated lines
     linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
     led = engine.ledger

@@ -1,24 +1,12 @@
-"""`import bot4.marketdata` stays light: its re-exports load on first use (module __getattr__)."""
+"""`import bot4.marketdata` re-exports load on first use (module __getattr__); that the import
+stays light (no asyncio, socket, picows, numpy) is checked with the rest of the pure core in
+tests/unit/test_imports.py."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pytest
 
 import bot4.marketdata as md
-
-_CHECK = (
-    "import bot4.marketdata as m; m.OrderBook; import sys; "
-    "heavy = [n for n in ('asyncio', 'picows', 'socket', 'numpy') if n in sys.modules]; "
-    "assert not heavy, heavy"
-)
-
-
-def test_the_order_book_loads_without_the_network_stack() -> None:
-    # A fresh interpreter: this one has loaded everything already.
-    subprocess.run([sys.executable, "-c", _CHECK], check=True)
 
 
 def test_every_public_name_resolves_and_dir_lists_it() -> None:

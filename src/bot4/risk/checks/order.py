@@ -140,7 +140,7 @@ def price_filter(e: RiskEngine, o: Candidate) -> Decision | None:
         if o.qty < s.mkt_min or o.qty > s.mkt_max or (o.qty - s.mkt_min) % s.mkt_step:
             return Denied(R.LOT_SIZE, f"market qty {o.qty} outside MARKET_LOT_SIZE")
     else:
-        assert o.price is not None, "order_valid let a priced order without a price through"
+        assert o.price is not None, "order_valid let a priced order without a price through"  # nosec B101
         if (o.price - s.min_price) % s.tick or (
             o.exiting and (o.price < s.min_price or o.price > s.max_price)
         ):
