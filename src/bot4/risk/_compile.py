@@ -12,7 +12,8 @@ second and third copy. Here both are generated from the same definitions:
    `GENERAL` (the reference: any order, any state, replace probes) assumes nothing; `FAST`
    (`check`) assumes the common order (`FACTS`: LIMIT, not reduce-only, state ACTIVE, a
    price > 0, a tradable instrument, qty within the merged bounds), which its prologue
-   (`_TEMPLATE`) establishes, handing any other order to the reference;
+   (`_TEMPLATE`) establishes, handing any other order to the reference; an engine whose
+   instruments' notional units are its exposure units adds that fact (`fast_variant`);
 4. a guard `if <cond>: return None` becomes `if not <cond>:` around the rest of its check
    (adjacent identical guards are merged); asserts (type narrowing), copies (`px = price`)
    and stores nobody reads are dropped.
