@@ -83,8 +83,16 @@ def negate(test: ast.expr) -> ast.expr:
 
 
 class _FoldExpr(ast.NodeTransformer):
-    """Constant folding of `not`, `and`, `or` and `a if c else b` (test contexts only use
-    their truth, and every folded operand is pure)."""
+    """Constant folding of `not`, `and`, `or`, `a if c else b` (test contexts only use their
+    truth, and every folded operand is pure) and `x * 1` (the checks multiply numbers only)."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Mult):
+            for one, other in ((node.right, node.left), (node.left, node.right)):
+                if isinstance(one, ast.Constant) and type(one.value) is int and one.value == 1:
+                    return other
+        return node
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)

@@ -12,7 +12,8 @@ second and third copy. Here both are generated from the same definitions:
    `GENERAL` (the reference: any order, any state, replace probes) assumes nothing; `FAST`
    (`check`) assumes the common order (`FACTS`: LIMIT, not reduce-only, state ACTIVE, a
    price > 0, a tradable instrument, qty within the merged bounds), which its prologue
-   (`_TEMPLATE`) establishes, handing any other order to the reference;
+   (`_TEMPLATE`) establishes, handing any other order to the reference; an engine whose
+   instruments' notional units are its exposure units adds that fact (`fast_variant`);
 4. a guard `if <cond>: return None` becomes `if not <cond>:` around the rest of its check
    (adjacent identical guards are merged); asserts (type narrowing), copies (`px = price`)
    and stores nobody reads are dropped.
@@ -53,7 +54,17 @@ from bot4.risk.checks.order import instrument_known
 if TYPE_CHECKING:
     from bot4.risk.engine import RiskEngine
 
-__all__ = ["BINDINGS", "FACTS", "FAST", "GENERAL", "Reference", "Variant", "build_paths", "source"]
+__all__ = [
+    "BINDINGS",
+    "FACTS",
+    "FAST",
+    "GENERAL",
+    "Reference",
+    "Variant",
+    "build_paths",
+    "fast_variant",
+    "source",
+]
 
 # engine lookups that never change for an engine's life -> the closure variable holding them
 BINDINGS = {
@@ -230,13 +241,23 @@ def body(v: Variant, checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
     return ast.unparse(ast.fix_missing_locations(ast.Module(out, [])))
 
 
-def generate(checks: Iterable[Callable[..., Any]] = CHECKS) -> str:
+def generate(checks: Iterable[Callable[..., Any]] = CHECKS, fast: Variant = FAST) -> str:
     """The source of `make(...)`, which returns the fast path and the reference."""
     checks = tuple(checks)
     return _TEMPLATE.format(
         general=textwrap.indent(body(GENERAL, checks), " " * 8),
-        fast=textwrap.indent(body(FAST, checks), " " * 8),
+        fast=textwrap.indent(body(fast, checks), " " * 8),
     )
+
+
+def fast_variant(engine: RiskEngine) -> Variant:
+    """`FAST`, plus what holds for this engine's whole life: when every instrument's notional
+    units are the exposure units (`Slot.mult` is 1, as for instruments of one precision),
+    the fast path uses the notional as it is. (Multiplying a multi-digit int by 1 still builds
+    a new one: ~20-30 ns per order at 8 price and 8 size decimals.)"""
+    if all(s.mult == 1 for s in engine._slots.values()):
+        return FAST._replace(facts={**FACTS, "s.mult": 1})
+    return FAST
 
 
 def _namespace(checks: Iterable[Callable[..., Any]]) -> dict[str, Any]:
@@ -262,7 +283,7 @@ class Reference(Protocol):
 
 def build_paths(engine: RiskEngine) -> tuple[Callable[[OrderRequest], Decision], Reference]:
     """Compile `engine`'s fast path and reference (once, at construction)."""
-    source = generate(CHECKS)
+    source = generate(CHECKS, fast_variant(engine))
     code = compile(source, _FILENAME, "exec")
     ns = _namespace(CHECKS)
     exec(code, ns)  # noqa: S102  # nosec B102 - our own generated source, from our own functions

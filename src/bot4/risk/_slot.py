@@ -81,6 +81,7 @@ class Slot:
         "lot_lo",
         "lot_max",
         "lot_min",
+        "lot_phase",
         "lot_step",
         "max_algo",
         "max_notional",
@@ -119,6 +120,7 @@ class Slot:
         "ref_ts",
         "ref_until",
         "tick",
+        "tick_phase",
         "tradable",
         "untradable_why",
     )
@@ -167,6 +169,10 @@ class Slot:
         self.lot_min = ls.min_qty if ls else 0
         self.lot_max = ls.max_qty if ls and ls.max_qty else INF
         self.lot_step = ls.step if ls and ls.step else 1
+        # (x - min) % step == 0  <=>  x % step == min % step (Python's % is the canonical
+        # residue): the grid checks compare a residue instead of subtracting first
+        self.lot_phase = self.lot_min % self.lot_step
+        self.tick_phase = self.min_price % self.tick
         ms = fl.market_lot_size or ls
         self.mkt_min = ms.min_qty if ms else 0
         self.mkt_max = ms.max_qty if ms and ms.max_qty else INF

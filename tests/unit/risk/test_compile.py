@@ -14,7 +14,7 @@ import pytest
 from risk_helpers import engine, req
 
 from bot4.errors import RiskError
-from bot4.risk import ACCEPTED
+from bot4.risk import ACCEPTED, RiskConfig
 from bot4.risk._ast_tools import (
     dotted,
     drop_dead_stores,
@@ -25,7 +25,7 @@ from bot4.risk._ast_tools import (
     substitute,
     unguard,
 )
-from bot4.risk._compile import FACTS, GENERAL, _namespace, body, source
+from bot4.risk._compile import FACTS, FAST, GENERAL, _namespace, body, fast_variant, source
 from bot4.risk.checks import CHECKS
 from bot4.risk.checks.base import Candidate
 
@@ -78,6 +78,25 @@ def test_fold_drops_decided_branches_and_keeps_impure_tests() -> None:
     assert _src(fold(_stmts("if f():\n    assert b"))) == "f()"
     assert _src(fold(_stmts("if a:\n    assert b"))) == ""
     assert _src(fold(_stmts("v = f() and False"))) == "v = f() and False"  # impure: kept
+
+
+def test_fold_drops_a_multiplication_by_int_one() -> None:
+    assert _src(fold(_stmts("v = x * 1\nw = 1 * f(x)"))) == "v = x\nw = f(x)"
+    assert (
+        _src(fold(_stmts("v = x * 2\nw = x * 1.0\nz = x + 1")))
+        == "v = x * 2\nw = x * 1.0\nz = x + 1"
+    )
+
+
+def test_one_precision_instruments_skip_the_exposure_multiply() -> None:
+    mixed, _ = engine()  # price*size units are 10**-5, exposure units 10**-8: `* s.mult`
+    assert fast_variant(mixed) is FAST
+    assert "ne = n * s.mult" in inspect.getsource(mixed.check)
+    same, _ = engine(RiskConfig(account_precision=5))  # the same units: the notional as it is
+    assert fast_variant(same).facts["s.mult"] == 1
+    fast = inspect.getsource(same.check)
+    assert "ne = n\n" in fast and "s.mult" not in fast
+    assert "ne = n * s.mult" in inspect.getsource(same._reference)  # the reference assumes nothing
 
 
 def test_negate_is_exact() -> None:

@@ -120,12 +120,13 @@ def client_order_id(e: RiskEngine, o: Candidate) -> Decision | None:
 
 def lot_size(e: RiskEngine, o: Candidate) -> Decision | None:
     """4. The exchange lot and, for new risk, our max order qty: one merged bound (reject,
-    never round; `deny_qty` tells which)."""
+    never round; `deny_qty` tells which). On the lot grid: (qty - min) % step == 0, asked as
+    qty % step == min % step (`Slot.lot_phase`): no subtraction of two multi-digit ints."""
     s = o.s
     if (
         o.qty < s.lot_min
         or o.qty > (s.lot_max if o.exiting else s.qty_hi)
-        or (o.qty - s.lot_min) % s.lot_step
+        or o.qty % s.lot_step != s.lot_phase
     ):
         return deny_qty(s, o.qty)
     return None
@@ -134,14 +135,15 @@ def lot_size(e: RiskEngine, o: Candidate) -> Decision | None:
 def price_filter(e: RiskEngine, o: Candidate) -> Decision | None:
     """5. A market order's MARKET_LOT_SIZE; a priced order's exchange tick. For new risk the
     exchange min/max price are folded into the price bands (`Slot.set_ref`); an exit, which
-    skips the bands, is held to them here."""
+    skips the bands, is held to them here. On the tick grid: price % tick == min_price % tick
+    (`Slot.tick_phase`), as the lot check asks."""
     s = o.s
     if o.market:
         if o.qty < s.mkt_min or o.qty > s.mkt_max or (o.qty - s.mkt_min) % s.mkt_step:
             return Denied(R.LOT_SIZE, f"market qty {o.qty} outside MARKET_LOT_SIZE")
     else:
         assert o.price is not None, "order_valid let a priced order without a price through"  # nosec B101
-        if (o.price - s.min_price) % s.tick or (
+        if o.price % s.tick != s.tick_phase or (
             o.exiting and (o.price < s.min_price or o.price > s.max_price)
         ):
             why = f"price {o.price} not in [{s.min_price}, {s.max_price}]"
