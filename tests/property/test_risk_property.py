@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "risk"))
-from risk_helpers import IID, IID2, REF, engine, req, run_checks
+from tests.support.risk import IID, IID2, REF, engine, req, run_checks
 
 from bot4.model import OrderType, Side, TimeInForce
 from bot4.risk import ACCEPTED, InstrumentLimits, RiskConfig, TradingState

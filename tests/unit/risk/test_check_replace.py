@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from risk_helpers import IID, REF, D, engine, req
+from tests.support.risk import IID, REF, D, engine, req
 
 from bot4.model import ClientOrderId, Side
 from bot4.risk import ACCEPTED, Denied, DenyReason, InstrumentLimits, RiskConfig, RiskEngine

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, instruments, make_instrument, req
+from tests.support.risk import IID, IID2, REF, D, engine, instruments, make_instrument, req
 
 from bot4.errors import ConfigError
 from bot4.model import InstrumentFilters, InstrumentId, OrderType, Side, TimeInForce, UnknownFilter

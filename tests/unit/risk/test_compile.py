@@ -11,7 +11,7 @@ import inspect
 import types
 
 import pytest
-from risk_helpers import engine, req
+from tests.support.risk import engine, req
 
 from bot4.errors import RiskError
 from bot4.risk import ACCEPTED, RiskConfig

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, req
+from tests.support.risk import IID, IID2, REF, D, engine, req
 
 from bot4.model import Side, TimeInForce
 from bot4.risk import ACCEPTED, Denied, DenyReason, RiskConfig, RollingCorrelation

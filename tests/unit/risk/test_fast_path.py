@@ -16,7 +16,17 @@ from collections import Counter
 
 import pytest
 from msgspec.structs import replace
-from risk_helpers import IID, IID2, REF, D, engine, instruments, make_instrument, req, run_checks
+from tests.support.risk import (
+    IID,
+    IID2,
+    REF,
+    D,
+    engine,
+    instruments,
+    make_instrument,
+    req,
+    run_checks,
+)
 
 from bot4.model import InstrumentId, OrderType, Side, TimeInForce
 from bot4.risk import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from risk_helpers import IID, IID2, REF, engine, req
+from tests.support.risk import IID, IID2, REF, engine, req
 
 from bot4.clock import TestClock
 from bot4.model import InstrumentId, OrderType, Side
@@ -139,7 +139,7 @@ def test_save_and_restore_survive_a_restart() -> None:
     fresh.restore(KillSwitchState())
     assert not fresh.tripped and halted == [True, False]
     # an engine built on a restored, tripped switch starts HALTED
-    from risk_helpers import instruments
+    from tests.support.risk import instruments
 
     from bot4.risk import RiskEngine
 

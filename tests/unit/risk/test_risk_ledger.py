@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from risk_helpers import IID, IID2, REF, D, engine, req
+from tests.support.risk import IID, IID2, REF, D, engine, req
 
 from bot4.model import OrderType, Side, TimeInForce
 from bot4.risk import ACCEPTED, Denied, DenyReason, InstrumentLimits, RiskConfig
