@@ -23,10 +23,12 @@ from bot4.marketdata.decode._binance_schema import (
     AggTrade,
     BookTicker,
     DepthSnapshot,
+    DepthUpdateRaw,
     Kline,
     Trade,
 )
 from bot4.marketdata.decode._parse import MEMO_SIZE, FixedParser, parse_bulk
+from bot4.marketdata.decode._wire import WIRE_DECIMALS, wire_diff, wire_pairs
 from bot4.marketdata.decode.binance import DEPTH_CHANNELS, KLINE_INTERVALS
 from bot4.model import Side
 
@@ -76,20 +78,18 @@ class _Frame(msgspec.Struct, gc=False):
     data: msgspec.Raw = msgspec.Raw(b"")  # the event, decoded by channel (b"" does not decode)
 
 
-class _DepthRows(msgspec.Struct, gc=False):
-    """`DepthUpdateRaw` with its levels decoded as `parse_pairs` decodes them, in the same pass."""
+class _WireSnapshot(msgspec.Struct, gc=False):
+    """`DepthSnapshot` with its levels left as JSON text, for the float route (`decode._wire`)."""
 
-    s: str  # symbol
-    U: int  # first update id in the event
-    u: int  # final update id in the event
-    b: list[list[str]]  # bids [price, qty, ...]
-    a: list[list[str]]  # asks
-    E: int = 0  # event time, ms
-    pu: int = -1  # futures: final update id of the previous event (-1 on spot)
+    lastUpdateId: int  # noqa: N815 - the book is as of this update id
+    bids: msgspec.Raw  # [[price, qty], ...] best first
+    asks: msgspec.Raw
+    E: int = 0  # futures: message time, ms
 
 
 _frame = msgspec.json.Decoder(_Frame)
-_depth = msgspec.json.Decoder(_DepthRows)
+_depth = msgspec.json.Decoder(DepthUpdateRaw)
+_wire_snapshot = msgspec.json.Decoder(_WireSnapshot)
 _book_ticker = msgspec.json.Decoder(BookTicker)
 _agg_trade = msgspec.json.Decoder(AggTrade)
 _trade = msgspec.json.Decoder(Trade)
@@ -180,7 +180,12 @@ def binance_frame(
         if channel in DEPTH_CHANNELS:
             ev = _depth.decode(frame.data)
             pp, qp = precisions[ev.s]
-            deltas = _levels(ev.b, pp, qp, buy) + _levels(ev.a, pp, qp, sell)
+            deltas = None
+            if pp == qp == WIRE_DECIMALS:  # the float route, where the text vouches for it
+                deltas = wire_diff(frame.data, ev.b, ev.a, buy, sell)
+            if deltas is None:
+                deltas = _levels(_rows.decode(ev.b), pp, qp, buy)
+                deltas += _levels(_rows.decode(ev.a), pp, qp, sell)
             return (0, ev.s, ev.E, ev.U, ev.u, ev.pu, tuple(deltas))
         if channel == "bookTicker":
             t = _book_ticker.decode(frame.data)
@@ -211,6 +216,18 @@ def binance_snapshot(
 ) -> tuple[int, int, dict[int, int], dict[int, int]] | None:
     """A REST depth snapshot as (lastUpdateId, E, bids, asks), each side {price: qty} with no
     level of qty 0; None where a level does not parse exactly."""
+    if price_precision == qty_precision == WIRE_DECIMALS:  # the float route, if it vouches
+        try:
+            wire = _wire_snapshot.decode(buf)
+        except _REFUSED:
+            return None
+        wire_bids, wire_asks = wire_pairs(wire.bids), wire_pairs(wire.asks)
+        if wire_bids is not None and wire_asks is not None:
+            # A later row of a price wins (even a qty 0), as below.
+            bids, asks = (
+                {p: q for p, q in dict(side).items() if q} for side in (wire_bids, wire_asks)
+            )
+            return wire.lastUpdateId, wire.E, bids, asks
     try:
         snap = _snapshot.decode(buf)
         # In bulk (`parse_bulk`), the prices remembered for the diffs that follow; a later row
