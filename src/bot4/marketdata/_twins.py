@@ -346,37 +346,47 @@ def kraken_crc(
     level the price then the volume as Kraken writes them, "." and leading zeros dropped.
     `price_shift`/`qty_shift`: how many more decimals Kraken writes than the book's ints carry
     (negative: fewer)."""
-    top_asks = [-k for k in reversed(ask_keys[max(0, len(ask_keys) - depth) :])]
-    top_bids = bid_keys[max(0, len(bid_keys) - depth) :][::-1]
-    levels = [(p, asks[p]) for p in top_asks] + [(p, bids[p]) for p in top_bids]
-    # Multipliers then divisors of prices and volumes, of the shifts or of their opposites.
-    scale = (
-        _POW10[max(0, price_shift)],
-        _POW10[max(0, qty_shift)],
-        _POW10[max(0, -price_shift)],
-        _POW10[max(0, -qty_shift)],
-    )
-    memo = _crc_digits.get(scale)
-    if memo is None or len(memo) >= MEMO_SIZE:
-        memo = _crc_digits[scale] = {}
-    get = memo.get
+    top_asks = ask_keys[-depth:] if depth > 0 else []
+    top_bids = bid_keys[-depth:] if depth > 0 else []
+    digits = _crc_digits.get((price_shift, qty_shift))
+    if digits is None:
+        digits = _crc_digits[price_shift, qty_shift] = _LevelDigits(price_shift, qty_shift)
+    memo = digits.memo
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    get, miss = memo.get, digits.miss
+    levels = [(-k, asks[-k]) for k in reversed(top_asks)]
+    levels += [(k, bids[k]) for k in reversed(top_bids)]
     # A level's digits are never empty, so `or` only ever means "not remembered".
-    text = "".join([get(level) or _level_digits(memo, level, scale) for level in levels])
+    text = "".join([get(level) or miss(level) for level in levels])
     return crc32(text.encode("ascii"))
 
 
-# scale (see kraken_crc) -> (price, qty) -> Kraken's digits of that level: between two
-# updates most of the top levels are unchanged, so their digits are looked up, not rebuilt.
-# Bounded: a memo that reaches MEMO_SIZE is started afresh.
-_crc_digits: dict[tuple[int, int, int, int], dict[tuple[int, int], str]] = {}
+class _LevelDigits:
+    """Kraken's digits of levels (the price then the volume, no dot, no leading zeros) at one
+    pair of shifts, remembered: between two updates most of the top levels are unchanged, so
+    their digits are looked up, not rebuilt."""
+
+    __slots__ = ("memo", "scale")
+
+    def __init__(self, price_shift: int, qty_shift: int) -> None:
+        # Multipliers then divisors of prices and volumes, of the shifts or of their opposites.
+        self.scale = (
+            _POW10[max(0, price_shift)],
+            _POW10[max(0, qty_shift)],
+            _POW10[max(0, -price_shift)],
+            _POW10[max(0, -qty_shift)],
+        )
+        # (price, qty) -> digits; cleared when it reaches MEMO_SIZE.
+        self.memo: dict[tuple[int, int], str] = {}
+
+    def miss(self, level: tuple[int, int]) -> str:
+        """The digits of a level not remembered yet."""
+        pm, qm, pd, qd = self.scale
+        p, q = level
+        digits = self.memo[level] = f"{p * pm // pd}{q * qm // qd}"
+        return digits
 
 
-def _level_digits(
-    memo: dict[tuple[int, int], str], level: tuple[int, int], scale: tuple[int, int, int, int]
-) -> str:
-    """Kraken's digits of one level (the price then the volume, no dot, no leading zeros),
-    remembered in `memo`."""
-    pm, qm, pd, qd = scale
-    p, q = level
-    digits = memo[level] = f"{p * pm // pd}{q * qm // qd}"
-    return digits
+# (price_shift, qty_shift) -> the digits of levels at those shifts.
+_crc_digits: dict[tuple[int, int], _LevelDigits] = {}
