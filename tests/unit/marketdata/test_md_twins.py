@@ -55,3 +55,13 @@ def test_binance_frame_declines_other_channels_and_reads_a_trade() -> None:
     )
     got = _twins.binance_frame(trade, prec, Side.BUY, Side.SELL)
     assert got == (2, "BTCUSDT", 6, 8, 100, 2000, False)
+
+
+def test_kraken_crc_digits_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    asks, ask_keys = {101: 3, 102: 4}, [-102, -101]
+    bids, bid_keys = {99: 5, 100: 6}, [99, 100]
+    expected = _twins.kraken_crc(asks, ask_keys, bids, bid_keys, 10, 1, -1)
+    monkeypatch.setattr(_twins, "MEMO_SIZE", 1)
+    assert _twins.kraken_crc(asks, ask_keys, bids, bid_keys, 10, 1, -1) == expected
+    assert _twins.kraken_crc(asks, ask_keys, bids, bid_keys, 10, 1, -1) == expected
+    assert len(_twins._crc_digits[1, -1].memo) <= 4
