@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import linecache
 import textwrap
 from collections.abc import Callable, Iterable
@@ -255,9 +256,11 @@ def fast_variant(engine: RiskEngine) -> Variant:
     units are the exposure units (`Slot.mult` is 1, as for instruments of one precision),
     the fast path uses the notional as it is. (Multiplying a multi-digit int by 1 still builds
     a new one: ~20-30 ns per order at 8 price and 8 size decimals.)"""
-    if all(s.mult == 1 for s in engine._slots.values()):
-        return FAST._replace(facts={**FACTS, "s.mult": 1})
-    return FAST
+    return _variant(all(s.mult == 1 for s in engine._slots.values()))
+
+
+def _variant(one_mult: bool) -> Variant:
+    return FAST._replace(facts={**FACTS, "s.mult": 1}) if one_mult else FAST
 
 
 def _namespace(checks: Iterable[Callable[..., Any]]) -> dict[str, Any]:
@@ -282,15 +285,11 @@ class Reference(Protocol):
 
 
 def build_paths(engine: RiskEngine) -> tuple[Callable[[OrderRequest], Decision], Reference]:
-    """Compile `engine`'s fast path and reference (once, at construction)."""
-    source = generate(CHECKS, fast_variant(engine))
-    code = compile(source, _FILENAME, "exec")
-    ns = _namespace(CHECKS)
-    exec(code, ns)  # noqa: S102  # nosec B102 - our own generated source, from our own functions
-    # tracebacks and inspect.getsource show the generated lines
-    linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
+    """`engine`'s fast path and reference: its variant's compiled `make`, bound to its state."""
     led = engine.ledger
-    paths: tuple[Callable[[OrderRequest], Decision], Reference] = ns["make"](
+    paths: tuple[Callable[[OrderRequest], Decision], Reference] = _maker(
+        fast_variant(engine) is not FAST
+    )(
         engine,
         engine._slots,
         engine._now,
@@ -302,6 +301,20 @@ def build_paths(engine: RiskEngine) -> tuple[Callable[[OrderRequest], Decision],
         led.recent_q,
     )
     return paths
+
+
+@functools.cache
+def _maker(one_mult: bool) -> Callable[..., tuple[Callable[[OrderRequest], Decision], Reference]]:
+    """Generate and compile `make` once per variant (a process builds many engines: a reload, the
+    tests; the source depends only on CHECKS and the variant, the state comes in as arguments)."""
+    source = generate(CHECKS, _variant(one_mult))
+    code = compile(source, _FILENAME, "exec")
+    ns = _namespace(CHECKS)
+    exec(code, ns)  # noqa: S102  # nosec B102 - our own generated source, from our own functions
+    # tracebacks and inspect.getsource show the generated lines
+    linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
+    maker: Callable[..., tuple[Callable[[OrderRequest], Decision], Reference]] = ns["make"]
+    return maker
 
 
 def source() -> str:
