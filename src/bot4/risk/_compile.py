@@ -308,11 +308,13 @@ def _maker(one_mult: bool) -> Callable[..., tuple[Callable[[OrderRequest], Decis
     """Generate and compile `make` once per variant (a process builds many engines: a reload, the
     tests; the source depends only on CHECKS and the variant, the state comes in as arguments)."""
     source = generate(CHECKS, _variant(one_mult))
-    code = compile(source, _FILENAME, "exec")
+    # One file name per variant: tracebacks and inspect.getsource read the lines from linecache.
+    filename = f"{_FILENAME[:-1]}, {'one scale' if one_mult else 'general'}>"
+    code = compile(source, filename, "exec")
     ns = _namespace(CHECKS)
     exec(code, ns)  # noqa: S102  # nosec B102 - our own generated source, from our own functions
     # tracebacks and inspect.getsource show the generated lines
-    linecache.cache[_FILENAME] = (len(source), None, source.splitlines(True), _FILENAME)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     maker: Callable[..., tuple[Callable[[OrderRequest], Decision], Reference]] = ns["make"]
     return maker
 
