@@ -82,3 +82,9 @@ class TestClock:
         if ns < 0:
             raise ClockError(f"a clock cannot go backwards: advance by {ns} ns")
         self._mono_ns += ns
+
+    def advance_to_ns(self, ns: int) -> None:
+        """Move time to `ns` on the monotonic reading (a backtest: the next event's time);
+        a time at or before now leaves the clock where it is (events sharing a timestamp)."""
+        if ns > self._mono_ns:
+            self._mono_ns = ns

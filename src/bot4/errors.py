@@ -7,7 +7,8 @@
     │   └── HalfOpenExhaustedError  a half-open breaker has no trial permit left
     ├── FeedError                   market data could not be used
     │   ├── UnknownMessage          a well-formed message of a kind the feed does not handle
-    │   └── FeedConfigError         a feed, replay or backoff asked for with a bad argument
+    │   ├── FeedConfigError         a feed, replay or backoff asked for with a bad argument
+    │   └── DataError               a data file (recording, CSV) unreadable at a file and line
     ├── VenueError                  a venue could not take or answer a request
     ├── OrderStateError             an order event not allowed from the order's state
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
@@ -31,6 +32,7 @@ __all__ = [
     "ClockError",
     "ConfigError",
     "ConfigValueError",
+    "DataError",
     "FeedConfigError",
     "FeedError",
     "HalfOpenExhaustedError",
@@ -156,3 +158,8 @@ class UnknownMessage(FeedError):  # noqa: N818 - a signal inside a feed, never e
 class FeedConfigError(FeedError, ValueError):
     """Raised when a feed, a replay or a reconnect backoff is asked for with an argument that
     cannot work (an unknown exchange, a pace <= 0); a ValueError for callers that catch that."""
+
+
+class DataError(FeedError):
+    """Raised for a data file that cannot be used: missing, of no known format, or a corrupt or
+    out-of-order line. The message names the file (and line, when there is one)."""

@@ -56,3 +56,11 @@ def test_nothing_outside_clock_reads_time() -> None:
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(SRC)}:{no}: {line.strip()}")
     assert offenders == []
+
+
+def test_advance_to_moves_forward_only() -> None:
+    clock = TestClock(start_ns=100, wall_offset_ns=0)
+    clock.advance_to_ns(250)
+    assert clock.monotonic_ns() == 250 and clock.time_ns() == 250
+    clock.advance_to_ns(200)  # earlier: stays
+    assert clock.monotonic_ns() == 250

@@ -40,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"storage"},
     {"api"},
     {"engine"},
+    {"backtest"},
     {"config"},
     {"commands"},
     {"cli"},
