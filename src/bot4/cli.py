@@ -54,11 +54,19 @@ def run(
         bool,
         typer.Option("--live", help="Binance's public market data instead of the replay."),
     ] = False,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="Paper-trade these data files (what backtest reads)."),
+    ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option("--speed", help="Pace: 1 as recorded, 2 twice as fast, 0 as fast as read.", min=0),
+    ] = None,
 ) -> None:
-    """Paper-trade the bundled Binance replay (or live market data) through risk and the OMS."""
+    """Paper-trade the bundled Binance replay, data files or live market data."""
     from bot4.commands.run import run_command
 
-    run_command(config, duration, api_port, no_tui, no_api, live=live)
+    run_command(config, duration, api_port, no_tui, no_api, live=live, data=data, speed=speed)
 
 
 @app.command("demo-breakers")

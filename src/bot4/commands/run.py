@@ -11,7 +11,7 @@ import contextlib
 import datetime as _dt
 import signal
 import sys
-from collections.abc import Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from bot4.commands._tui import LiveView, StatusLines, run_with_view
 from bot4.config import parse_config
 from bot4.config.node import load_node_config
 from bot4.engine import TradingNode, build_node, summary
-from bot4.errors import ConfigError
+from bot4.errors import ConfigError, DataError
 from bot4.risk import RiskConfig
 
 __all__ = ["parse_risk", "run_command"]
@@ -38,6 +38,8 @@ def run_command(
     no_api: bool = False,
     *,
     live: bool = False,
+    data: Sequence[Path] | None = None,
+    speed: float | None = None,
 ) -> None:
     """Build the node from the config (defaults without one), run it, print the summary.
 
@@ -50,16 +52,24 @@ def run_command(
         for line in str(exc).splitlines():
             typer.echo(f"error: {line}", err=True)
         raise typer.Exit(2) from None
+    replay = cfg.replay
     if live:  # public market data from the exchange; orders still go to the paper venue
-        cfg = msgspec.structs.replace(
-            cfg, replay=msgspec.structs.replace(cfg.replay, source="live")
-        )
+        replay = msgspec.structs.replace(replay, source="live")
+    if data:  # data files, with every instrument they hold
+        replay = msgspec.structs.replace(replay, source="data", data=[str(p) for p in data])
+    if speed is not None:
+        replay = msgspec.structs.replace(replay, pace=speed or None)
+    cfg = msgspec.structs.replace(cfg, replay=replay)
     clock = LiveClock()
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    node = build_node(
-        cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api, api_port=api_port,
-        announce=typer.echo, parse_risk=parse_risk,
-    )  # fmt: skip
+    try:
+        node = build_node(
+            cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api,
+            api_port=api_port, announce=typer.echo, parse_risk=parse_risk,
+        )  # fmt: skip
+    except (DataError, ConfigError) as exc:  # a missing or unreadable data file, a bad symbol
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, ConfigError) else 1) from None
     console = Console()
     live = not no_tui and console.is_terminal and sys.stdout.isatty()
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from bot4.clock import Clock, LiveClock, TestClock
 from bot4.engine._api_view import RiskParser, convert_risk
+from bot4.engine._file_source import FileSource
 from bot4.engine._node import NodeParts, TradingNode
 from bot4.engine._sources import DataSource, LiveSource, ReplaySource
 from bot4.engine.strategies import MarketMaker, MomentumTaker
@@ -38,19 +39,39 @@ __all__ = ["CLOCKS", "SOURCES", "VENUES", "SourceKind", "build_node"]
 class SourceKind:
     """One kind of market-data source: how to make it, and the clock it runs on by default."""
 
-    # (config, the feed handler's WebSocket URL, the dataset) -> the source.
-    make: Callable[[NodeConfig, str, Path], DataSource]
+    # (config, the bundled dataset) -> the source, with its feed handler and instruments.
+    make: Callable[[NodeConfig, Path], DataSource]
     # The CLOCKS entry a node on this source uses when no clock is given: a paced replay and
     # a live feed run in wall time; a backtest source would name "simulated".
     clock: str
 
 
-def _replay(config: NodeConfig, ws_url: str, dataset: Path) -> DataSource:
-    return ReplaySource(dataset, config.replay.pace)
+def _binance(config: NodeConfig) -> tuple[BinanceSpotFeed, dict[InstrumentId, Instrument]]:
+    """Binance spot's feed handler for the configured symbols (bundled instruments)."""
+    by_symbol = {i.symbol: i for i in bundled_instruments().values() if i.exchange == "BINANCE"}
+    symbols = list(config.replay.symbols)
+    unknown = [s for s in symbols if s not in by_symbol]
+    if unknown:
+        raise ConfigValueError(f"unknown symbols (not in the bundled instruments): {unknown}")
+    handler = BinanceSpotFeed(symbols, {s: by_symbol[s] for s in symbols})
+    return handler, {by_symbol[s].id: by_symbol[s] for s in symbols}
 
 
-def _live(config: NodeConfig, ws_url: str, dataset: Path) -> DataSource:
-    return LiveSource(config.replay.ws_url or ws_url, config.replay.rest_base)
+def _replay(config: NodeConfig, dataset: Path) -> DataSource:
+    handler, instruments = _binance(config)
+    return ReplaySource(dataset, config.replay.pace, handler, instruments)
+
+
+def _live(config: NodeConfig, dataset: Path) -> DataSource:
+    handler, instruments = _binance(config)
+    url = config.replay.ws_url or handler.ws_url
+    return LiveSource(url, config.replay.rest_base, handler, instruments)
+
+
+def _files(config: NodeConfig, dataset: Path) -> DataSource:
+    if not config.replay.data:
+        raise ConfigValueError('replay.source = "data" needs replay.data (paths) or --data')
+    return FileSource(config.replay.data, pace=config.replay.pace)
 
 
 def _paper(clock: Clock, config: NodeConfig) -> PaperVenue:
@@ -61,6 +82,7 @@ def _paper(clock: Clock, config: NodeConfig) -> PaperVenue:
 SOURCES: dict[str, SourceKind] = {
     "replay": SourceKind(_replay, clock="live"),
     "live": SourceKind(_live, clock="live"),
+    "data": SourceKind(_files, clock="live"),
 }
 CLOCKS: dict[str, Callable[[], Clock]] = {"live": LiveClock, "simulated": TestClock}
 VENUES: dict[str, Callable[[Clock, NodeConfig], PaperVenue]] = {"paper": _paper}
@@ -86,14 +108,10 @@ def build_node(
     reloaded through the API. Raises ConfigValueError for a symbol missing from the bundled
     instruments and for two strategies with one id.
     """
-    by_symbol = {i.symbol: i for i in bundled_instruments().values() if i.exchange == "BINANCE"}
-    symbols = list(config.replay.symbols)
-    unknown = [s for s in symbols if s not in by_symbol]
-    if unknown:
-        raise ConfigValueError(f"unknown symbols (not in the bundled instruments): {unknown}")
-    instruments: dict[InstrumentId, Instrument] = {by_symbol[s].id: by_symbol[s] for s in symbols}
-    handler = BinanceSpotFeed(symbols, {s: by_symbol[s] for s in symbols})
     kind = SOURCES[config.replay.source]
+    source = kind.make(config, dataset)
+    instruments = dict(source.instruments)
+    exchange = source.feed.exchange
     clock = clock or CLOCKS[kind.clock]()
     chosen = list(strategies) if strategies is not None else _samples(config, instruments)
     by_id: dict[str, Strategy] = {}
@@ -104,13 +122,9 @@ def build_node(
     parts = NodeParts(
         clock=clock,
         instruments=instruments,
-        handler=handler,
-        source=kind.make(config, handler.ws_url, dataset),
+        source=source,
         venue=VENUES[venue](clock, config),
-        breakers={
-            n: default_breaker(n, clock)
-            for n in (f"{handler.exchange}-ws", f"{handler.exchange}-rest")
-        },
+        breakers={n: default_breaker(n, clock) for n in (f"{exchange}-ws", f"{exchange}-rest")},
         strategies=by_id,
     )
     return TradingNode(

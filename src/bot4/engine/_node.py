@@ -27,15 +27,12 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from bot4.clock import Clock, LiveClock
-from bot4.engine._api_view import ACCOUNT_PRECISION, ApiView, RiskParser
-from bot4.engine._context import NodeContext
+from bot4.engine._api_view import ApiView, RiskParser
+from bot4.engine._core import NodeCore
 from bot4.engine._durability import GroupCommit, recover
-from bot4.engine._node_ops import NodeOps
-from bot4.engine._report import Latencies, PnlHistory, build_report
-from bot4.engine._router import EventRouter
+from bot4.engine._report import PnlHistory, build_report
 from bot4.engine._views import kill_view
-from bot4.oms import ClientOrderIds, OrderManager, Portfolio
-from bot4.risk import RiskEngine
+from bot4.oms import OrderManager
 from bot4.storage import KillSwitchSaver, Storage, StorageConfig, persist_kill_switch
 
 if TYPE_CHECKING:
@@ -43,7 +40,6 @@ if TYPE_CHECKING:
     from bot4.engine._sources import DataSource, Feed
     from bot4.engine._strategy import Strategy
     from bot4.engine.config import NodeConfig
-    from bot4.marketdata import FeedHandler, OrderBook
     from bot4.model import Instrument, InstrumentId
     from bot4.resilience import CircuitBreaker
     from bot4.venues import PaperVenue
@@ -59,8 +55,7 @@ class NodeParts:
 
     clock: Clock
     instruments: Mapping[InstrumentId, Instrument]  # the traded instruments
-    handler: FeedHandler  # parses the source's frames and keeps the books
-    source: DataSource
+    source: DataSource  # its `feed` keeps the books and counters
     venue: PaperVenue
     breakers: Mapping[str, CircuitBreaker]  # the feed's breakers by name (`binance-ws`, ...)
     strategies: Mapping[str, Strategy]  # by id (unique)
@@ -89,38 +84,25 @@ class TradingNode:
         self._api_enabled = api and config.api.enabled
         self._api_port = api_port
         self.instruments = dict(parts.instruments)
-        self.handler = parts.handler
+        self.handler = parts.source.feed
         self.source = parts.source
         self.venue = parts.venue
         self.breakers = dict(parts.breakers)
-        self.risk = RiskEngine(self.instruments, config.risk, clock)
-        self.portfolio = Portfolio(
-            self.instruments,
-            clock=clock,
-            starting_equity=config.starting_equity * 10**ACCOUNT_PRECISION,
-            account_precision=ACCOUNT_PRECISION,
-        )
-        self.latencies = Latencies()
+        core = self.core = NodeCore(
+            config, clock=clock, instruments=self.instruments, books_of=self.handler,
+            feed_name=self.handler.exchange,
+            symbols=parts.source.symbols,
+            venue=self.venue, strategies=parts.strategies, perf_ns=perf,
+        )  # fmt: skip
+        self.risk, self.portfolio, self.latencies = core.risk, core.portfolio, core.latencies
         self.pnl_history = PnlHistory()  # sampled once a second by _tick
-        self.ops = ops = NodeOps(clock, self.handler.exchange, parts.strategies)
+        self.ops = ops = core.ops
         self.metrics = ops.metrics
         self.watchdog = ops.watchdog
-        self._ids = ClientOrderIds("N-")
-        # The feed's current books and the strategies stopped for raising: the router writes
-        # them, the context reads them.
-        self.books: dict[InstrumentId, OrderBook] = {}
-        failed: dict[str, str] = {}
-        self.context = NodeContext(
-            clock=clock, instruments=self.instruments, books=self.books,
-            portfolio=self.portfolio, ids=self._ids, failed=failed, ops=ops,
-            latencies=self.latencies, perf_ns=perf,
-        )  # fmt: skip
-        self.router = router = EventRouter(
-            clock=clock, handler=self.handler,
-            symbols={iid: inst.symbol for iid, inst in self.instruments.items()},
-            venue=self.venue, strategies=parts.strategies, context=self.context,
-            books=self.books, failed=failed, ops=ops, latencies=self.latencies, perf_ns=perf,
-        )  # fmt: skip
+        self._ids = core.ids
+        self.books = core.books
+        self.context = core.context
+        self.router = router = core.router
         self.strategies = router.strategies
         self.control = ApiView(
             clock=clock, instruments=self.instruments, risk=self.risk, risk_config=config.risk,
@@ -157,12 +139,11 @@ class TradingNode:
         except BaseException:
             await storage.close()
             raise
-        oms.subscribe(self.router.on_order)
         self.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
         try:
             async with contextlib.AsyncExitStack() as servers:
                 conn = self.conn = await self.source.connect(
-                    servers, self.handler, sink=self.router.on_events, clock=self.clock,
+                    servers, sink=self.router.on_events, clock=self.clock,
                     breakers=self.breakers,
                 )  # fmt: skip
                 for breaker in self.breakers.values():
@@ -223,7 +204,8 @@ class TradingNode:
             portfolio=self.portfolio, ids=self._ids,
             max_terminal_orders=self.config.max_terminal_orders,
         )  # fmt: skip
-        self.oms = self.router.oms = self.context.oms = self.control.oms = oms
+        self.core.attach(oms)
+        self.oms = self.control.oms = oms
         if self.kill_restored:
             v = kill_view(ks)
             msg = (

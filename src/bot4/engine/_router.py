@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot4.model import BookDeltas, TradeTick
 from bot4.oms import OrderDenied, OrderFilled, OrderRejected
@@ -25,14 +25,21 @@ if TYPE_CHECKING:
     from bot4.engine._node_ops import NodeOps
     from bot4.engine._report import Latencies
     from bot4.engine._strategy import Strategy
-    from bot4.marketdata import FeedHandler, OrderBook
+    from bot4.marketdata import OrderBook
     from bot4.model import InstrumentId
     from bot4.oms import Order, OrderEvent, OrderManager
     from bot4.venues import PaperVenue
 
-__all__ = ["EventRouter"]
+__all__ = ["BookIndex", "EventRouter"]
 
 log = logging.getLogger(__name__)
+
+
+class BookIndex(Protocol):
+    """Where the current books are, by the feed's symbol (a feed handler; a data file reader)."""
+
+    @property
+    def books(self) -> Mapping[str, OrderBook]: ...
 
 
 class EventRouter:
@@ -42,7 +49,7 @@ class EventRouter:
         self,
         *,
         clock: Clock,
-        handler: FeedHandler,
+        handler: BookIndex,
         symbols: Mapping[InstrumentId, str],
         venue: PaperVenue,
         strategies: Mapping[str, Strategy],
@@ -108,6 +115,29 @@ class EventRouter:
         observe = self._observe
         observe("venue", t1 - t0)
         observe("strategies", t2 - t1)
+
+    def on_event(self, ev: object) -> None:
+        """One event, without stage timing or metrics: the backtest's path. The effects and
+        their order are `on_events`' for a batch of one: venue, then marks, then strategies."""
+        oms = self.oms
+        if oms is None:
+            return
+        if isinstance(ev, BookDeltas):
+            iid = ev.instrument_id
+            book = self.book(iid)
+            self._venue.on_market_event(ev)
+            if book is None or not book.synced:
+                return
+            mid = book.mid()
+            if mid is not None:
+                oms.on_mark(iid, mid)
+            for s in self._strategies_for(iid):
+                self.guard(s, s.on_book, book)
+        elif isinstance(ev, TradeTick):
+            self._venue.on_market_event(ev)
+            oms.on_mark(ev.instrument_id, ev.price)
+            for s in self._strategies_for(ev.instrument_id):
+                self.guard(s, s.on_trade, ev)
 
     def book(self, iid: InstrumentId) -> OrderBook | None:
         """The handler's current book of `iid` (a new one is handed to the venue first)."""

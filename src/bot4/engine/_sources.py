@@ -24,11 +24,12 @@ from bot4.marketdata.sources.ws import FeedConnection
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
-    from bot4.marketdata import FeedHandler
+    from bot4.marketdata import FeedHandler, FeedStats, OrderBook
     from bot4.marketdata.sources.ws import ConnectionStats, Sink
+    from bot4.model import Instrument, InstrumentId
     from bot4.resilience import CircuitBreaker
 
-__all__ = ["DataSource", "Feed", "LiveSource", "ReplaySource", "ws_feed"]
+__all__ = ["DataSource", "Feed", "FeedState", "LiveSource", "ReplaySource", "ws_feed"]
 
 
 class Feed(Protocol):
@@ -45,8 +46,36 @@ class Feed(Protocol):
         ...
 
 
+class FeedState(Protocol):
+    """What the node reads of a source's feed: its name, current books and counters."""
+
+    @property
+    def exchange(self) -> str: ...
+
+    @property
+    def books(self) -> Mapping[str, OrderBook]: ...
+
+    @property
+    def stats(self) -> FeedStats: ...
+
+
 class DataSource(Protocol):
-    """A source of market data for the node."""
+    """A source of market data for the node: what it holds, and how to start it."""
+
+    @property
+    def feed(self) -> FeedState:
+        """The books and counters (a feed handler; the file reader)."""
+        ...
+
+    @property
+    def instruments(self) -> Mapping[InstrumentId, Instrument]:
+        """The instruments the node trades on this source."""
+        ...
+
+    @property
+    def symbols(self) -> Mapping[InstrumentId, str]:
+        """Each instrument's key in `feed.books`."""
+        ...
 
     @property
     def frames_total(self) -> int:
@@ -56,7 +85,6 @@ class DataSource(Protocol):
     async def connect(
         self,
         stack: contextlib.AsyncExitStack,
-        handler: FeedHandler,
         *,
         sink: Sink,
         clock: Clock,
@@ -95,7 +123,16 @@ class ReplaySource:
     recorded gaps (1.0), shrinks them (2.0: twice as fast) or drops them (None).
     """
 
-    def __init__(self, dataset: Path, pace: float | None) -> None:
+    def __init__(
+        self,
+        dataset: Path,
+        pace: float | None,
+        handler: FeedHandler,
+        instruments: Mapping[InstrumentId, Instrument],
+    ) -> None:
+        self.handler = self.feed = handler  # parses the frames and keeps the books
+        self.instruments = instruments
+        self.symbols = {iid: inst.symbol for iid, inst in instruments.items()}
         self.dataset = dataset
         self.pace = pace
         self._frames_total = 0
@@ -108,7 +145,6 @@ class ReplaySource:
     async def connect(
         self,
         stack: contextlib.AsyncExitStack,
-        handler: FeedHandler,
         *,
         sink: Sink,
         clock: Clock,
@@ -122,7 +158,7 @@ class ReplaySource:
             ReplayServer(session.frames, pace=self.pace)
         )
         http = await stack.enter_async_context(SnapshotServer(session.snapshots))
-        return ws_feed(handler, ws.url, http.base, sink=sink, clock=clock, breakers=breakers)
+        return ws_feed(self.handler, ws.url, http.base, sink=sink, clock=clock, breakers=breakers)
 
     def finished(self, frames_read: int) -> bool:
         ws = self._ws
@@ -132,7 +168,16 @@ class ReplaySource:
 class LiveSource:
     """The exchange's public market data (no keys needed); it never finishes by itself."""
 
-    def __init__(self, ws_url: str, rest_base: str | None) -> None:
+    def __init__(
+        self,
+        ws_url: str,
+        rest_base: str | None,
+        handler: FeedHandler,
+        instruments: Mapping[InstrumentId, Instrument],
+    ) -> None:
+        self.handler = self.feed = handler
+        self.instruments = instruments
+        self.symbols = {iid: inst.symbol for iid, inst in instruments.items()}
         self.ws_url = ws_url
         self.rest_base = rest_base  # None: the exchange's own REST host
 
@@ -143,14 +188,13 @@ class LiveSource:
     async def connect(
         self,
         stack: contextlib.AsyncExitStack,
-        handler: FeedHandler,
         *,
         sink: Sink,
         clock: Clock,
         breakers: Mapping[str, CircuitBreaker],
     ) -> Feed:
         return ws_feed(
-            handler, self.ws_url, self.rest_base, sink=sink, clock=clock, breakers=breakers
+            self.handler, self.ws_url, self.rest_base, sink=sink, clock=clock, breakers=breakers
         )
 
     def finished(self, frames_read: int) -> bool:

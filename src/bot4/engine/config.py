@@ -28,8 +28,12 @@ class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     # Symbols to trade (must be in the dataset and the bundled instruments).
     symbols: list[str] = msgspec.field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
     # "replay": the bundled dataset on a local WebSocket (no network); "live": Binance spot's
-    # public market-data endpoints (no keys needed; orders still go to the paper venue).
-    source: Literal["replay", "live"] = "replay"
+    # public market-data endpoints (no keys needed; orders still go to the paper venue);
+    # "data": the files in `data` (anything `bot4 backtest` reads), every instrument they hold.
+    source: Literal["replay", "live", "data"] = "replay"
+    # source = "data": recordings (a directory or a .ws. file), Binance public-data or Tardis
+    # CSVs (zipped or not); merged by time. `bot4 run --data PATH...` sets both keys.
+    data: list[str] = msgspec.field(default_factory=list)
     # Live only: a WebSocket URL other than Binance's (a testnet, a local stand-in).
     ws_url: str | None = None
     # Live only: the scheme and host that replace Binance's in REST snapshot URLs.

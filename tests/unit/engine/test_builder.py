@@ -69,10 +69,11 @@ def test_a_new_source_and_venue_plug_in_through_the_registries(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A backtest-like source on the simulated clock, and another venue: registry lines only."""
-    made: list[ReplaySource] = []
+    made: list[DataSource] = []
+    replay = SOURCES["replay"].make
 
-    def backtest(config: NodeConfig, ws_url: str, dataset: Path) -> DataSource:
-        made.append(ReplaySource(dataset, None))
+    def backtest(config: NodeConfig, dataset: Path) -> DataSource:
+        made.append(replay(config, dataset))
         return made[-1]
 
     venues: list[PaperVenue] = []
@@ -84,7 +85,8 @@ def test_a_new_source_and_venue_plug_in_through_the_registries(
     monkeypatch.setitem(SOURCES, "replay", SourceKind(backtest, clock="simulated"))
     monkeypatch.setitem(VENUES, "other", other_venue)
     node = build_node(NodeConfig(), run_dir=tmp_path, venue="other", dataset=tmp_path)
-    assert node.source is made[0] and made[0].dataset == tmp_path
+    assert node.source is made[0]
+    assert isinstance(made[0], ReplaySource) and made[0].dataset == tmp_path
     assert isinstance(node.clock, TestClock) and CLOCKS["simulated"] is TestClock
     assert node.venue is venues[0]
     given = TestClock()

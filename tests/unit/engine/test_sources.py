@@ -20,17 +20,19 @@ def _breakers() -> dict[str, CircuitBreaker]:
     return {n: default_breaker(n, CLOCK) for n in ("binance-ws", "binance-rest")}
 
 
+def _handler() -> BinanceSpotFeed:
+    return BinanceSpotFeed(["BTCUSDT"], {"BTCUSDT": BTC})
+
+
 async def _connect(
     source: DataSource, stack: contextlib.AsyncExitStack, breakers: dict[str, CircuitBreaker]
 ) -> Feed:
-    handler = BinanceSpotFeed(["BTCUSDT"], {"BTCUSDT": BTC})
-    return await source.connect(
-        stack, handler, sink=lambda events: None, clock=CLOCK, breakers=breakers
-    )
+    return await source.connect(stack, sink=lambda events: None, clock=CLOCK, breakers=breakers)
 
 
 async def test_the_replay_source_serves_the_dataset_until_it_was_all_read() -> None:
-    source = ReplaySource(DEFAULT_DATASET, pace=None)
+    source = ReplaySource(DEFAULT_DATASET, None, _handler(), {BTC.id: BTC})
+    assert source.symbols == {BTC.id: "BTCUSDT"} and source.feed is source.handler
     assert source.frames_total == 0 and not source.finished(10**9), "nothing before connect"
     breakers = _breakers()
     async with contextlib.AsyncExitStack() as stack:
@@ -45,7 +47,7 @@ async def test_the_replay_source_serves_the_dataset_until_it_was_all_read() -> N
 
 
 async def test_the_live_source_is_where_the_config_points_and_never_finishes() -> None:
-    source = LiveSource("wss://example.invalid/stream", None)
+    source = LiveSource("wss://example.invalid/stream", None, _handler(), {BTC.id: BTC})
     async with contextlib.AsyncExitStack() as stack:
         feed = await _connect(source, stack, _breakers())
     assert isinstance(feed, FeedConnection)
