@@ -69,6 +69,51 @@ def run(
     run_command(config, duration, api_port, no_tui, no_api, live=live, data=data, speed=speed)
 
 
+@app.command()
+def backtest(
+    data: Annotated[
+        list[Path], typer.Option("--data", help="Data file or recording directory (repeat).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.json and report.html.")],
+    config: Annotated[Path | None, typer.Option("--config", help="TOML config file.")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Start (2024-01-02T03:04:05Z or ns).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="End, exclusive (same forms).")] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option("--strategy", help="module:Class or file.py:Class (replaces the config's)."),
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="key=value of the strategy's config.")
+    ] = None,
+    instrument: Annotated[
+        list[str] | None, typer.Option("--instrument", help="--strategy's instruments (symbols).")
+    ] = None,
+    on_error: Annotated[
+        str, typer.Option("--on-error", help="A bad data line: skip (counted) or stop.")
+    ] = "skip",
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option("--sweep", help="key=v1,v2,... : one backtest per grid point (repeat)."),
+    ] = None,
+    rank_by: Annotated[
+        str, typer.Option("--rank-by", help="Sweep table: the metric ranked by.")
+    ] = "sharpe",
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Sweep: processes (default one per core).")
+    ] = None,
+) -> None:
+    """Run strategies over recorded data on a simulated clock; write report.json and .html."""
+    from bot4.commands.backtest import backtest_command
+
+    backtest_command(
+        config=config, data=data, out=out, start=start, end=end, strategy=strategy,
+        params=param or (), instruments=instrument or (), on_error=on_error,
+        sweep=sweep or (), rank_by=rank_by, workers=workers,
+    )  # fmt: skip
+
+
 @app.command("demo-breakers")
 def demo_breakers() -> None:
     """A demo of the circuit breakers."""

@@ -86,5 +86,4 @@ class TestClock:
     def advance_to_ns(self, ns: int) -> None:
         """Move time to `ns` on the monotonic reading (a backtest: the next event's time);
         a time at or before now leaves the clock where it is (events sharing a timestamp)."""
-        if ns > self._mono_ns:
-            self._mono_ns = ns
+        self._mono_ns = max(self._mono_ns, ns)

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import msgspec
-
 from bot4.backtest._inputs import BacktestInputs
 from bot4.backtest._recorder import Recorder, SentOrder
-from bot4.backtest._stats import compute_stats
+from bot4.backtest._html import write_backtest_html
+from bot4.backtest._stats import compute_stats, dump_report
 from bot4.clock import TestClock
 from bot4.engine import NodeCore, build_strategies
 from bot4.errors import DataError
@@ -211,9 +210,25 @@ def _spec(strategy: Strategy) -> str:
 
 def write_report(out_dir: Path, report: dict[str, Any]) -> None:
     """report.json (sorted keys, so equal reports are equal bytes) and report.html."""
-    from bot4.backtest._html import write_backtest_html
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    body = msgspec.json.encode(report, order="sorted")
-    (out_dir / "report.json").write_bytes(msgspec.json.format(body) + b"\n")
+    (out_dir / "report.json").write_bytes(dump_report(report))
     write_backtest_html(out_dir, report)
+
+
+def summary_line(result: BacktestResult) -> str:
+    """Two lines for the terminal: what ran, and how it did."""
+    s = result.report["summary"]
+
+    def num(key: str, fmt: str = ".4g") -> str:
+        value = s.get(key)
+        return "n/a" if value is None else format(value, fmt)
+
+    t = result.timing
+    return (
+        f"{result.events:,} events in {t['run_s']:.2f} s ({t['events_per_s']:,.0f}/s); "
+        f"orders {result.orders:,}, fills {result.fills:,}, denied {s.get('denials', 0):,}\n"
+        f"net pnl {num('net_pnl', ',.2f')} (fees {num('fees', ',.2f')}), return "
+        f"{num('total_return', '.3%')}, sharpe {num('sharpe')}, sortino {num('sortino')}, "
+        f"max drawdown {num('max_drawdown_pct', '.3%')}, trades {s.get('trades', 0)}, "
+        f"win rate {num('win_rate', '.1%')}"
+    )

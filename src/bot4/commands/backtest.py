@@ -108,12 +108,16 @@ def backtest_command(
     strategy: str | None = None,
     params: Sequence[str] = (),
     instruments: Sequence[str] = (),
-    on_error: OnError = "skip",
+    on_error: str = "skip",
     sweep: Sequence[str] = (),
     rank_by: str = "sharpe",
     workers: int | None = None,
 ) -> None:
     """Run one backtest (or a sweep) and print where the report is."""
+    if on_error not in ("skip", "stop"):
+        typer.echo(f"error: --on-error {on_error!r}: expected skip or stop", err=True)
+        raise typer.Exit(2)
+    mode: OnError = "stop" if on_error == "stop" else "skip"
     if not data:
         typer.echo("error: --data: give at least one data file or directory", err=True)
         raise typer.Exit(2)
@@ -134,13 +138,13 @@ def backtest_command(
     paths = [str(d) for d in data]
     try:
         if todo:
-            _sweep(todo, source, paths, start_ns, end_ns, on_error, out, base_dir, rank_by,
+            _sweep(todo, source, paths, start_ns, end_ns, mode, out, base_dir, rank_by,
                    workers)  # fmt: skip
             return
         with Progress(transient=True) as bar:
             task = bar.add_task("backtest", total=None)
             result = run_backtest(
-                cfg, paths, start_ns=start_ns, end_ns=end_ns, on_error=on_error, out_dir=out,
+                cfg, paths, start_ns=start_ns, end_ns=end_ns, on_error=mode, out_dir=out,
                 base_dir=base_dir, progress=lambda n: bar.update(task, completed=n),
             )  # fmt: skip
     except DataError as exc:
