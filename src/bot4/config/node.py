@@ -32,6 +32,7 @@ from bot4.config._toml import TomlLayout, render_struct
 from bot4.engine.config import NodeConfig, StrategiesConfig
 from bot4.errors import ConfigError, ConfigValueError
 from bot4.risk import InstrumentLimits, RiskConfig
+from bot4.venues import PaperVenueConfig
 
 __all__ = [
     "ResolvedConfig",
@@ -56,7 +57,10 @@ _EXTRA_DOCS: dict[tuple[type, str], str] = {
 }
 _NO_FILE = "(defaults)"  # the source named in problems when there is no config file
 # Example keys for tables of tables that are empty by default.
-_EXAMPLE_KEYS: dict[tuple[type, str], str] = {(RiskConfig, "instruments"): "BINANCE:BTCUSDT"}
+_EXAMPLE_KEYS: dict[tuple[type, str], str] = {
+    (RiskConfig, "instruments"): "BINANCE:BTCUSDT",
+    (PaperVenueConfig, "fees"): "BINANCE",
+}
 
 _HEADER = """\
 Bot4 node configuration, written by `bot4 new-config`.

@@ -1,13 +1,25 @@
 # bot4.venues: where orders execute. Depends on clock, errors and model only (not on the OMS).
-#   _protocol  Venue protocol (the OMS talks to every venue through it)
-#   _book      BookView: the read-only book the paper venue needs (marketdata.OrderBook fits)
-#   paper      PaperVenue: fills against the live book
+#   _protocol    Venue protocol (the OMS talks to every venue through it)
+#   _book        BookView: the read-only book the paper venue needs (marketdata.OrderBook fits)
+#   _fill_model  PaperVenueConfig and its parts (latency, fees, queue): the fill model, named
+#   _matching    Matcher: orders against the book, resting orders against trades and crosses
+#   paper        PaperVenue: a Matcher behind request latency (imports the three above)
 """Venues: the `Venue` protocol and the paper venue that fills against live order books."""
 
 from bot4.venues._book import BookView as BookView
 from bot4.venues._protocol import Venue as Venue
 from bot4.venues._protocol import VenueEventHandler as VenueEventHandler
+from bot4.venues.paper import FeeRates as FeeRates
+from bot4.venues.paper import LatencyModel as LatencyModel
 from bot4.venues.paper import PaperVenue as PaperVenue
 from bot4.venues.paper import PaperVenueConfig as PaperVenueConfig
 
-__all__ = ["BookView", "PaperVenue", "PaperVenueConfig", "Venue", "VenueEventHandler"]
+__all__ = [
+    "BookView",
+    "FeeRates",
+    "LatencyModel",
+    "PaperVenue",
+    "PaperVenueConfig",
+    "Venue",
+    "VenueEventHandler",
+]

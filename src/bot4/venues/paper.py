@@ -1,6 +1,7 @@
 """The paper venue: orders fill against the live order book, with no exchange involved.
 
-It implements `Venue`, so the OMS cannot tell it from a live adapter. How it matches:
+It implements `Venue`, so the OMS cannot tell it from a live adapter. Its fill model is explicit
+and configured by `PaperVenueConfig`; `fill_model_name()` names it in one line for reports.
 
 - **Marketable orders walk the book.** A BUY takes the asks from the best up to its limit
   (MARKET: no limit), one fill per level at that level's price (so a large order pays the
@@ -12,109 +13,51 @@ It implements `Venue`, so the OMS cannot tell it from a live adapter. How it mat
   it would take liquidity. GTC: the rest rests.
 - **Resting orders fill when the market trades through them** (`on_trade`): a trade beyond our
   price fills the whole remainder; a trade *at* our price first eats the queue ahead of us, then
-  fills us. Queue position is approximated: at placement, the queue ahead is the quantity the
-  book shows at our price (looked up in the best `queue_scan_depth` levels; 0 for a new level),
-  and it shrinks only by trades at our price, never by cancels we cannot see (pessimistic).
-  A book update that crosses our price (`on_book`) fills us at our price as MAKER, up to the
-  crossing quantity. All resting fills pay the maker fee.
+  fills us. With `queue = "book"` (default) the queue ahead is the quantity the book shows at
+  our price at placement (looked up in the best `queue_scan_depth` levels; 0 for a new level),
+  and it shrinks only by trades at our price, never by cancels we cannot see (pessimistic);
+  with `queue = "none"` nobody is ahead, so any trade at our price fills us (optimistic).
+  With `fill_on_book_cross` (default on), a book update that crosses our price (`on_book`)
+  also fills us at our price, up to the crossing quantity: the real levels at our price are
+  gone and someone quotes through us. All resting fills are MAKER fills.
 - **STOP_LIMIT** rests untriggered until a trade at or through its trigger, then acts as a
   LIMIT at its price (walks the book if marketable, rests otherwise).
-- **Latency.** Every request takes effect `latency_us` of Clock time after it is made; the
-  shell calls `process_due()` when time moves (`next_due_ns()` says when). With 0 latency, the
-  ack and the fills are delivered inside `submit` itself.
-- **Fees**: ceil(notional * fee_ppm / 10**6) in notional units (price units * size units).
+- **Latency.** Every request (submit, cancel, replace) takes effect some Clock time after it
+  is made: fixed (`latency_us`, or `latency = {kind = "fixed", us = ...}`) or drawn per request
+  (`kind = "uniform"` or `"lognormal"`) from the venue's own `random.Random(seed)`, so a run
+  replays identically. The requests of one order never overtake each other: a request takes
+  at least as long as the same order's previous one still on its way. The shell calls
+  `process_due()` when time moves (`next_due_ns()` says when). With zero fixed latency, the ack
+  and the fills are delivered inside `submit` itself.
+- **Fees**: ceil(notional * fee_ppm / 10**6) in notional units (price units * size units);
+  maker or taker ppm from `fees.<EXCHANGE>` for the instrument's exchange, else the default
+  `maker_fee_ppm` / `taker_fee_ppm`.
 """
 
 from __future__ import annotations
 
 import heapq
+import random
 from collections.abc import Callable, Mapping
 
-import msgspec
-
 from bot4.clock import Clock
-from bot4.errors import VenueError
-from bot4.model import (
-    BookDeltas,
-    ClientOrderId,
-    InstrumentId,
-    LiquiditySide,
-    OrderAccepted,
-    OrderCanceled,
-    OrderCancelRejected,
-    OrderExpired,
-    OrderFilled,
-    OrderRejected,
-    OrderReplaced,
-    OrderReplaceRejected,
-    OrderSubmitted,
-    OrderType,
-    Side,
-    TimeInForce,
-    TradeTick,
-    VenueEvent,
+from bot4.model import ClientOrderId, InstrumentId, OrderSubmitted
+from bot4.venues._book import BookView
+from bot4.venues._fill_model import (
+    FeeRates,
+    LatencyModel,
+    PaperVenueConfig,
+    describe_fill_model,
+    fixed_latency_ns,
+    latency_model,
+    latency_sampler,
 )
-from bot4.venues._book import BookView, levels_within, marketable, queue_at
-from bot4.venues._protocol import VenueEventHandler
+from bot4.venues._matching import Matcher
 
-__all__ = ["PaperVenue", "PaperVenueConfig"]
-
-_PPM = 1_000_000
+__all__ = ["FeeRates", "LatencyModel", "PaperVenue", "PaperVenueConfig"]
 
 
-# Enum members hoisted to module constants: `Side.BUY` is an attribute lookup on the
-# Enum class (~0.2 us each, measured); these are plain global loads on the hot path.
-_BUY = Side.BUY
-_SELL = Side.SELL
-_STOP_LIMIT = OrderType.STOP_LIMIT
-_MARKET = OrderType.MARKET
-_GTC = TimeInForce.GTC
-_IOC = TimeInForce.IOC
-_FOK = TimeInForce.FOK
-_POST_ONLY = TimeInForce.POST_ONLY
-_MAKER = LiquiditySide.MAKER
-_TAKER = LiquiditySide.TAKER
-
-
-class PaperVenueConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """How the paper venue behaves (the `[venues.paper]` table of the config)."""
-
-    name: str = "paper"  # the venue's name in events and logs
-    latency_us: int = 0  # request -> effect delay in Clock microseconds; 0 = inside the call
-    maker_fee_ppm: int = 1_000  # maker fee, parts per million of notional (1000 = 0.1 %)
-    taker_fee_ppm: int = 1_000  # taker fee, parts per million of notional
-    queue_scan_depth: int = 50  # levels searched for the queue ahead of a new resting order
-
-
-class _Resting:
-    """One order working at the paper venue."""
-
-    __slots__ = (
-        "client_order_id",
-        "filled",
-        "price",
-        "qty",
-        "queue_ahead",
-        "side",
-        "trigger_price",
-        "venue_order_id",
-    )
-
-    def __init__(self, order: OrderSubmitted, venue_order_id: str) -> None:
-        self.client_order_id = order.client_order_id
-        self.venue_order_id = venue_order_id
-        self.side = order.side
-        # Limit price; 0 for a MARKET order, which never rests (its walk has no limit).
-        self.price: int = order.price if order.price is not None else 0
-        self.qty = order.qty  # total quantity; remaining = qty - filled
-        self.filled = 0
-        # Quantity ahead of us at our price (the queue position approximation).
-        self.queue_ahead = 0
-        # The stop trigger while untriggered; None once it acts as a LIMIT.
-        self.trigger_price = order.trigger_price if order.order_type is _STOP_LIMIT else None
-
-
-class PaperVenue:
+class PaperVenue(Matcher):
     """A `Venue` that fills against live books (see the module docstring for the rules)."""
 
     def __init__(
@@ -123,46 +66,39 @@ class PaperVenue:
         config: PaperVenueConfig | None = None,
         books: Mapping[InstrumentId, BookView] | None = None,
     ) -> None:
-        self._clock = clock
-        self.config = config or PaperVenueConfig()
-        self.name = self.config.name
-        self._books: dict[InstrumentId, BookView] = dict(books or {})
-        self._handler: VenueEventHandler | None = None
-        # Working orders per instrument, by client order id, in arrival order.
-        self._resting: dict[InstrumentId, dict[ClientOrderId, _Resting]] = {}
-        # Requests waiting for their latency: (due monotonic ns, sequence, action).
-        self._due: list[tuple[int, int, Callable[[], None]]] = []
+        config = config or PaperVenueConfig()
+        super().__init__(clock, config, books)
+        # Requests waiting for their latency: (due monotonic ns, sequence, order, action).
+        self._due: list[tuple[int, int, ClientOrderId, Callable[[], None]]] = []
         self._seq = 0
-        self._latency_ns = self.config.latency_us * 1_000
-        self._ids = 0
-        self._maker_ppm = self.config.maker_fee_ppm
-        self._taker_ppm = self.config.taker_fee_ppm
+        model = latency_model(config)
+        self._rng = random.Random(config.seed)  # owned: nothing else draws from it
+        # None for a fixed delay (then `_latency_ns` is it); else draws one delay in ns.
+        self._sample = latency_sampler(model, self._rng)
+        self._latency_ns = fixed_latency_ns(model) if self._sample is None else 0
+        self._delayed = self._sample is not None or self._latency_ns > 0
+        # Sampled latency only: per order, the due time of its latest request still waiting
+        # (a later request never becomes due before it); dropped once that request has run.
+        self._last_due: dict[ClientOrderId, int] = {}
+        self._fill_model = describe_fill_model(config)
 
-    # -- wiring ---------------------------------------------------------------------------
-
-    def set_event_handler(self, handler: VenueEventHandler) -> None:
-        self._handler = handler
-
-    def add_book(self, instrument_id: InstrumentId, book: BookView) -> None:
-        self._books[instrument_id] = book
-
-    def resting(self, instrument_id: InstrumentId | None = None) -> int:
-        """How many orders are working here (of one instrument)."""
-        if instrument_id is not None:
-            return len(self._resting.get(instrument_id, ()))
-        return sum(len(v) for v in self._resting.values())
+    def fill_model_name(self) -> str:
+        """The fill model and its parameters on one line, e.g. "walk-book taker; passive on
+        trade-through and book cross, queue=book (top 50 levels); latency fixed 500us; fees
+        maker 1000ppm / taker 1000ppm (BINANCE maker 200ppm / taker 400ppm)"."""
+        return self._fill_model
 
     # -- Venue protocol -------------------------------------------------------------------
 
     def submit(self, order: OrderSubmitted) -> None:
-        if self._latency_ns:
-            self._later(lambda: self._new(order))
+        if self._delayed:
+            self._later(order.client_order_id, lambda: self._new(order))
         else:
             self._new(order)
 
     def cancel(self, client_order_id: ClientOrderId, instrument_id: InstrumentId) -> None:
-        if self._latency_ns:
-            self._later(lambda: self._cancel(client_order_id, instrument_id))
+        if self._delayed:
+            self._later(client_order_id, lambda: self._cancel(client_order_id, instrument_id))
         else:
             self._cancel(client_order_id, instrument_id)
 
@@ -173,235 +109,49 @@ class PaperVenue:
         qty: int,
         price: int | None,
     ) -> None:
-        if self._latency_ns:
-            self._later(lambda: self._replace(client_order_id, instrument_id, qty, price))
+        if self._delayed:
+            self._later(
+                client_order_id,
+                lambda: self._replace(client_order_id, instrument_id, qty, price),
+            )
         else:
             self._replace(client_order_id, instrument_id, qty, price)
 
     # -- time -----------------------------------------------------------------------------
 
-    def _later(self, action: Callable[[], None]) -> None:
+    def _later(self, coid: ClientOrderId, action: Callable[[], None]) -> None:
         self._seq += 1
-        due = self._clock.monotonic_ns() + self._latency_ns
-        heapq.heappush(self._due, (due, self._seq, action))
+        now = self._clock.monotonic_ns()
+        sample = self._sample
+        if sample is None:
+            # Fixed: due times never decrease (a monotonic clock plus a constant), and equal
+            # ones run in request order (the sequence), so nothing can overtake.
+            due = now + self._latency_ns
+        else:
+            due = now + sample()
+            last = self._last_due.get(coid)
+            if last is not None and last > due:
+                due = last  # the same order's earlier request is still on its way: queue behind
+            self._last_due[coid] = due
+        heapq.heappush(self._due, (due, self._seq, coid, action))
 
     def next_due_ns(self) -> int | None:
         """Monotonic time of the next delayed request, None when none waits."""
         return self._due[0][0] if self._due else None
 
     def process_due(self) -> int:
-        """Run every delayed request whose time has come (in request order); returns how many."""
+        """Run every delayed request whose time has come (in due, then request order);
+        returns how many."""
         now = self._clock.monotonic_ns()
         due = self._due
+        last_due = self._last_due
         n = 0
         while due and due[0][0] <= now:
-            heapq.heappop(due)[2]()
+            at, _, coid, action = heapq.heappop(due)
+            # Safe to forget even if another request of the order has the same due time: any
+            # new request is due at >= now >= at, and its larger sequence runs it after.
+            if last_due.get(coid) == at:
+                del last_due[coid]
+            action()
             n += 1
         return n
-
-    # -- market data ----------------------------------------------------------------------
-
-    def on_market_event(self, event: object) -> None:
-        """Route a feed handler's output: trades fill or trigger resting orders, book updates
-        re-check which resting orders the book now crosses; anything else is ignored."""
-        if isinstance(event, TradeTick):
-            self.on_trade(event)
-        elif isinstance(event, BookDeltas):
-            self.on_book(event.instrument_id, event.ts_event)
-
-    def on_trade(self, tick: TradeTick) -> None:
-        """A public trade: trigger stops, and fill resting orders it traded at or through."""
-        by_id = self._resting.get(tick.instrument_id)
-        if not by_id:
-            return
-        price = tick.price
-        for rest in list(by_id.values()):
-            trigger = rest.trigger_price
-            if trigger is not None:
-                if (price >= trigger) if rest.side is _BUY else (price <= trigger):
-                    rest.trigger_price = None
-                    del by_id[rest.client_order_id]  # _take rests it again if it does not fill
-                    self._take(tick.instrument_id, rest, _GTC, rest.price, None, tick.ts_event)
-                continue
-            limit = rest.price
-            through = price < limit if rest.side is _BUY else price > limit
-            at = price == limit and tick.aggressor is not rest.side
-            if through:
-                self._fill(
-                    tick.instrument_id, rest, rest.qty - rest.filled, limit, True, tick.ts_event
-                )
-            elif at:
-                left = rest.queue_ahead - tick.qty
-                rest.queue_ahead = max(left, 0)
-                if left < 0:
-                    take = min(-left, rest.qty - rest.filled)
-                    self._fill(tick.instrument_id, rest, take, limit, True, tick.ts_event)
-
-    def on_book(self, instrument_id: InstrumentId, ts_event: int = 0) -> None:
-        """The book changed: resting orders it now crosses fill at their price, as maker."""
-        by_id = self._resting.get(instrument_id)
-        if not by_id:
-            return
-        book = self._books[instrument_id]
-        bid, ask = book.best_bid(), book.best_ask()
-        for rest in list(by_id.values()):
-            limit = rest.price
-            if rest.trigger_price is not None:
-                continue
-            if rest.side is _BUY and ask is not None and ask[0] <= limit:
-                avail = sum(q for p, q in book.asks(self.config.queue_scan_depth) if p <= limit)
-            elif rest.side is _SELL and bid is not None and bid[0] >= limit:
-                avail = sum(q for p, q in book.bids(self.config.queue_scan_depth) if p >= limit)
-            else:
-                continue
-            self._fill(
-                instrument_id, rest, min(avail, rest.qty - rest.filled), limit, True, ts_event
-            )
-
-    # -- matching -------------------------------------------------------------------------
-
-    def _emit(self, event: VenueEvent) -> None:
-        handler = self._handler
-        if handler is None:
-            raise VenueError(f"venue {self.name}: no event handler set")
-        handler(event)
-
-    def _new(self, order: OrderSubmitted) -> None:
-        now = self._clock.time_ns()
-        coid = order.client_order_id
-        book = self._books.get(order.instrument_id)
-        if book is None:
-            self._emit(OrderRejected(client_order_id=coid, reason="NO_BOOK", ts_event=now))
-            return
-        if order.order_type is not _MARKET and order.price is None:
-            self._emit(OrderRejected(client_order_id=coid, reason="NO_PRICE", ts_event=now))
-            return
-        if order.time_in_force is _POST_ONLY and marketable(book, order.side, order.price):
-            self._emit(
-                OrderRejected(client_order_id=coid, reason="POST_ONLY_WOULD_TAKE", ts_event=now)
-            )
-            return
-        self._ids += 1
-        rest = _Resting(order, f"P{self._ids}")
-        self._emit(
-            OrderAccepted(client_order_id=coid, venue_order_id=rest.venue_order_id, ts_event=now)
-        )
-        if rest.trigger_price is not None:
-            self._rest(order.instrument_id, rest, book)
-            return
-        tif = _IOC if order.order_type is _MARKET else order.time_in_force
-        self._take(order.instrument_id, rest, tif, order.price, book, now)
-
-    def _take(
-        self,
-        iid: InstrumentId,
-        rest: _Resting,
-        tif: TimeInForce,
-        limit: int | None,
-        book: BookView | None,
-        ts_event: int,
-    ) -> None:
-        """Take what the book offers within the limit, then rest, expire or cancel the rest."""
-        if book is None:
-            book = self._books[iid]
-        want = rest.qty - rest.filled
-        # Fast path: the touch alone fills the order (most orders; no level list is built).
-        top = book.best_ask() if rest.side is _BUY else book.best_bid()
-        if (
-            top is not None
-            and top[1] >= want
-            and (limit is None or (top[0] <= limit if rest.side is _BUY else top[0] >= limit))
-        ):
-            self._fill(iid, rest, want, top[0], False, ts_event, track=False)
-            return
-        if tif is _FOK:
-            avail = 0
-            for _, qty in levels_within(book, rest.side, limit):
-                avail += qty
-                if avail >= want:
-                    break
-            if avail < want:
-                self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
-                return
-        for price, qty in levels_within(book, rest.side, limit):
-            take = min(qty, want)
-            self._fill(iid, rest, take, price, False, ts_event, track=False)
-            want -= take
-            if not want:
-                return
-        if tif is _GTC or tif is _POST_ONLY:
-            self._rest(iid, rest, book)
-        else:
-            self._emit(OrderExpired(client_order_id=rest.client_order_id, ts_event=ts_event))
-
-    def _rest(self, iid: InstrumentId, rest: _Resting, book: BookView) -> None:
-        rest.queue_ahead = queue_at(book, rest.side, rest.price, self.config.queue_scan_depth)
-        by_id = self._resting.get(iid)
-        if by_id is None:
-            by_id = self._resting[iid] = {}
-        by_id[rest.client_order_id] = rest
-
-    def _fill(
-        self,
-        iid: InstrumentId,
-        rest: _Resting,
-        qty: int,
-        price: int,
-        maker: bool,
-        ts_event: int,
-        *,
-        track: bool = True,
-    ) -> None:
-        if qty <= 0:
-            return
-        rest.filled += qty
-        notional = price * qty
-        ppm = self._maker_ppm if maker else self._taker_ppm
-        self._emit(
-            OrderFilled(
-                client_order_id=rest.client_order_id,
-                instrument_id=iid,
-                venue_order_id=rest.venue_order_id,
-                fill_id=f"{rest.venue_order_id}-{rest.filled}",
-                side=rest.side,
-                last_qty=qty,
-                last_price=price,
-                fee=-((-notional * ppm) // _PPM),
-                liquidity=_MAKER if maker else _TAKER,
-                ts_event=ts_event,
-            )
-        )
-        if track and rest.filled == rest.qty:
-            del self._resting[iid][rest.client_order_id]
-
-    def _cancel(self, coid: ClientOrderId, iid: InstrumentId) -> None:
-        now = self._clock.time_ns()
-        if self._resting.get(iid, {}).pop(coid, None) is None:
-            self._emit(
-                OrderCancelRejected(client_order_id=coid, reason="UNKNOWN_ORDER", ts_event=now)
-            )
-            return
-        self._emit(OrderCanceled(client_order_id=coid, ts_event=now))
-
-    def _replace(self, coid: ClientOrderId, iid: InstrumentId, qty: int, price: int | None) -> None:
-        now = self._clock.time_ns()
-        rest = self._resting.get(iid, {}).get(coid)
-        if rest is None or qty <= rest.filled or price is None:
-            reason = (
-                "UNKNOWN_ORDER"
-                if rest is None
-                else "NO_PRICE"
-                if price is None
-                else "QTY_NOT_ABOVE_FILLED"
-            )
-            self._emit(OrderReplaceRejected(client_order_id=coid, reason=reason, ts_event=now))
-            return
-        keeps_place = price == rest.price and qty <= rest.qty
-        rest.qty = qty
-        rest.price = price
-        self._emit(OrderReplaced(client_order_id=coid, qty=qty, price=price, ts_event=now))
-        if keeps_place or rest.trigger_price is not None:
-            return
-        # A new price (or more qty) loses the queue place, and may now cross the book.
-        del self._resting[iid][coid]
-        self._take(iid, rest, _GTC, price, None, now)

@@ -93,6 +93,19 @@ def test_valid_config_is_ok(tmp_path: Path) -> None:
             "[paper]\ntaker_fee_ppm = 1000000",
             "paper.taker_fee_ppm: must be within ±1000000 (100 %)",
         ),
+        (
+            "[paper]\nlatency_us = 5\nlatency = {us = 5}",
+            "paper.latency_us: must be 0 when the latency table is set, got 5",
+        ),
+        (
+            '[paper.latency]\nkind = "uniform"\nmin_us = 9\nmax_us = 8',
+            "paper.latency.min_us: must be <= max_us, got 9 > 8",
+        ),
+        (
+            "[paper]\nfees.BINANCE = {maker_ppm = 5, taker = 3}",
+            "paper.fees.BINANCE.taker: unknown key (known keys: maker_ppm, taker_ppm)",
+        ),
+        ('[paper]\nqueue = "fifo"', "paper.queue: Invalid enum value 'fifo'"),
         ('[storage]\ndsn = "mysql://u@h/db"', "storage.dsn: must be a postgresql:// URL"),
         ("[storage]\nwrite_timeout_s = 0", "storage.write_timeout_s: must be > 0, got 0.0"),
         ("[storage]\nmax_age_ms = -1", "storage.max_age_ms: must be >= 0, got -1"),
