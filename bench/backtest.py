@@ -317,6 +317,11 @@ def run(quick: bool) -> tuple[list[Case], list[Case], dict[str, Any]]:
         if "not_measured" in shape["ours"]:
             extra["notes"].append(f"{name}: ours not measured: {shape['ours']['not_measured']}")
     extra["median_note"] = "throughput_per_s is events/s, the median over repeats"
+    extra["events_note"] = (
+        "each side counts its own events: nautilus is fed BookDeltas (as OrderBookDeltas) and "
+        "TradeTicks only (shapes.*.nautilus.events); ours counts what run_backtest counts "
+        "(shapes.*.ours.events), which may include book tickers and candles"
+    )
     extra["gc"] = "on in timed sections (collected before each run), as in the node"
     if results:
         extra["metrics"]["backtest_events_per_s"] = next(
