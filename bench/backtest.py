@@ -103,7 +103,12 @@ def decode(rec: Recording, exchange: str = "binance") -> Decoded:
             answer(r.ts_ns)
     waiting.extend(feed.pending_snapshots())
     answer(None)
-    instruments = {inst.id: inst for inst in by_symbol.values()}
+    # Only the instruments the stream carries: the header lists the whole exchange (~1,500
+    # Binance symbols), and a nautilus venue with every one of them and their ~400 currencies
+    # as balances spends ~5 ms per order on account bookkeeping (measured: 0.25 s vs 0.035 s
+    # for this recording's 44 orders and cancels).
+    seen = {getattr(ev, "instrument_id", None) for ev in events}
+    instruments = {inst.id: inst for inst in by_symbol.values() if inst.id in seen}
     mids = {}
     for book in feed.books.values():
         mid = book.mid()
