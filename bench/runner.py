@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.harness import print_cases, write_json
 
 # Every family, in the order the suite runs them.
-FAMILIES = ["breaker", "storage", "pipeline", "risk", "marketdata"]
+FAMILIES = ["breaker", "storage", "pipeline", "risk", "marketdata", "backtest"]
 
 
 def run_family(name: str, *, quick: bool, json_path: Path | None) -> int:
