@@ -108,7 +108,7 @@ def run_backtest(
         orders=core.context.orders_submitted,
         start_ns=first.ts_init,
         end_ns=last_ns,
-        fill_model=venue.fill_model,
+        fill_model=venue.fill_model_name(),
         strategies=dict(
             sorted(
                 (s.strategy_id, (strategy_specs or {}).get(s.strategy_id, _spec(s))) for s in chosen
