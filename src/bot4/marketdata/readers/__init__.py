@@ -5,7 +5,7 @@
 #   recorded      recordings (cryptofeed raw capture, `bot4 record`): feed_records, Recording
 #   _binance_csv  data.binance.vision trades, aggTrades, klines, bookTicker
 #   _tardis_csv   Tardis incremental_book_L2 and trades
-#   _open         format detection, open_data, MarketData (merge, books, start/end)
+#   _market_data  format detection, open_data, MarketData (merge, books, start/end)
 # The names below load on first use, like bot4.marketdata's.
 """Readers of market-data files (recordings, Binance public data, Tardis CSVs) for backtests."""
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from bot4.marketdata.readers._datafile import DataFile as DataFile
     from bot4.marketdata.readers._datafile import Event as Event
     from bot4.marketdata.readers._datafile import OnError as OnError
-    from bot4.marketdata.readers._open import MarketData as MarketData
-    from bot4.marketdata.readers._open import open_data as open_data
+    from bot4.marketdata.readers._market_data import MarketData as MarketData
+    from bot4.marketdata.readers._market_data import open_data as open_data
 
 __all__ = ["DataErrors", "DataFile", "Event", "MarketData", "OnError", "open_data"]
 
@@ -29,9 +29,9 @@ _WHERE = {
     "DataErrors": "bot4.marketdata.readers._datafile",
     "DataFile": "bot4.marketdata.readers._datafile",
     "Event": "bot4.marketdata.readers._datafile",
-    "MarketData": "bot4.marketdata.readers._open",
+    "MarketData": "bot4.marketdata.readers._market_data",
     "OnError": "bot4.marketdata.readers._datafile",
-    "open_data": "bot4.marketdata.readers._open",
+    "open_data": "bot4.marketdata.readers._market_data",
 }
 
 

@@ -154,7 +154,7 @@ class Recording:
             head = read_header(header)
             known = instruments_from_header(head, self.exchange)
             subscribed = {_key(s) for symbols in head.configuration.values() for s in symbols}
-            source = "header"
+            source = "header" if known else source
         mine = {s: i for s, i in given.items() if i.exchange.upper() == venue}
         if mine:
             known.update(mine)
