@@ -101,7 +101,9 @@ class Reader(Protocol):
     has_books: bool
 
     def events(self, start_ns: int, end_ns: int) -> Iterator[Event]:
-        """Events with start_ns <= ts_init < end_ns, reading no further than end_ns."""
+        """Events with ts_init < end_ns, reading no further; from start_ns on where it has no
+        books (a book reader yields its early events too: MarketData applies, then drops them).
+        """
         ...
 
 

@@ -1,7 +1,8 @@
 """`open_data`: data files of any supported format as one stream of events in ts_init order.
 
 Each path is detected by its name and first line (a recording directory or `.ws.` file, a
-Binance public-data CSV/zip, a Tardis CSV/csv.gz) and opened as one or more readers. Iterating
+Binance public-data CSV/zip, a Tardis CSV/csv.gz, or a directory of such files) and opened as
+one or more readers. Iterating
 a MarketData reads every reader lazily: one reader is iterated directly, several are merged by
 ts_init with `heapq.merge` (stable, so equal times keep the order of the paths). When any reader
 yields book events, MarketData applies them to its own books as it yields them, so a consumer
@@ -42,28 +43,47 @@ _TS_INIT = attrgetter("ts_init")
 def open_reader(
     path: Path, given: Mapping[str, Instrument], errors: DataErrors, tolerance_ns: int = 0
 ) -> list[Reader]:
-    """The readers of one path (a recording directory gives one per connection file).
+    """The readers of one path: a recording directory gives one per connection file, another
+    directory one per data file in it (by name; files of no known format are left out).
 
-    Raises DataError for a missing path or one of no known format.
+    Raises DataError for a missing path, a file of no known format, or a directory with no
+    recording or data file.
     """
     if not path.exists():
         raise DataError(f"{path}: no such file or directory")
-    if path.is_dir() or ".ws." in path.name:
+    if path.is_dir():
+        if not any(".ws." in p.name for p in path.iterdir()):
+            inside = [_file_reader(p, given, errors, tolerance_ns) for p in sorted(path.iterdir())]
+            found = [r for r in inside if r is not None]
+            if not found:
+                raise DataError(f"{path}: no recording or data file of a known format in it")
+            return found
         return [Recording(p, given, errors, tolerance_ns) for p in find_recordings(path)]
+    if ".ws." in path.name:
+        return [Recording(p, given, errors, tolerance_ns) for p in find_recordings(path)]
+    reader = _file_reader(path, given, errors, tolerance_ns)
+    if reader is None:
+        raise DataError(
+            f"{path}: unknown data format (expected a recording, a Binance public-data file "
+            "such as BTCUSDT-trades-2024-01-01.csv, or a Tardis CSV with its header row)"
+        )
+    return [reader]
+
+
+def _file_reader(
+    path: Path, given: Mapping[str, Instrument], errors: DataErrors, tolerance_ns: int
+) -> Reader | None:
+    """The reader of a CSV/zip/gz data file, or None when its name and first line fit no format."""
     binance = match_name(path)
     if binance is not None:
         symbol, kind, interval = binance
-        return [BinanceCsv(path, symbol, kind, interval, given, errors, tolerance_ns)]
-    name = path.name.lower()
-    if name.endswith((".csv", ".csv.gz")):
+        return BinanceCsv(path, symbol, kind, interval, given, errors, tolerance_ns)
+    if path.is_file() and path.name.lower().endswith((".csv", ".csv.gz")):
         head = read_head(path, 1)
         first = head[0].strip() if head else ""
         if first in (BOOK_HEADER, TRADES_HEADER):
-            return [TardisCsv(path, first == BOOK_HEADER, given, errors, tolerance_ns)]
-    raise DataError(
-        f"{path}: unknown data format (expected a recording, a Binance public-data file "
-        "such as BTCUSDT-trades-2024-01-01.csv, or a Tardis CSV with its header row)"
-    )
+            return TardisCsv(path, first == BOOK_HEADER, given, errors, tolerance_ns)
+    return None
 
 
 def open_data(

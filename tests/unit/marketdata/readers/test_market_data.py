@@ -91,3 +91,18 @@ def test_a_trade_before_start_is_dropped_with_books_too(tmp_path: Path) -> None:
     first = events[0]
     assert not isinstance(first, TradeTick) and first.is_snapshot  # the whole one-level book
     assert md.books[XYZ].best_bid() == (1, 2)
+
+
+def test_a_directory_of_data_files(tmp_path: Path) -> None:
+    trades(tmp_path / "XYZUSDT-trades-2024-01-02.csv", [("2", "1", 5)])
+    trades(tmp_path / "XYZUSDT-trades-2024-01-01.csv", [("1", "1", 0)])
+    (tmp_path / "README.md").write_text("about this data\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    md = open_data([tmp_path])
+    assert [Path(s.path).name for s in md.sources] == [
+        "XYZUSDT-trades-2024-01-01.csv",
+        "XYZUSDT-trades-2024-01-02.csv",
+    ]
+    assert [t.trade_id for t in md] == ["1", "2"]  # type: ignore[union-attr]
+    with pytest.raises(DataError, match="no recording or data file"):
+        open_data([tmp_path / "sub"])
