@@ -9,6 +9,8 @@
 #   feeds/       one Sans-I/O handler per exchange: decode + sync + book glued
 #   sources/     where frames come from: ws (live), recording (files), replay (loopback server)
 #   recorder     RecordingWriter (the recordings format); synth/ seeded synthetic sessions
+#   readers/     data files (recordings, Binance public data, Tardis CSVs) -> events in ts_init
+#                order, for backtests: open_data, MarketData (depends on feeds, sources.recording)
 #   cli/         `bot4 replay` and `bot4 record`
 # The re-exports below load on first use, so `import bot4.marketdata` for the OrderBook pulls in
 # neither asyncio nor the network stack (tests/unit/marketdata/test_md_imports.py).

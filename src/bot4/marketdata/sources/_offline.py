@@ -1,5 +1,8 @@
 """Offline replay: one recorded WebSocket connection fed straight into a feed handler, no network.
 
+The loop itself is `bot4.marketdata.readers.recorded.feed_records`, shared with the backtest's
+data reader (`open_data`), so `bot4 replay` and a backtest build the same books.
+
 REST snapshots come from the recorded `.http.0.0` file instead of the exchange. A snapshot the
 handler asks for is answered with the next recorded snapshot of that symbol, at the recorded
 moment: not before the frames that were received before it (the recorded book is as of that
@@ -9,17 +12,15 @@ snapshot left (e.g. after a resync the recording never made) stays unsynced: tha
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
 from bot4.errors import FeedConfigError
-from bot4.marketdata._handler import SnapshotRequest
 from bot4.marketdata.feeds import make_feed
 from bot4.marketdata.feeds._base import BaseFeed
+from bot4.marketdata.readers.recorded import feed_records, recorded_snapshots
 from bot4.marketdata.sources.recording import Record, read_header, read_records
 from bot4.model import Instrument, instruments_from_header
 
@@ -45,11 +46,6 @@ class ReplayResult(msgspec.Struct):
     ignored: int
     snapshots: int
     books: dict[str, dict[str, object]]
-
-
-def _snapshot_symbol(url: str) -> str:
-    values = parse_qs(urlsplit(url).query).get("symbol", [""])
-    return values[0]
 
 
 def book_summary(feed: BaseFeed, depth: int = 10) -> dict[str, dict[str, object]]:
@@ -88,55 +84,26 @@ def replay_offline(
     if header is not None:
         known.update(instruments_from_header(read_header(header), exchange))
     feed = make_feed(exchange, instruments=known, verify=verify)
-    recorded: dict[str, deque[Record]] = {}
-    if snapshots is not None:
-        for record in read_records(snapshots):
-            if record.kind == "http":
-                recorded.setdefault(_snapshot_symbol(record.url), deque()).append(record)
-    waiting: list[SnapshotRequest] = []
-    bad_lines = 0
-    lines = 0
-    for lines, record in enumerate(read_records(ws_file), 1):
-        if progress is not None and lines % PROGRESS_EVERY == 0:
-            progress(lines)
-        if record.kind == "bad":
-            bad_lines += 1
-            continue
-        if record.kind != "recv":
-            continue
-        feed.on_message(record.body, record.ts_ns)
-        waiting.extend(feed.pending_snapshots())
-        if waiting:
-            waiting = _answer(feed, waiting, recorded, record.ts_ns)
-    # The stream is over: a snapshot recorded after the last frame still counts.
-    _answer(feed, waiting + feed.pending_snapshots(), recorded, None)
-    feed.stats.messages += bad_lines
-    feed.stats.errors += bad_lines
+    counts = [0, 0]  # [recording lines, bad lines]
+
+    def received() -> Iterator[Record]:
+        for record in read_records(ws_file):
+            counts[0] += 1
+            if progress is not None and counts[0] % PROGRESS_EVERY == 0:
+                progress(counts[0])
+            if record.kind == "bad":
+                counts[1] += 1
+            else:
+                yield record
+
+    # The events themselves are not needed here: the handler's books and counters are.
+    for _ in feed_records(feed, received(), recorded_snapshots(snapshots)):
+        pass
+    feed.stats.messages += counts[1]
+    feed.stats.errors += counts[1]
     if progress is not None:
-        progress(lines)
+        progress(counts[0])
     return feed
-
-
-def _answer(
-    feed: BaseFeed,
-    waiting: list[SnapshotRequest],
-    recorded: dict[str, deque[Record]],
-    now_ns: int | None,
-) -> list[SnapshotRequest]:
-    """Answer the requests whose recorded snapshot is due; return those still waiting."""
-    still: list[SnapshotRequest] = []
-    for request in waiting:
-        queue = recorded.get(request.symbol)
-        if not queue:
-            still.append(request)
-            continue
-        snap = queue[0]
-        if now_ns is not None and snap.ts_ns > now_ns:
-            still.append(request)
-            continue
-        queue.popleft()
-        feed.on_snapshot(request, snap.body.encode(), snap.ts_ns)
-    return still
 
 
 def replay_result(feed: BaseFeed) -> ReplayResult:
