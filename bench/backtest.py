@@ -146,7 +146,6 @@ def run_ours(rec: Recording, strategy: Any, symbols: Sequence[str]) -> OursRun:
     """One `bot4.backtest.run_backtest` over the recording (the agreed signature); ImportError
     until the backtest package exists."""
     from bot4.backtest import run_backtest  # type: ignore[import-not-found]
-
     from bot4.engine.config import NodeConfig, ReplayConfig, StrategiesConfig
 
     config = NodeConfig(

@@ -60,7 +60,7 @@ def run(
     ] = None,
     speed: Annotated[
         float | None,
-        typer.Option("--speed", help="Pace: 1 as recorded, 2 twice as fast, 0 as fast as read.", min=0),
+        typer.Option("--speed", help="1 as recorded, 2 twice as fast, 0 as fast as read.", min=0),
     ] = None,
 ) -> None:
     """Paper-trade the bundled Binance replay, data files or live market data."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from bot4.backtest._html import write_backtest_html
 from bot4.backtest._inputs import BacktestInputs
 from bot4.backtest._recorder import Recorder, SentOrder
-from bot4.backtest._html import write_backtest_html
 from bot4.backtest._stats import compute_stats, dump_report
 from bot4.clock import TestClock
 from bot4.engine import NodeCore, build_strategies
@@ -113,7 +113,7 @@ def run_backtest(
             sorted(
                 (s.strategy_id, (strategy_specs or {}).get(s.strategy_id, _spec(s))) for s in chosen
             )
-        ),  # fmt: skip
+        ),
         instruments=sorted(str(i) for i in instruments),
         data=[f"{Path(d.path).name} ({d.format})" for d in md.sources],
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot4.backtest._inputs import EquityPoint, FillRecord, PricePoint
-from bot4.model import OrderFilled, OrderSubmitted
+from bot4.model import LiquiditySide, OrderFilled, OrderSubmitted, Side
 
 if TYPE_CHECKING:
     from bot4.marketdata import OrderBook
@@ -56,11 +56,11 @@ class Recorder:
                     ts_ns=event.ts_event,
                     strategy_id=order.strategy_id,
                     instrument=str(iid),
-                    side=event.side.name,
+                    side="BUY" if event.side is Side.BUY else "SELL",
                     price=event.last_price / ps,
                     qty=event.last_qty / ss,
                     fee=event.fee / (ps * ss),
-                    liquidity=event.liquidity.name,
+                    liquidity="MAKER" if event.liquidity is LiquiditySide.MAKER else "TAKER",
                 )
             )
         elif isinstance(event, OrderSubmitted):
@@ -92,10 +92,14 @@ class Recorder:
             mid = book.mid() if book.synced else None
             if mid is not None and self._last_price.get(iid) != mid:
                 self._last_price[iid] = mid
-                self.prices.append(PricePoint(ts_ns, str(iid), mid / self._price_scale[iid]))
+                self.prices.append(
+                    PricePoint(ts_ns=ts_ns, instrument=str(iid), price=mid / self._price_scale[iid])
+                )
 
     def on_trade_price(self, ts_ns: int, iid: InstrumentId, price: int) -> None:
         """A trade price for an instrument without a book (trades-only data)."""
         if iid not in self._books and self._last_price.get(iid) != price:
             self._last_price[iid] = price
-            self.prices.append(PricePoint(ts_ns, str(iid), price / self._price_scale[iid]))
+            self.prices.append(
+                PricePoint(ts_ns=ts_ns, instrument=str(iid), price=price / self._price_scale[iid])
+            )

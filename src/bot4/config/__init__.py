@@ -17,6 +17,7 @@ from bot4.config._loader import config_problems as config_problems
 from bot4.config._loader import env_origins as env_origins
 from bot4.config._loader import load_config as load_config
 from bot4.config._loader import parse_config as parse_config
+from bot4.config._loader import read_toml as read_toml
 
 __all__ = [
     "ENV_PREFIX",
@@ -25,4 +26,5 @@ __all__ = [
     "env_origins",
     "load_config",
     "parse_config",
+    "read_toml",
 ]
