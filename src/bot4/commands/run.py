@@ -58,7 +58,7 @@ def run_command(
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     node = build_node(
         cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api, api_port=api_port,
-        announce=typer.echo, parse_risk=parse_risk,
+        announce=typer.echo, parse_risk=parse_risk, config_path=config,
     )  # fmt: skip
     console = Console()
     live = not no_tui and console.is_terminal and sys.stdout.isatty()

@@ -28,11 +28,13 @@ import msgspec
 
 from bot4.clock import Clock, LiveClock
 from bot4.engine._api_view import ACCOUNT_PRECISION, ApiView, RiskParser
+from bot4.engine._bars import BarAggregator
 from bot4.engine._context import NodeContext
 from bot4.engine._durability import GroupCommit, recover
 from bot4.engine._node_ops import NodeOps
 from bot4.engine._report import Latencies, PnlHistory, build_report
 from bot4.engine._router import EventRouter
+from bot4.engine._timers import TimerQueue
 from bot4.engine._views import kill_view
 from bot4.oms import ClientOrderIds, OrderManager, Portfolio
 from bot4.risk import RiskEngine
@@ -51,6 +53,10 @@ if TYPE_CHECKING:
 __all__ = ["NodeParts", "TradingNode"]
 
 log = logging.getLogger(__name__)
+
+# The timer task sleeps at most this long (s) between looks at the queue, so a clock that
+# jumps (a simulated one stepped by someone else) is noticed.
+_TIMER_CAP_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,17 +116,25 @@ class TradingNode:
         # them, the context reads them.
         self.books: dict[InstrumentId, OrderBook] = {}
         failed: dict[str, str] = {}
+        # The strategies' timers and the bars' closes, on the clock's monotonic time: fired by
+        # `_fire_timers` here, by the backtest driver when it steps a TestClock.
+        self.timers = TimerQueue()
+        self.bars = BarAggregator(clock, self.timers)
+        self._timer_wake = asyncio.Event()
+        self.timers.on_earlier = self._timer_wake.set
         self.context = NodeContext(
             clock=clock, instruments=self.instruments, books=self.books,
             portfolio=self.portfolio, ids=self._ids, failed=failed, ops=ops,
-            latencies=self.latencies, perf_ns=perf,
+            latencies=self.latencies, perf_ns=perf, timers=self.timers, bars=self.bars,
         )  # fmt: skip
         self.router = router = EventRouter(
             clock=clock, handler=self.handler,
             symbols={iid: inst.symbol for iid, inst in self.instruments.items()},
             venue=self.venue, strategies=parts.strategies, context=self.context,
             books=self.books, failed=failed, ops=ops, latencies=self.latencies, perf_ns=perf,
+            bars=self.bars,
         )  # fmt: skip
+        self.context.guard = router.guard
         self.strategies = router.strategies
         self.control = ApiView(
             clock=clock, instruments=self.instruments, risk=self.risk, risk_config=config.risk,
@@ -182,15 +196,18 @@ class TradingNode:
                 )
                 feed = asyncio.create_task(conn.run())
                 ticker = asyncio.create_task(self._tick(conn))
+                timers = asyncio.create_task(self._fire_timers())
                 try:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), duration_s)
                     ticker.cancel()
+                    timers.cancel()
                     await self._shutdown(conn, feed)
                 finally:  # also when run() itself is cancelled: leave no task behind
                     ticker.cancel()
+                    timers.cancel()
                     await conn.close()  # idempotent; ends run() and the snapshot fetches
-                    await asyncio.gather(ticker, feed, return_exceptions=True)
+                    await asyncio.gather(ticker, timers, feed, return_exceptions=True)
         finally:
             if self.api is not None:
                 await self.api.server.close()
@@ -249,6 +266,21 @@ class TradingNode:
                 self.watchdog.check()
             if self.source.finished(conn.stats.frames):
                 self.stop()
+
+    async def _fire_timers(self) -> None:
+        """Fire the strategies' timers and the bars' closes on time: sleep until the next due
+        time (at most `_TIMER_CAP_S`), waking early when an earlier timer is set."""
+        timers, clock, wake = self.timers, self.clock, self._timer_wake
+        while True:
+            due = timers.next_due_ns()
+            delay = _TIMER_CAP_S
+            if due is not None:
+                delay = min(delay, max(0.0, (due - clock.monotonic_ns()) / 1e9))
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await wake.wait()
+            timers.fire_due(clock.monotonic_ns())
 
     async def _shutdown(self, conn: Feed, feed: asyncio.Task[None]) -> None:
         for s in list(self.strategies.values()):
