@@ -61,6 +61,20 @@ def run(
     run_command(config, duration, api_port, no_tui, no_api, live=live)
 
 
+@app.command("new-strategy")
+def new_strategy(
+    name: Annotated[str, typer.Argument(help="Module name of the strategy (a Python identifier).")],
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to write NAME.py and test_NAME.py.")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write NAME.py (a commented strategy template) and test_NAME.py (runs it on the replay)."""
+    from bot4.commands.new_strategy import new_strategy_command
+
+    new_strategy_command(name, directory, force)
+
+
 @app.command("demo-breakers")
 def demo_breakers() -> None:
     """A demo of the circuit breakers."""
