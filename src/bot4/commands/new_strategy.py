@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["class_name", "new_strategy_command", "strategy_template", "test_template"]
+__all__ = ["class_name", "new_strategy_command", "strategy_template", "template_of_test"]
 
 
 def class_name(name: str) -> str:
@@ -28,7 +28,7 @@ def strategy_template(name: str) -> str:
     return _STRATEGY.replace("{name}", name).replace("{Class}", class_name(name))
 
 
-def test_template(name: str) -> str:
+def template_of_test(name: str) -> str:
     """The source of `test_NAME.py`."""
     return _TEST.replace("{name}", name).replace("{Class}", class_name(name))
 
@@ -46,7 +46,7 @@ def new_strategy_command(
         raise typer.Exit(2)
     files = {
         directory / f"{name}.py": strategy_template(name),
-        directory / f"test_{name}.py": test_template(name),
+        directory / f"test_{name}.py": template_of_test(name),
     }
     existing = [str(p) for p in files if p.exists()]
     if existing and not force:

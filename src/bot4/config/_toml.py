@@ -190,7 +190,7 @@ class _Writer:
             value = data.get(f.encode_name)
             items = _list_of_structs(f.type)
             if items is not None:
-                for sub in value:
+                for sub in value or ():
                     self.section(info.cls, items.cls, f, sub_path)
                     self.line(f"[[{_header(sub_path)}]]", disabled)
                     self.table(items, sub, sub_path, disabled=disabled)
