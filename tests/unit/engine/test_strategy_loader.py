@@ -129,7 +129,7 @@ def test_build_strategies_decodes_each_config_and_picks_instruments(tmp_path: Pa
     assert isinstance(mm, MarketMaker) and mm.instruments == (ETH,)
     assert mm.config == MarketMakerConfig(quote_lots=3)
     assert isinstance(mom, MomentumTaker) and mom.instruments == (BTC, ETH)
-    assert echo.strategy_id == "echo" and echo.config == echo.config_type(size=7)  # type: ignore[call-arg]
+    assert echo.strategy_id == "echo" and echo.config == echo.config_type(size=7)
     assert echo.log.name == "bot4.strategy.echo"
 
 
