@@ -28,6 +28,7 @@ ALLOWED_HOOKS: dict[str, str] = {
     "Strategy.on_stop": "strategy hook: a strategy overrides only the events it cares about",
     "Strategy.on_trade": "strategy hook: a strategy overrides only the events it cares about",
     "Strategy.on_book": "strategy hook: a strategy overrides only the events it cares about",
+    "Strategy.on_bar": "strategy hook: a strategy overrides only the events it cares about",
     "Strategy.on_order_event": "strategy hook: a strategy overrides only the events it cares about",
 }
 

@@ -114,6 +114,20 @@ def backtest(
     )  # fmt: skip
 
 
+@app.command("new-strategy")
+def new_strategy(
+    name: Annotated[str, typer.Argument(help="Module name of the strategy (a Python identifier).")],
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where to write NAME.py and test_NAME.py.")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+) -> None:
+    """Write NAME.py (a commented strategy template) and test_NAME.py (runs it on the replay)."""
+    from bot4.commands.new_strategy import new_strategy_command
+
+    new_strategy_command(name, directory, force)
+
+
 @app.command("demo-breakers")
 def demo_breakers() -> None:
     """A demo of the circuit breakers."""

@@ -19,8 +19,7 @@ from tests.support.waiting import until
 
 from bot4.api.config import ApiConfig
 from bot4.engine import NodeConfig, build_node
-from bot4.engine.config import ReplayConfig, StrategiesConfig
-from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
+from bot4.engine.config import ReplayConfig, StrategyEntry
 
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
@@ -45,10 +44,18 @@ async def test_dashboard_shows_the_node_and_its_kill_switch_halts_it(tmp_path: P
             # (when the replay ends the node stops, and a kill pressed after that goes nowhere).
             replay=ReplayConfig(pace=0.1),
             api=ApiConfig(enabled=True, port=0),  # no token configured: the node makes one
-            strategies=StrategiesConfig(
-                market_maker_config=MarketMakerConfig(half_spread_ticks=1),
-                momentum_config=MomentumConfig(cooldown_s=0.05),
-            ),
+            strategies=[
+                StrategyEntry(
+                    id="mm",
+                    class_="bot4.engine.strategies:MarketMaker",
+                    config={"half_spread_ticks": 1},
+                ),
+                StrategyEntry(
+                    id="momentum",
+                    class_="bot4.engine.strategies:MomentumTaker",
+                    config={"cooldown_s": 0.05},
+                ),
+            ],
         ),
         run_dir=tmp_path / "run",
         announce=announced.append,

@@ -19,8 +19,7 @@ from tests.support.waiting import until
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
 from bot4.engine import NodeConfig, TradingNode, build_node
-from bot4.engine.config import ReplayConfig, StrategiesConfig
-from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
+from bot4.engine.config import ReplayConfig, StrategyEntry
 from bot4.oms import (
     OPEN_STATUSES,
     OrderCanceled,
@@ -42,10 +41,18 @@ def _config(storage: Path) -> NodeConfig:
         replay=ReplayConfig(pace=15),
         api=ApiConfig(enabled=True, port=0, token=TOKEN),
         storage=StorageConfig(data_dir=str(storage)),
-        strategies=StrategiesConfig(
-            market_maker_config=MarketMakerConfig(half_spread_ticks=1, min_requote_interval_s=0.02),
-            momentum_config=MomentumConfig(cooldown_s=0.05),
-        ),
+        strategies=[
+            StrategyEntry(
+                id="mm",
+                class_="bot4.engine.strategies:MarketMaker",
+                config={"half_spread_ticks": 1, "min_requote_interval_s": 0.02},
+            ),
+            StrategyEntry(
+                id="momentum",
+                class_="bot4.engine.strategies:MomentumTaker",
+                config={"cooldown_s": 0.05},
+            ),
+        ],
     )
 
 

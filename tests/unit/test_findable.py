@@ -17,7 +17,6 @@ TESTED_IN: dict[str, tuple[str, ...]] = {
     "config/_redact.py": ("unit/config/test_config_show.py",),
     "engine/_durability.py": ("unit/engine/test_node.py", "integration/test_node_kill_restart.py"),
     "engine/_node_ops.py": ("unit/engine/test_node.py",),
-    "engine/_strategy.py": ("unit/engine/test_strategies.py", "unit/engine/test_context.py"),
     "engine/_views.py": ("unit/engine/test_api_view.py", "unit/engine/test_report_journal.py"),
     "marketdata/_accel.py": (
         "unit/marketdata/test_md_twins.py",

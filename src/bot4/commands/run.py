@@ -65,7 +65,7 @@ def run_command(
     try:
         node = build_node(
             cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api,
-            api_port=api_port, announce=typer.echo, parse_risk=parse_risk,
+            api_port=api_port, announce=typer.echo, parse_risk=parse_risk, config_path=config,
         )  # fmt: skip
     except (DataError, ConfigError) as exc:  # a missing or unreadable data file, a bad symbol
         typer.echo(f"error: {exc}", err=True)

@@ -6,6 +6,8 @@
 #   _schema   JSON Schema of a config Struct, with the field comments as descriptions
 #   _redact   secrets out of a config before it is shown
 #   _checks   the node's semantic limits (symbols, risk against traded instruments, ...)
+#   _strategies  the [[strategies]] entries loaded and checked as the node builds them
+#             (imports bot4.engine; used by node only)
 #   node      the node's config end to end (imports bot4.engine.config: not re-exported here,
 #             so importing bot4.config never pulls in the engine)
 #   cli       `bot4 new-config`, `check-config`, `show-config`, `config-schema`

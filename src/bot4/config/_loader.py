@@ -31,6 +31,7 @@ __all__ = [
     "load_config",
     "parse_config",
     "read_toml",
+    "value_problems",
 ]
 
 T = TypeVar("T")
@@ -158,8 +159,10 @@ def config_problems(
 
 
 def describe_problem(source: str, path: list[str], why: str, origins: Origins | None) -> str:
-    """`source: key.path: why`, plus the environment variables that set that key."""
-    where = ".".join(_printable(p) for p in path) if path else "(top level)"
+    """`source: key.path: why`, plus the environment variables that set that key.
+
+    A list index is written `strategies[0]` (the path holds it as "[0]")."""
+    where = ".".join(_printable(p) for p in path).replace(".[", "[") if path else "(top level)"
     line = f"{source}: {where}: {_printable(why)}"
     # The variable that set this key or a table above it, or keys inside this table.
     names = sorted(
@@ -170,6 +173,13 @@ def describe_problem(source: str, path: list[str], why: str, origins: Origins | 
     if names:
         line += f" (set by environment variable {', '.join(names)})"
     return line
+
+
+def value_problems(data: Any, cls: Any, path: list[str]) -> list[Problem]:
+    """Every problem of `data` as `cls`, keys prefixed with `path`; empty when it converts."""
+    if not _fails(data, cls):
+        return []
+    return _problems(data, cls, path, "invalid value")
 
 
 def _printable(text: str) -> str:
@@ -222,7 +232,7 @@ def _problems(data: Any, tp: Any, path: list[str], msg: str) -> list[Problem]:
     elif origin in (list, tuple) and isinstance(data, list) and args:
         for i, value in enumerate(data):
             if _fails(value, args[0]):
-                out += _problems(value, args[0], [*path, str(i)], msg)
+                out += _problems(value, args[0], [*path, f"[{i}]"], msg)
     elif origin in (typing.Union, types.UnionType):
         for arg in args:
             if isinstance(arg, type) and issubclass(arg, msgspec.Struct) and isinstance(data, dict):

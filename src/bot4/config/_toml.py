@@ -1,6 +1,7 @@
 """Write a config Struct back out as TOML: the commented example and the resolved view.
 
 The layout follows the type (`msgspec.inspect.type_info`), not the data, so every field appears,
+a list of Structs is an array of tables (`[[strategies]]`, or `strategies = []` when empty),
 set or not: a key holding None (TOML has no null) is written as a comment showing its type, and an
 optional table left unset is written commented out with its defaults, ready to uncomment.
 Scalars come before sub-tables, as TOML requires.
@@ -101,6 +102,12 @@ def _struct_of(tp: mi.Type) -> mi.StructType | None:
     return None
 
 
+def _list_of_structs(tp: mi.Type) -> mi.StructType | None:
+    if isinstance(tp, mi.ListType) and isinstance(tp.item_type, mi.StructType):
+        return tp.item_type
+    return None
+
+
 def _dict_of_structs(tp: mi.Type) -> mi.StructType | None:
     if isinstance(tp, mi.DictType) and isinstance(tp.value_type, mi.StructType):
         return tp.value_type
@@ -166,6 +173,9 @@ class _Writer:
             if _struct_of(f.type) or _dict_of_structs(f.type):
                 tables.append(f)
                 continue
+            if _list_of_structs(f.type) and data.get(f.encode_name):
+                tables.append(f)  # an array of tables; an empty one is a scalar `key = []`
+                continue
             self._doc(info.cls, f)
             key = toml_key(f.encode_name)
             value = data.get(f.encode_name)
@@ -178,6 +188,13 @@ class _Writer:
         for f in tables:
             sub_path = (*path, f.encode_name)
             value = data.get(f.encode_name)
+            items = _list_of_structs(f.type)
+            if items is not None:
+                for sub in value or ():
+                    self.section(info.cls, items.cls, f, sub_path)
+                    self.line(f"[[{_header(sub_path)}]]", disabled)
+                    self.table(items, sub, sub_path, disabled=disabled)
+                continue
             struct = _struct_of(f.type)
             if struct is not None:
                 unset = value is None

@@ -28,8 +28,9 @@ from bot4.config._loader import (
 )
 from bot4.config._redact import redact
 from bot4.config._schema import struct_schema
+from bot4.config._strategies import old_form_problem, strategy_problems
 from bot4.config._toml import TomlLayout, render_struct
-from bot4.engine.config import NodeConfig, StrategiesConfig
+from bot4.engine.config import NodeConfig
 from bot4.errors import ConfigError, ConfigValueError
 from bot4.risk import InstrumentLimits, RiskConfig
 from bot4.venues import PaperVenueConfig
@@ -48,8 +49,6 @@ __all__ = [
 # Fields whose owners left no comment beside them (each component documents its own; these are
 # the gaps, filled here so the example has a comment on every key).
 _EXTRA_DOCS: dict[tuple[type, str], str] = {
-    (StrategiesConfig, "market_maker"): "Run the sample market maker (quotes around mid).",
-    (StrategiesConfig, "momentum"): "Run the sample momentum taker (marketable orders).",
     (RiskConfig, "order_burst"): "global token bucket size for new orders (orders)",
     (RiskConfig, "cancel_burst"): "global token bucket size for cancels (cancels)",
     (InstrumentLimits, "cancel_burst"): "token bucket size for cancels (default: max(1, "
@@ -87,7 +86,8 @@ class ResolvedConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 def resolve_node_config(path: Path | None, env: Mapping[str, str] | None = None) -> ResolvedConfig:
     """Defaults, then the file (if any), then `BOT4__*` overrides; validated structurally and
-    semantically. Never raises for a bad config: the problems are in the result."""
+    semantically, each strategy entry loaded and its settings checked against its class.
+    Never raises for a bad config: the problems are in the result."""
     env = os.environ if env is None else env
     source = str(path) if path is not None else _NO_FILE
     origins = env_origins(env, NodeConfig)
@@ -95,12 +95,20 @@ def resolve_node_config(path: Path | None, env: Mapping[str, str] | None = None)
         data = apply_env_overrides(read_toml(path) if path is not None else {}, env, NodeConfig)
     except ConfigError as exc:
         return ResolvedConfig(config=None, problems=[str(exc)], origins=origins, source=source)
+    old = old_form_problem(data)
+    if old is not None:  # one line pointing at the new form, not a type error per old key
+        rest = {k: v for k, v in data.items() if k != "strategies"}
+        problems = [describe_problem(source, *old, origins)]
+        problems += config_problems(rest, NodeConfig, source, origins)
+        return ResolvedConfig(config=None, problems=problems, origins=origins, source=source)
     problems = config_problems(data, NodeConfig, source, origins)
     if problems:
         return ResolvedConfig(config=None, problems=problems, origins=origins, source=source)
     config = msgspec.convert(data, NodeConfig)
+    base_dir = path.parent if path is not None else None
     problems = [
-        describe_problem(source, key, why, origins) for key, why in semantic_problems(config)
+        describe_problem(source, key, why, origins)
+        for key, why in [*semantic_problems(config), *strategy_problems(config, base_dir)]
     ]
     return ResolvedConfig(
         config=None if problems else config, problems=problems, origins=origins, source=source

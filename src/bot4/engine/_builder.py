@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from bot4.clock import Clock, LiveClock, TestClock
 from bot4.engine._api_view import RiskParser, convert_risk
 from bot4.engine._file_source import FileSource
+from bot4.engine._loader import build_strategies
 from bot4.engine._node import NodeParts, TradingNode
 from bot4.engine._sources import DataSource, LiveSource, ReplaySource
-from bot4.engine.strategies import MarketMaker, MomentumTaker
 from bot4.errors import ConfigValueError
 from bot4.marketdata import BinanceSpotFeed
 from bot4.marketdata.sources.ws import default_breaker
@@ -100,20 +100,28 @@ def build_node(
     announce: Callable[[str], object] = print,
     dataset: Path = DEFAULT_DATASET,
     parse_risk: RiskParser = convert_risk,
+    config_path: Path | None = None,
 ) -> TradingNode:
     """The node `config` describes, ready to `run`.
 
-    `strategies` replaces the sample strategies the config enables; `clock` the source's own
-    clock; `dataset` the bundled recording a replay serves; `parse_risk` checks a risk table
-    reloaded through the API. Raises ConfigValueError for a symbol missing from the bundled
-    instruments and for two strategies with one id.
+    `strategies` replaces the config's `[[strategies]]`; `clock` the source's own clock;
+    `dataset` the bundled recording a replay serves; `parse_risk` checks a risk table reloaded
+    through the API; `config_path` is the file the config came from (errors name it, strategy
+    files are found relative to its folder). Raises ConfigValueError for a symbol missing from
+    the bundled instruments, a strategy entry that cannot be built and two strategies with one id.
     """
     kind = SOURCES[config.replay.source]
     source = kind.make(config, dataset)
     instruments = dict(source.instruments)
     exchange = source.feed.exchange
     clock = clock or CLOCKS[kind.clock]()
-    chosen = list(strategies) if strategies is not None else _samples(config, instruments)
+    if strategies is not None:
+        chosen = list(strategies)
+    else:
+        chosen = build_strategies(
+            config.strategies, instruments, None if config_path is None else config_path.parent,
+            source=str(config_path) if config_path is not None else "<config>",
+        )  # fmt: skip
     by_id: dict[str, Strategy] = {}
     for s in chosen:
         if s.strategy_id in by_id:
@@ -131,15 +139,3 @@ def build_node(
         config, parts, run_dir=run_dir, api=api, api_port=api_port, announce=announce,
         parse_risk=parse_risk,
     )  # fmt: skip
-
-
-def _samples(config: NodeConfig, instruments: dict[InstrumentId, Instrument]) -> list[Strategy]:
-    """The sample strategies the config enables, on every instrument."""
-    cfg = config.strategies
-    iids = list(instruments)
-    out: list[Strategy] = []
-    if cfg.market_maker:
-        out.append(MarketMaker("mm", iids, cfg.market_maker_config))
-    if cfg.momentum:
-        out.append(MomentumTaker("momentum", iids, cfg.momentum_config))
-    return out

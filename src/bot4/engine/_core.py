@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from bot4.engine._api_view import ACCOUNT_PRECISION
+from bot4.engine._bars import BarAggregator
 from bot4.engine._context import NodeContext
 from bot4.engine._node_ops import NodeOps
 from bot4.engine._report import Latencies
 from bot4.engine._router import BookIndex, EventRouter
+from bot4.engine._timers import TimerQueue
 from bot4.oms import ClientOrderIds, Portfolio
 from bot4.risk import RiskEngine
 
@@ -63,16 +65,20 @@ class NodeCore:
         # them, the context reads them.
         self.books: dict[InstrumentId, OrderBook] = {}
         failed: dict[str, str] = {}
+        # The strategies' timers and the bars' closes, on the clock's monotonic time.
+        self.timers = TimerQueue()
+        self.bars = BarAggregator(clock, self.timers)
         self.context = NodeContext(
             clock=clock, instruments=self.instruments, books=self.books,
             portfolio=self.portfolio, ids=self.ids, failed=failed, ops=ops,
-            latencies=self.latencies, perf_ns=perf_ns,
+            latencies=self.latencies, perf_ns=perf_ns, timers=self.timers, bars=self.bars,
         )  # fmt: skip
         self.router = EventRouter(
             clock=clock, handler=books_of, symbols=symbols, venue=venue,
             strategies=strategies, context=self.context, books=self.books, failed=failed,
-            ops=ops, latencies=self.latencies, perf_ns=perf_ns,
+            ops=ops, latencies=self.latencies, perf_ns=perf_ns, bars=self.bars,
         )  # fmt: skip
+        self.context.guard = self.router.guard
         self.oms: OrderManager | None = None
 
     def attach(self, oms: OrderManager) -> None:

@@ -48,6 +48,10 @@ __all__ = ["NodeParts", "TradingNode"]
 
 log = logging.getLogger(__name__)
 
+# The timer task sleeps at most this long (s) between looks at the queue, so a clock that
+# jumps (a simulated one stepped by someone else) is noticed.
+_TIMER_CAP_S = 0.1
+
 
 @dataclass(frozen=True, slots=True)
 class NodeParts:
@@ -101,6 +105,11 @@ class TradingNode:
         self.watchdog = ops.watchdog
         self._ids = core.ids
         self.books = core.books
+        # The strategies' timers and the bars' closes, on the clock's monotonic time: fired by
+        # `_fire_timers` here, by the backtest driver when it steps a TestClock.
+        self.timers, self.bars = core.timers, core.bars
+        self._timer_wake = asyncio.Event()
+        self.timers.on_earlier = self._timer_wake.set
         self.context = core.context
         self.router = router = core.router
         self.strategies = router.strategies
@@ -163,15 +172,18 @@ class TradingNode:
                 )
                 feed = asyncio.create_task(conn.run())
                 ticker = asyncio.create_task(self._tick(conn))
+                timers = asyncio.create_task(self._fire_timers())
                 try:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._stop.wait(), duration_s)
                     ticker.cancel()
+                    timers.cancel()
                     await self._shutdown(conn, feed)
                 finally:  # also when run() itself is cancelled: leave no task behind
                     ticker.cancel()
+                    timers.cancel()
                     await conn.close()  # idempotent; ends run() and the snapshot fetches
-                    await asyncio.gather(ticker, feed, return_exceptions=True)
+                    await asyncio.gather(ticker, timers, feed, return_exceptions=True)
         finally:
             if self.api is not None:
                 await self.api.server.close()
@@ -231,6 +243,21 @@ class TradingNode:
                 self.watchdog.check()
             if self.source.finished(conn.stats.frames):
                 self.stop()
+
+    async def _fire_timers(self) -> None:
+        """Fire the strategies' timers and the bars' closes on time: sleep until the next due
+        time (at most `_TIMER_CAP_S`), waking early when an earlier timer is set."""
+        timers, clock, wake = self.timers, self.clock, self._timer_wake
+        while True:
+            due = timers.next_due_ns()
+            delay = _TIMER_CAP_S
+            if due is not None:
+                delay = min(delay, max(0.0, (due - clock.monotonic_ns()) / 1e9))
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await wake.wait()
+            timers.fire_due(clock.monotonic_ns())
 
     async def _shutdown(self, conn: Feed, feed: asyncio.Task[None]) -> None:
         for s in list(self.strategies.values()):

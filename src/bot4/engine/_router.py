@@ -3,7 +3,8 @@
 Market data goes first to the paper venue (fills against the books as they are now), then to
 the OMS's marks, then to the strategies of that instrument. An order event goes to the
 strategy that owns the order. A strategy hook that raises stops that strategy alone: its open
-orders are cancelled, the others go on (`guard`).
+orders are cancelled and its timers dropped, the others go on (`guard`). Every trade also
+feeds the bar aggregator (before the trade hooks, so a bar its trade closed comes first).
 
 The feed handler creates its books lazily (and anew after a reconnect): the router looks them
 up by symbol and hands every new one to the venue.
@@ -21,6 +22,7 @@ from bot4.oms import OrderDenied, OrderFilled, OrderRejected
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
+    from bot4.engine._bars import BarAggregator
     from bot4.engine._context import NodeContext
     from bot4.engine._node_ops import NodeOps
     from bot4.engine._report import Latencies
@@ -59,8 +61,10 @@ class EventRouter:
         ops: NodeOps,
         latencies: Latencies,
         perf_ns: Callable[[], int],
+        bars: BarAggregator,
     ) -> None:
         self._clock = clock
+        self._bars = bars
         self._handler = handler
         self._symbol = dict(symbols)  # instrument -> the feed's symbol
         self._venue = venue
@@ -95,9 +99,15 @@ class EventRouter:
             venue.on_market_event(ev)
         t1 = perf()
         guard = self.guard
+        bars = self._bars
+        traded = self._symbol
         for ev in events:
             if isinstance(ev, TradeTick):
+                if ev.instrument_id not in traded:  # the data holds more than the node trades
+                    continue
                 oms.on_mark(ev.instrument_id, ev.price)
+                if bars.wants(ev.instrument_id):
+                    bars.on_trade(ev)
                 for s in self._strategies_for(ev.instrument_id):
                     guard(s, s.on_trade, ev)
             elif isinstance(ev, BookDeltas):
@@ -134,9 +144,15 @@ class EventRouter:
             for s in self._strategies_for(iid):
                 self.guard(s, s.on_book, book)
         elif isinstance(ev, TradeTick):
+            iid = ev.instrument_id
+            if iid not in self._symbol:  # the data holds more than the node trades
+                return
             self._venue.on_market_event(ev)
-            oms.on_mark(ev.instrument_id, ev.price)
-            for s in self._strategies_for(ev.instrument_id):
+            oms.on_mark(iid, ev.price)
+            bars = self._bars
+            if bars.wants(iid):
+                bars.on_trade(ev)
+            for s in self._strategies_for(iid):
                 self.guard(s, s.on_trade, ev)
 
     def book(self, iid: InstrumentId) -> OrderBook | None:
@@ -166,6 +182,7 @@ class EventRouter:
             self.failed[strategy.strategy_id] = why
             log.error("strategy %s stopped: %s", strategy.strategy_id, why)
             ctx = self._context
+            ctx.cancel_timers(strategy)
             for coid in ctx.open_order_ids(strategy):
                 ctx.cancel(strategy, coid)
 

@@ -1,5 +1,11 @@
 """The Strategy base class: hooks for events, and an order API that always goes through risk.
 
+One strategy class runs unchanged in a backtest, on paper and live: it takes time only from
+`self.ctx.clock` and acts only through its context, never a venue, a socket or `time.time()`.
+Its settings are a msgspec Struct it declares as `config_type` (decoded from its
+`[strategies.config]` table, unknown keys refused); the node builds it as
+`Class(strategy_id, instruments, config)`.
+
 A strategy never talks to a venue. `submit_limit` / `submit_market` build an `OrderRequest`
 and hand it to the node's `StrategyContext`, which runs the risk check and the OMS; the answer
 (`None` when risk denied it) comes back at once. Everything a strategy does is recorded as its
@@ -8,8 +14,12 @@ and hand it to the node's `StrategyContext`, which runs the risk check and the O
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+import logging
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
+
+import msgspec
 
 from bot4.errors import LifecycleError
 from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Side, TimeInForce
@@ -17,9 +27,23 @@ from bot4.model import ClientOrderId, InstrumentId, OrderRequest, OrderType, Sid
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.marketdata import OrderBook
-    from bot4.model import Instrument, OrderEvent, TradeTick
+    from bot4.model import Candle, Instrument, OrderEvent, TradeTick
+    from bot4.oms import Order
 
-__all__ = ["Strategy", "StrategyContext"]
+__all__ = ["NoConfig", "Pnl", "Strategy", "StrategyContext"]
+
+_NS_PER_S = 1_000_000_000
+
+
+class NoConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The settings of a strategy that has none (its `[strategies.config]` must be empty)."""
+
+
+class Pnl(NamedTuple):
+    """PnL in quote units (USDT): realized is net of fees; unrealized is at the mark."""
+
+    realized: Decimal
+    unrealized: Decimal
 
 
 class StrategyContext(Protocol):
@@ -42,7 +66,32 @@ class StrategyContext(Protocol):
 
     def cancel(self, strategy: Strategy, client_order_id: ClientOrderId) -> None: ...
 
+    def replace(
+        self, strategy: Strategy, client_order_id: ClientOrderId, qty: int | None, price: int | None
+    ) -> bool:
+        """True when the replace was sent; False when the order cannot be replaced now."""
+        ...
+
     def open_order_ids(self, strategy: Strategy) -> list[ClientOrderId]: ...
+
+    def open_orders(self, strategy: Strategy) -> list[Order]: ...
+
+    def pnl(self, instrument_id: InstrumentId | None) -> Pnl: ...
+
+    def set_timer(
+        self,
+        strategy: Strategy,
+        name: str,
+        interval_ns: int,
+        callback: Callable[[], None],
+        repeat: bool,
+    ) -> None: ...
+
+    def cancel_timer(self, strategy: Strategy, name: str) -> bool: ...
+
+    def subscribe_bars(
+        self, strategy: Strategy, instrument_id: InstrumentId, interval_s: float
+    ) -> None: ...
 
     def record_decision(
         self, strategy: Strategy, instrument_id: InstrumentId, text: str
@@ -50,13 +99,29 @@ class StrategyContext(Protocol):
 
 
 class Strategy:
-    """Base class: override the hooks you need. A hook that raises stops this strategy only."""
+    """Base class: override the hooks you need. A hook that raises stops this strategy only.
 
-    def __init__(self, strategy_id: str, instruments: Sequence[InstrumentId]) -> None:
+    A subclass with settings declares `config_type = MyConfig` (a frozen msgspec Struct with
+    `forbid_unknown_fields=True`, a default for every field) and annotates `config: MyConfig`.
+    """
+
+    # The Struct the entry's `[strategies.config]` table is decoded into.
+    config_type: ClassVar[type[msgspec.Struct]] = NoConfig
+
+    def __init__(
+        self,
+        strategy_id: str,
+        instruments: Sequence[InstrumentId],
+        config: msgspec.Struct | None = None,
+    ) -> None:
         # Unique per node; carried on every order and journal record.
         self.strategy_id = strategy_id
         # The instruments whose events this strategy receives.
         self.instruments: tuple[InstrumentId, ...] = tuple(instruments)
+        # The decoded settings (the config_type's defaults when none are given).
+        self.config: msgspec.Struct = config if config is not None else self.config_type()
+        # A logger named after the strategy: `bot4.strategy.<id>`.
+        self.log = logging.getLogger(f"bot4.strategy.{strategy_id}")
         # Set by the node before on_start; None only while not running.
         self._ctx: StrategyContext | None = None
         # Per instrument: the strategy's lot in size units (see lot_size).
@@ -71,6 +136,9 @@ class Strategy:
 
     def on_book(self, book: OrderBook) -> None:
         """One of our books changed and is in sync."""
+
+    def on_bar(self, bar: Candle) -> None:
+        """A closed time bar of a series this strategy subscribed to (`subscribe_bars`)."""
 
     def on_order_event(self, event: OrderEvent) -> None:
         """An event of one of our own orders (accepted, filled, canceled, ...)."""
@@ -130,6 +198,43 @@ class Strategy:
     def cancel_all(self) -> None:
         for coid in self.ctx.open_order_ids(self):
             self.ctx.cancel(self, coid)
+
+    def replace(
+        self, client_order_id: ClientOrderId, qty: int | None = None, price: int | None = None
+    ) -> bool:
+        """Change an open LIMIT order's qty and/or price (None keeps it) through risk and the
+        OMS; False when it cannot be replaced now (not open, pending, qty above the original)."""
+        return self.ctx.replace(self, client_order_id, qty, price)
+
+    # -- queries ------------------------------------------------------------------------------
+    def position(self, instrument_id: InstrumentId) -> int:
+        """The node's signed position in size units (> 0 long)."""
+        return self.ctx.position_qty(instrument_id)
+
+    def pnl(self, instrument_id: InstrumentId | None = None) -> Pnl:
+        """Realized (net of fees) and unrealized PnL in quote units, of one instrument or all."""
+        return self.ctx.pnl(instrument_id)
+
+    def open_orders(self) -> list[Order]:
+        """This strategy's open orders."""
+        return self.ctx.open_orders(self)
+
+    # -- time ---------------------------------------------------------------------------------
+    def set_timer(
+        self, name: str, interval_s: float, callback: Callable[[], None], *, repeat: bool = True
+    ) -> None:
+        """Call `callback()` in `interval_s` seconds (then every `interval_s` when `repeat`), on
+        the node's clock. Setting a name again replaces that timer."""
+        self.ctx.set_timer(self, name, round(interval_s * _NS_PER_S), callback, repeat)
+
+    def cancel_timer(self, name: str) -> bool:
+        """Stop timer `name`; False when there was none."""
+        return self.ctx.cancel_timer(self, name)
+
+    def subscribe_bars(self, instrument_id: InstrumentId, interval_s: float) -> None:
+        """Receive `on_bar` with time bars of `instrument_id` built from its trades: a bar
+        closes at each `interval_s` boundary; intervals without trades make no bar."""
+        self.ctx.subscribe_bars(self, instrument_id, interval_s)
 
     def decide(self, instrument_id: InstrumentId, text: str) -> None:
         """Record what we decided and why (shown by `bot4 status --why`)."""

@@ -1,22 +1,22 @@
 """NodeConfig: everything `bot4 run` needs, with defaults so no config file is required.
 
-It composes the components' own config tables (risk, api, storage, paper venue, strategies)
-unchanged, so a `bot4.toml` uses the same keys each component documents.
+It composes the components' own config tables (risk, api, storage, paper venue) unchanged, so a
+`bot4.toml` uses the same keys each component documents; each `[[strategies]]` entry carries its
+strategy's settings as a table that the strategy's class decodes (`bot4.engine.build_strategies`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from bot4.api.config import ApiConfig
-from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
 from bot4.risk import RiskConfig
 from bot4.storage import StorageConfig
 from bot4.venues import PaperVenueConfig
 
-__all__ = ["NodeConfig", "ReplayConfig", "StrategiesConfig", "WatchdogConfig"]
+__all__ = ["NodeConfig", "ReplayConfig", "StrategyEntry", "WatchdogConfig"]
 
 
 class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -40,15 +40,27 @@ class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     rest_base: str | None = None
 
 
-class StrategiesConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Which sample strategies run, and their settings."""
+class StrategyEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One strategy of the node: its class, its instruments and its own settings."""
 
-    # Run the sample market maker (quotes a bid and an ask around mid, skewed by inventory).
-    market_maker: bool = True
-    # Run the sample momentum taker (market orders when a fast EMA of trades leads a slow one).
-    momentum: bool = True
-    market_maker_config: MarketMakerConfig = msgspec.field(default_factory=MarketMakerConfig)
-    momentum_config: MomentumConfig = msgspec.field(default_factory=MomentumConfig)
+    # Unique in the node; carried on every order and journal record.
+    id: Annotated[str, msgspec.Meta(min_length=1)]
+    # "package.module:Class", or "path/to/file.py:Class" (relative to the config file's folder,
+    # then to the working directory).
+    class_: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="class")
+    # Symbols of the node this strategy trades (replay.symbols); empty: all of them.
+    instruments: list[str] = msgspec.field(default_factory=list)
+    # false keeps the entry but does not run it.
+    enabled: bool = True
+    # The strategy's settings, decoded into its class's `config_type` (unknown keys refused).
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+def _sample_strategies() -> list[StrategyEntry]:
+    return [
+        StrategyEntry(id="mm", class_="bot4.engine.strategies:MarketMaker"),
+        StrategyEntry(id="momentum", class_="bot4.engine.strategies:MomentumTaker"),
+    ]
 
 
 class WatchdogConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -75,7 +87,9 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # from memory only: the journal keeps every order.
     max_terminal_orders: Annotated[int, msgspec.Meta(ge=0)] = 2000
     replay: ReplayConfig = msgspec.field(default_factory=ReplayConfig)
-    strategies: StrategiesConfig = msgspec.field(default_factory=StrategiesConfig)
+    # The strategies to run, one `[[strategies]]` table each; by default the two samples (a
+    # market maker and a momentum taker) on every symbol.
+    strategies: list[StrategyEntry] = msgspec.field(default_factory=_sample_strategies)
     risk: RiskConfig = msgspec.field(default_factory=RiskConfig)
     api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     paper: PaperVenueConfig = msgspec.field(default_factory=PaperVenueConfig)

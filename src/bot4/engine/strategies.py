@@ -4,12 +4,15 @@
 leans back to flat; `MomentumTaker` buys (sells) with a marketable order when a fast average of
 trade prices runs above (below) a slow one by a threshold. Both are deliberately small: they
 exist to exercise the pipeline with realistic order flow, not to make money.
+
+They are ordinary `[[strategies]]` entries (`class = "bot4.engine.strategies:MarketMaker"`), each
+declaring its settings Struct as `config_type`, like any user strategy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import msgspec
 
@@ -65,11 +68,16 @@ class MarketMakerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
 class MarketMaker(Strategy):
     """One bid and one ask per instrument, skewed against inventory."""
 
+    config_type: ClassVar[type[msgspec.Struct]] = MarketMakerConfig
+    config: MarketMakerConfig
+
     def __init__(
-        self, strategy_id: str, instruments: Sequence[InstrumentId], config: MarketMakerConfig
+        self,
+        strategy_id: str,
+        instruments: Sequence[InstrumentId],
+        config: MarketMakerConfig | None = None,
     ) -> None:
-        super().__init__(strategy_id, instruments)
-        self.config = config
+        super().__init__(strategy_id, instruments, config)
         # Our live quote per (instrument, side): (client order id, price); absent when none.
         self._quotes: dict[tuple[InstrumentId, Side], tuple[ClientOrderId, int]] = {}
         # Monotonic ns of the last requote per (instrument, side).
@@ -173,11 +181,16 @@ class MomentumConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class MomentumTaker(Strategy):
     """Takes liquidity in the direction of short-term momentum."""
 
+    config_type: ClassVar[type[msgspec.Struct]] = MomentumConfig
+    config: MomentumConfig
+
     def __init__(
-        self, strategy_id: str, instruments: Sequence[InstrumentId], config: MomentumConfig
+        self,
+        strategy_id: str,
+        instruments: Sequence[InstrumentId],
+        config: MomentumConfig | None = None,
     ) -> None:
-        super().__init__(strategy_id, instruments)
-        self.config = config
+        super().__init__(strategy_id, instruments, config)
         self._fast: dict[InstrumentId, float] = {}  # EMA of trade price (analytics: floats ok)
         self._slow: dict[InstrumentId, float] = {}
         self._count: dict[InstrumentId, int] = {}  # trades seen, to wait for the slow warm-up

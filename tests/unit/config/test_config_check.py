@@ -46,14 +46,16 @@ def test_valid_config_is_ok(tmp_path: Path) -> None:
         ("[api]\nport = 70000", "api.port: Expected `int` <= 65535"),
         ("starting_equity = 0", "starting_equity: Expected `int` >= 1"),
         (
-            "[strategies.momentum_config]\nfast = 40",
-            "strategies.momentum_config.fast: must be > 0 and < slow",
+            '[[strategies]]\nid = "m"\nclass = "bot4.engine.strategies:MomentumTaker"\n'
+            "[strategies.config]\nfast = 40",
+            "strategies[0].config.fast: must be > 0 and < slow",
         ),
         ("[storage]\nbatch_rows = 0", "storage.batch_rows: must be >= 1, got 0"),
         # A check over several fields is reported at their table.
         (
-            "[strategies.market_maker_config]\nskew_ticks = -1",
-            "strategies.market_maker_config: requote_ticks, skew_ticks",
+            '[[strategies]]\nid = "mm"\nclass = "bot4.engine.strategies:MarketMaker"\n'
+            "[strategies.config]\nskew_ticks = -1",
+            "strategies[0].config: requote_ticks, skew_ticks",
         ),
         # Only the failing entry of a table of tables is named.
         (

@@ -28,10 +28,12 @@ def _leaves(info: mi.Type, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, 
             out += _leaves(t, path)
     elif isinstance(info, mi.DictType) and isinstance(info.value_type, mi.StructType):
         out += _leaves(info.value_type, (*path, "*"))
+    elif isinstance(info, mi.ListType) and isinstance(info.item_type, mi.StructType):
+        out += _leaves(info.item_type, path)  # an array of tables: [[strategies]]
     elif isinstance(info, mi.StructType):
         for f in info.fields:
             sub = f.type
-            table = isinstance(sub, mi.StructType | mi.DictType) or (
+            table = isinstance(sub, mi.StructType | mi.DictType | mi.ListType) or (
                 isinstance(sub, mi.UnionType)
                 and any(isinstance(t, mi.StructType) for t in sub.types)
             )
@@ -71,7 +73,7 @@ def test_every_field_of_node_config_is_in_the_example_with_a_comment() -> None:
 
 def test_every_table_is_written_with_its_docstring() -> None:
     text = example_config()
-    for header in ("[replay]", "[strategies.market_maker_config]", "[risk.defaults]", "[api]",
+    for header in ("[replay]", "[[strategies]]", "[risk.defaults]", "[api]",
                    "[paper]", "[risk.kill_switch]"):  # fmt: skip
         assert f"\n{header}\n" in text, header
     # Unset optional table: commented out with its defaults, ready to uncomment.

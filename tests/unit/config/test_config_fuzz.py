@@ -21,7 +21,7 @@ _KEYS = st.text(max_size=3) | st.sampled_from(
     [
         "risk", "instruments", "BINANCE:BTCUSDT", "defaults", "max_position", "collar_bps",
         "replay", "symbols", "pace", "api", "port", "token", "storage", "dsn", "batch_rows",
-        "max_queue_rows", "paper", "latency_us", "strategies", "momentum_config", "fast", "slow",
+        "max_queue_rows", "paper", "latency_us", "strategies", "config", "fast", "slow",
         "kill_switch", "rearm_after_s", "starting_equity", "runs_dir", "max_postion", "x",
     ]
 )  # fmt: skip
@@ -83,6 +83,8 @@ def _like(info: mi.Type) -> st.SearchStrategy[Any]:
         return st.sampled_from([*info.values, "NOPE"])
     if isinstance(info, mi.ListType | mi.VarTupleType):
         return st.lists(_like(info.item_type), max_size=3)
+    if isinstance(info, mi.AnyType):  # a strategy's settings: checked by its class, not here
+        return _SCALARS
     if isinstance(info, mi.DictType):
         keys = st.sampled_from(["BINANCE:BTCUSDT", "BINANCE:ETHUSDT", "BINANCE:XRPUSDT"])
         return st.dictionaries(keys, _like(info.value_type), max_size=2)

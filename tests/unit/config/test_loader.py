@@ -53,10 +53,10 @@ def test_valid_config(tmp_path: Path) -> None:
         ("[risk]\nfallback = 5", "risk.fallback: Expected `object | null`, got `int`"),
         ("zz = 1", "c.toml: zz: unknown key (known keys: name, risk)"),
         ("[risk]\nmax_open_orders = 1.5", "risk.max_open_orders: Expected `int`"),
-        ("[[risk.venues]]\nmax_position = 0", "risk.venues.0.max_position"),
+        ("[[risk.venues]]\nmax_position = 0", "risk.venues[0].max_position"),
         (
             "[[risk.venues]]\nmax_position = 1\n[[risk.venues]]\nmax_position = 0",
-            "risk.venues.1.max_position: must be > 0",
+            "risk.venues[1].max_position: must be > 0",
         ),
         (
             "[risk]\nmax_open_order = 1",

@@ -10,7 +10,7 @@ from bot4.clock import LiveClock, TestClock
 from bot4.engine import MarketMaker, MomentumTaker, NodeConfig, build_node
 from bot4.engine._builder import CLOCKS, SOURCES, VENUES, SourceKind
 from bot4.engine._sources import DataSource, LiveSource, ReplaySource
-from bot4.engine.config import ReplayConfig, StrategiesConfig
+from bot4.engine.config import ReplayConfig, StrategyEntry
 from bot4.engine.strategies import MarketMakerConfig
 from bot4.errors import ConfigValueError
 from bot4.marketdata import BinanceSpotFeed
@@ -50,7 +50,10 @@ def test_the_default_node_replays_the_bundled_dataset_on_a_live_clock(tmp_path: 
 def test_the_config_picks_the_samples_and_the_live_source(tmp_path: Path) -> None:
     cfg = NodeConfig(
         replay=ReplayConfig(source="live", rest_base="http://127.0.0.1:1"),
-        strategies=StrategiesConfig(market_maker=False),
+        strategies=[
+            StrategyEntry(id="mm", class_="bot4.engine.strategies:MarketMaker", enabled=False),
+            StrategyEntry(id="momentum", class_="bot4.engine.strategies:MomentumTaker"),
+        ],
     )
     node = build_node(cfg, run_dir=tmp_path)
     assert list(node.strategies) == ["momentum"]

@@ -20,7 +20,7 @@ from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode, build_no
 from bot4.engine._durability import GroupCommit
 from bot4.engine._report import summary
 from bot4.engine._views import RecentRejections
-from bot4.engine.config import ReplayConfig, StrategiesConfig, WatchdogConfig
+from bot4.engine.config import ReplayConfig, StrategyEntry, WatchdogConfig
 from bot4.engine.strategies import MarketMakerConfig, MomentumConfig
 from bot4.marketdata import OrderBook
 from bot4.model import InstrumentId, OrderType, Side, TimeInForce
@@ -36,10 +36,18 @@ def _config(pace: float, api: bool = True) -> NodeConfig:
     return NodeConfig(
         replay=ReplayConfig(pace=pace),
         api=ApiConfig(enabled=api, port=0, token=TOKEN),
-        strategies=StrategiesConfig(
-            market_maker_config=MarketMakerConfig(half_spread_ticks=1, min_requote_interval_s=0.02),
-            momentum_config=MomentumConfig(cooldown_s=0.05),
-        ),
+        strategies=[
+            StrategyEntry(
+                id="mm",
+                class_="bot4.engine.strategies:MarketMaker",
+                config={"half_spread_ticks": 1, "min_requote_interval_s": 0.02},
+            ),
+            StrategyEntry(
+                id="momentum",
+                class_="bot4.engine.strategies:MomentumTaker",
+                config={"cooldown_s": 0.05},
+            ),
+        ],
     )
 
 
@@ -470,7 +478,7 @@ async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -
 
 
 async def test_before_run_the_node_trades_nothing_and_refuses_bad_limits(tmp_path: Path) -> None:
-    cfg = NodeConfig(strategies=StrategiesConfig(market_maker=False, momentum=False))
+    cfg = NodeConfig(strategies=[])
     node = build_node(cfg, run_dir=tmp_path)
     assert node.strategies == {}
     probe = Strategy("probe", [BTC])

@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 
 from bot4.cli import app
 from bot4.engine import NodeConfig, build_node
-from bot4.engine.config import ReplayConfig, StrategiesConfig
-from bot4.engine.strategies import MarketMakerConfig
+from bot4.engine.config import ReplayConfig, StrategyEntry
 from bot4.marketdata.sources.replay import (
     RecordedSession,
     ReplayServer,
@@ -40,7 +39,14 @@ async def test_live_source_trades_from_the_configured_endpoints(tmp_path: Path) 
     ):
         cfg = NodeConfig(
             replay=ReplayConfig(source="live", ws_url=ws.url, rest_base=http.base),
-            strategies=StrategiesConfig(market_maker_config=MarketMakerConfig(half_spread_ticks=1)),
+            strategies=[
+                StrategyEntry(
+                    id="mm",
+                    class_="bot4.engine.strategies:MarketMaker",
+                    config={"half_spread_ticks": 1},
+                ),
+                StrategyEntry(id="momentum", class_="bot4.engine.strategies:MomentumTaker"),
+            ],
         )
         node = build_node(cfg, run_dir=tmp_path / "run", api=False, announce=lambda _: None)
         report = await node.run(duration_s=4.0)
