@@ -118,11 +118,16 @@ def decode(rec: Recording, exchange: str = "binance") -> Decoded:
 
 
 def order_qtys(decoded: Decoded) -> dict[InstrumentId, int]:
-    """Per instrument with a two-sided book: the size (size units, a whole number of lots)
-    worth about NOTIONAL at the final mid."""
+    """Per instrument with a two-sided book and quoted in the account currency (USDT): the size
+    (size units, a whole number of lots) worth about NOTIONAL at the final mid. Bot4's risk
+    engine refuses orders whose quote is not the account currency (it keeps no FX rates), so
+    quoting BTC- or EUR-quoted books would compare Bot4's denials with NautilusTrader's orders:
+    both sides quote only these."""
     out = {}
     for iid, mid in decoded.mids.items():
         inst = decoded.instruments[iid]
+        if inst.quote != "USDT":
+            continue
         notional = NOTIONAL.get(inst.quote, DEFAULT_NOTIONAL)
         price = Decimal(mid).scaleb(-inst.price_precision)
         lots = (notional / price).scaleb(inst.size_precision) / inst.lot
@@ -143,16 +148,11 @@ def write_trades(folder: Path, trades: int) -> Recording:
 
 # -- ours ----------------------------------------------------------------------------------------
 def run_ours(rec: Recording, strategy: Any, symbols: Sequence[str]) -> OursRun:
-    """One `bot4.backtest.run_backtest` over the recording (the agreed signature); ImportError
-    until the backtest package exists."""
-    from bot4.backtest import run_backtest  # type: ignore[import-not-found]
-    from bot4.engine.config import NodeConfig, ReplayConfig, StrategiesConfig
+    """One `bot4.backtest.run_backtest` over the recording, with `strategy` alone."""
+    from bot4.backtest import run_backtest
+    from bot4.engine.config import NodeConfig
 
-    config = NodeConfig(
-        starting_equity=10**9,
-        replay=ReplayConfig(symbols=list(symbols), pace=None),
-        strategies=StrategiesConfig(market_maker=False, momentum=False),
-    )
+    config = NodeConfig(starting_equity=10**9, strategies=[])
     with tempfile.TemporaryDirectory() as out:
         result = run_backtest(config, [rec.ws], strategies=[strategy], out_dir=Path(out))
     return OursRun(

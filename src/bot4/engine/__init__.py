@@ -28,6 +28,7 @@ from bot4.engine._loader import build_strategies as build_strategies
 from bot4.engine._loader import load_strategy_class as load_strategy_class
 from bot4.engine._core import NodeCore as NodeCore
 from bot4.engine._node import NodeParts as NodeParts
+from bot4.engine._router import BookIndex as BookIndex
 from bot4.engine._node import TradingNode as TradingNode
 from bot4.engine._report import summary as summary
 from bot4.engine._strategy import NoConfig as NoConfig
@@ -41,6 +42,7 @@ from bot4.engine.strategies import MarketMaker as MarketMaker
 from bot4.engine.strategies import MomentumTaker as MomentumTaker
 
 __all__ = [
+    "BookIndex",
     "BarAggregator",
     "MarketMaker",
     "MomentumTaker",

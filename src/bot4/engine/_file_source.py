@@ -3,8 +3,10 @@
 `bot4 run --data PATH...` paper-trades a recording (ours or cryptofeed's), Binance's public CSVs
 or Tardis CSVs through the same node as a live feed: the events come already normalised, with
 the books kept by the reader, at the recorded pace (`pace` 1.0), faster (2.0: twice as fast) or
-as fast as the node reads (None). Events sharing a timestamp reach the node as one batch, as
-the frames of a live feed do. The reader streams, so a file larger than memory is fine.
+as fast as the node reads (None). Each event reaches the node on its own: the reader has
+already applied a book event to its book when it yields it, so a batch would show a strategy
+the book after the batch's last event — the backtest (`bot4.backtest`) shows each event's book,
+and the two must decide alike. The reader streams, so a file larger than memory is fine.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class FileSource:
 
 
 class _FileFeed:
-    """The running replay: events to the sink, batched by timestamp, paced by the data."""
+    """The running replay: events to the sink one at a time, paced by the data."""
 
     def __init__(self, source: FileSource, sink: Sink) -> None:
         self._source = source
@@ -107,34 +109,30 @@ class _FileFeed:
         loop = asyncio.get_running_loop()
         start_wall = loop.time()
         first_ts: int | None = None
-        batch: list[Any] = []
-        batch_ts: int | None = None
+        last_ts: int | None = None
         try:
             self.stats.connects = 1
             for n, ev in enumerate(src.data, 1):
                 if self._closed:
                     return
                 ts = ev.ts_init
-                if ts != batch_ts:
-                    self._deliver(batch)
-                    batch = []
-                    batch_ts = ts
-                    if first_ts is None:
-                        first_ts = ts
-                    if pace is not None:
-                        delay = start_wall + (ts - first_ts) / 1e9 / pace - loop.time()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
-                if pace is None and not n % YIELD_EVERY:
-                    await asyncio.sleep(0)
-                batch.append(ev)
-            self._deliver(batch)
+                if first_ts is None:
+                    first_ts = ts
+                if pace is None:
+                    if not n % YIELD_EVERY:
+                        await asyncio.sleep(0)
+                elif ts != last_ts:
+                    delay = start_wall + (ts - first_ts) / 1e9 / pace - loop.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                last_ts = ts
+                self._deliver([ev])
         finally:
             src.stats.errors = src.data.errors.count
             self.done = True
 
     def _deliver(self, batch: list[Any]) -> None:
-        if not batch or self._closed:
+        if self._closed:
             return
         self.stats.frames += 1
         self.stats.events += len(batch)

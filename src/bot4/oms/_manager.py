@@ -342,10 +342,20 @@ class OrderManager:
             self._notify(order, event)
 
     def on_mark(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
-        """A mark/reference price (book mid or last trade): positions, equity, risk."""
-        self.portfolio.set_mark(instrument_id, price)
+        """A mark/reference price (book mid or last trade): positions, equity, risk.
+
+        A mark at the position's current mark changes no PnL and no equity (a fill reports its
+        own equity change), so only the reference price's age is refreshed: most trades print
+        at the last price, and this is the backtest's hottest call.
+        """
+        portfolio = self.portfolio
+        pos = portfolio.positions.get(instrument_id)
+        if pos is not None and pos.mark_price == price:
+            self._risk.on_price(instrument_id, price, ts_ns)
+            return
+        portfolio.set_mark(instrument_id, price)
         self._risk.on_price(instrument_id, price, ts_ns)
-        self._risk.on_equity(self.portfolio.equity())
+        self._risk.on_equity(portfolio.equity())
 
     # -- internals ------------------------------------------------------------------------
 

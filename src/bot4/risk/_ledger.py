@@ -248,7 +248,12 @@ class Ledger:
         s = self._slots.get(instrument_id)
         if s is None or price <= 0:
             return
-        s.set_ref(price, self._clock.monotonic_ns() if ts_ns is None else ts_ns)
+        ts = self._clock.monotonic_ns() if ts_ns is None else ts_ns
+        if price == s.ref:  # the same price again: the bands stand, only its age is new
+            s.ref_ts = ts
+            s.ref_until = ts + s.ref_age_ns
+            return
+        s.set_ref(price, ts)
         if s.pos:
             self._set_expo(s, s.pos * price * s.mult)
 
