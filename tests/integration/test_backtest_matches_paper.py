@@ -75,4 +75,3 @@ async def test_backtest_and_paper_send_the_same_orders(tmp_path: Path) -> None:
     assert (paper.books, paper.sent) == (backtest.books, backtest.sent)
     assert node.report is not None
     assert node.report["orders_submitted"] == result.orders == sum(ok for *_, ok in paper.sent)
-

@@ -54,7 +54,6 @@ def run_backtest(
     data: Sequence[Path | str],
     *,
     strategies: Sequence[Strategy] | None = None,
-    strategy_specs: dict[str, str] | None = None,
     start_ns: int | None = None,
     end_ns: int | None = None,
     on_error: OnError = "skip",
@@ -76,11 +75,12 @@ def run_backtest(
         raise DataError(f"{', '.join(map(str, data))}: no market data in the chosen period")
     clock = TestClock(start_ns=first.ts_init, wall_offset_ns=0)
     instruments = md.instruments
-    chosen = (
-        list(strategies)
-        if strategies is not None
-        else build_strategies(config.strategies, instruments, base_dir or Path.cwd())
-    )
+    specs: dict[str, str] = {}
+    if strategies is not None:
+        chosen = list(strategies)
+    else:  # the config's entries, named in the report as the config names them
+        chosen = build_strategies(config.strategies, instruments, base_dir or Path.cwd())
+        specs = {e.id: e.class_ for e in config.strategies}
     venue = PaperVenue(clock, config.paper)
     core = NodeCore(
         config, clock=clock, instruments=instruments,
@@ -109,11 +109,7 @@ def run_backtest(
         start_ns=first.ts_init,
         end_ns=last_ns,
         fill_model=venue.fill_model_name(),
-        strategies=dict(
-            sorted(
-                (s.strategy_id, (strategy_specs or {}).get(s.strategy_id, _spec(s))) for s in chosen
-            )
-        ),
+        strategies={s.strategy_id: specs.get(s.strategy_id, _spec(s)) for s in chosen},
         instruments=sorted(str(i) for i in instruments),
         data=[f"{Path(d.path).name} ({d.format})" for d in md.sources],
     )

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot4.model import Side
 
-__all__ = ["BookView", "levels_within", "marketable", "queue_at"]
+__all__ = ["BookView", "LastTradeBook", "levels_within", "marketable", "queue_at"]
 
 _BUY = Side.BUY  # a global load, not an Enum attribute lookup, on the hot path
 
@@ -61,3 +61,36 @@ def queue_at(book: BookView, side: Side, price: int, depth: int) -> int:
         if p == price:
             return q
     return 0
+
+
+class LastTradeBook:
+    """The book of an instrument the data has trades for but no book (Binance trades CSVs,
+    Tardis trades): one level on each side, at the last trade's price and size. A limit order
+    at or through the last price takes up to that size there; the rest rests and fills when
+    later trades go through it. The common model for trade data (NautilusTrader's too)."""
+
+    __slots__ = ("_level",)
+
+    def __init__(self, price: int, qty: int) -> None:
+        self._level = (price, qty)
+
+    def update(self, price: int, qty: int) -> None:
+        self._level = (price, qty)
+
+    def best_bid(self) -> tuple[int, int]:
+        return self._level
+
+    def best_ask(self) -> tuple[int, int]:
+        return self._level
+
+    def bids(self, n: int | None = None) -> list[tuple[int, int]]:
+        return [self._level] if n is None or n > 0 else []
+
+    def asks(self, n: int | None = None) -> list[tuple[int, int]]:
+        return [self._level] if n is None or n > 0 else []
+
+    def walk(self, side: Side, qty: int) -> tuple[int, int]:
+        """(qty filled, notional) taking up to `qty` from the one level."""
+        price, size = self._level
+        take = max(0, min(qty, size))
+        return take, take * price

@@ -175,4 +175,5 @@ def describe_fill_model(config: PaperVenueConfig) -> str:
             f"{key} maker {maker}ppm / taker {taker}ppm"
             for key, (maker, taker) in sorted(table.items())
         ) + ")"  # fmt: skip
-    return "; ".join(("walk-book taker", passive, latency, fees))
+    trades_only = "trades without a book: one level at the last trade"
+    return "; ".join(("walk-book taker", passive, trades_only, latency, fees))

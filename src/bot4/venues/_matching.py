@@ -31,7 +31,7 @@ from bot4.model import (
     TradeTick,
     VenueEvent,
 )
-from bot4.venues._book import BookView, levels_within, marketable, queue_at
+from bot4.venues._book import BookView, LastTradeBook, levels_within, marketable, queue_at
 from bot4.venues._fill_model import PaperVenueConfig, fee_table
 from bot4.venues._protocol import VenueEventHandler
 
@@ -97,6 +97,8 @@ class Matcher:
         self.config = config
         self.name = config.name
         self._books: dict[InstrumentId, BookView] = dict(books or {})
+        # Instruments with trades and no book: their `LastTradeBook`s (also in _books).
+        self._trade_books: dict[InstrumentId, LastTradeBook] = {}
         self._handler: VenueEventHandler | None = None
         # Working orders per instrument, by client order id, in arrival order.
         self._resting: dict[InstrumentId, dict[ClientOrderId, Resting]] = {}
@@ -119,6 +121,7 @@ class Matcher:
 
     def add_book(self, instrument_id: InstrumentId, book: BookView) -> None:
         self._books[instrument_id] = book
+        self._trade_books.pop(instrument_id, None)
         self.fees_for(instrument_id)
 
     def resting(self, instrument_id: InstrumentId | None = None) -> int:
@@ -142,6 +145,13 @@ class Matcher:
         re-check which resting orders the book now crosses; anything else is ignored."""
         if isinstance(event, TradeTick):
             self.on_trade(event)
+            iid = event.instrument_id
+            last = self._trade_books.get(iid)
+            if last is not None:
+                last.update(event.price, event.qty)
+            elif iid not in self._books:  # trades but no book: the last trade is the book
+                self._books[iid] = self._trade_books[iid] = LastTradeBook(event.price, event.qty)
+                self.fees_for(iid)
         elif isinstance(event, BookDeltas):
             self.on_book(event.instrument_id, event.ts_event)
 

@@ -140,6 +140,7 @@ def test_lognormal_draws_have_the_median_and_a_right_tail() -> None:
 def test_the_fill_model_is_named_with_its_parameters() -> None:
     assert describe_fill_model(PaperVenueConfig()) == (
         "walk-book taker; passive on trade-through and book cross, queue=book (top 50 levels); "
+        "trades without a book: one level at the last trade; "
         "latency fixed 0us; fees maker 1000ppm / taker 1000ppm"
     )
     config = PaperVenueConfig(
@@ -152,7 +153,8 @@ def test_the_fill_model_is_named_with_its_parameters() -> None:
         fees={"kraken": FeeRates(taker_ppm=2600), "BINANCE": FeeRates(maker_ppm=0)},
     )
     assert describe_fill_model(config) == (
-        "walk-book taker; passive on trade-through, queue=none; latency uniform 100..900us, "
+        "walk-book taker; passive on trade-through, queue=none; "
+        "trades without a book: one level at the last trade; latency uniform 100..900us, "
         "seed 7; fees maker 100ppm / taker 500ppm (BINANCE maker 0ppm / taker 500ppm, "
         "KRAKEN maker 100ppm / taker 2600ppm)"
     )

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from tests.support.venues import VenueRig, instrument
+from tests.support.venues import VenueRig, book, instrument
 
-from bot4.model import InstrumentId, LiquiditySide, OrderFilled, OrderType, Side, TimeInForce
+from bot4.model import (
+    InstrumentId,
+    LiquiditySide,
+    OrderFilled,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradeTick,
+)
 from bot4.venues import FeeRates, PaperVenueConfig
 
 MAKER, TAKER = LiquiditySide.MAKER, LiquiditySide.TAKER
@@ -102,3 +110,29 @@ def test_an_untriggered_stop_ignores_a_crossing_book() -> None:
     rig.venue.on_book(rig.iid, 8)  # its limit is above the best ask, but it has not triggered
     assert rig.fills() == []
     assert rig.venue.resting() == 1
+
+
+def test_trades_without_a_book_make_a_one_level_book_at_the_last_trade() -> None:
+    eth = instrument(symbol="ETHUSDT")
+    rig = VenueRig(PaperVenueConfig(maker_fee_ppm=0, taker_fee_ppm=0))
+    rig.submit(Side.BUY, 100, 2_000, iid=eth.id)
+    assert rig.kinds() == ["OrderRejected"], "no book and no trade yet: nothing to match"
+
+    def trade(price: int, qty: int) -> None:
+        rig.venue.on_market_event(
+            TradeTick(instrument_id=eth.id, price=price, qty=qty, aggressor=Side.SELL,
+                      trade_id="t", ts_event=5, ts_init=5)
+        )  # fmt: skip
+
+    trade(2_000, 60)
+    trade(2_001, 70)  # the book follows the last trade
+    rig.submit(Side.BUY, 100, 2_001, iid=eth.id)  # marketable: takes the 70 shown
+    assert rig.fills() == [(70, 2_001, TAKER, 0)]
+    trade(2_000, 5)  # trades through the 30 left resting at 20.01
+    assert rig.fills()[1:] == [(30, 2_001, MAKER, 0)]
+    # A real book replaces it.
+    rig.venue.add_book(eth.id, book(eth))
+    rig.submit(Side.BUY, 100, 2_001, iid=eth.id)
+    assert rig.fills()[2:] == [], "the real book's best ask is 100.10"
+    trade(1_999, 1)
+    assert rig.venue.resting(eth.id) == 0
