@@ -28,8 +28,7 @@ from bot4.oms import InMemoryJournal, OrderManager
 from bot4.venues import PaperVenue
 
 if TYPE_CHECKING:
-    from bot4.engine import NodeConfig, Strategy
-    from bot4.engine import BookIndex
+    from bot4.engine import BookIndex, NodeConfig, Strategy
 
 __all__ = ["BacktestResult", "run_backtest", "write_report"]
 

@@ -24,13 +24,13 @@
 
 from bot4.engine._bars import BarAggregator as BarAggregator
 from bot4.engine._builder import build_node as build_node
+from bot4.engine._core import NodeCore as NodeCore
 from bot4.engine._loader import build_strategies as build_strategies
 from bot4.engine._loader import load_strategy_class as load_strategy_class
-from bot4.engine._core import NodeCore as NodeCore
 from bot4.engine._node import NodeParts as NodeParts
-from bot4.engine._router import BookIndex as BookIndex
 from bot4.engine._node import TradingNode as TradingNode
 from bot4.engine._report import summary as summary
+from bot4.engine._router import BookIndex as BookIndex
 from bot4.engine._strategy import NoConfig as NoConfig
 from bot4.engine._strategy import Pnl as Pnl
 from bot4.engine._strategy import Strategy as Strategy
@@ -42,8 +42,8 @@ from bot4.engine.strategies import MarketMaker as MarketMaker
 from bot4.engine.strategies import MomentumTaker as MomentumTaker
 
 __all__ = [
-    "BookIndex",
     "BarAggregator",
+    "BookIndex",
     "MarketMaker",
     "MomentumTaker",
     "NoConfig",
