@@ -1,4 +1,5 @@
-"""Make the two pictures the README shows: the dashboard of a running node and a run's report.
+"""Make the pictures the README shows: the dashboard of a running node, a run's report, and a
+backtest's report (`--only backtest` makes just that one).
 
 Run from the repository root after `make env` (needs Debian's `chromium`):
 `.venv/bin/python docs/img/screenshots.py`. It starts `bot4 run` on the bundled replay in a
@@ -23,7 +24,25 @@ PORT = 18787
 TOKEN = "docs-screenshot-token"  # noqa: S105 - a throwaway token for a loopback-only run
 
 
+def backtest() -> int:
+    """`bot4 backtest` of the sample strategies on the bundled session, and its report.html."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = ROOT / "src" / "bot4" / "data" / "binance_default"
+        code = subprocess.call(  # noqa: S603 - our own bot4, fixed arguments
+            [str(ROOT / ".venv/bin/bot4"), "backtest", "--data", str(data), "--out", tmp]
+        )
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium")
+            page = browser.new_page(viewport={"width": 1000, "height": 1100})
+            page.goto(Path(tmp, "report.html").as_uri())
+            page.screenshot(path=str(OUT / "backtest.png"), full_page=False)
+            browser.close()
+    return code
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--only", "backtest"]:
+        return backtest()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "BOT4_API_TOKEN": TOKEN}
         node = subprocess.Popen(  # noqa: S603 - our own bot4, fixed arguments
@@ -59,7 +78,7 @@ def main() -> int:
             page.goto(report.as_uri())
             page.screenshot(path=str(OUT / "report.png"), full_page=False)
             browser.close()
-    return node.returncode
+    return node.returncode or backtest()
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def test_readme_leads_to_every_docs_page() -> None:
 
 def test_readme_shows_the_dashboard_and_the_report() -> None:
     pictures = [t for t in local_targets(README) if t.endswith(".png")]
-    assert pictures == ["docs/img/dashboard.png", "docs/img/report.png"]
+    assert pictures == ["docs/img/dashboard.png", "docs/img/report.png", "docs/img/backtest.png"]
 
 
 def test_pictures_are_small() -> None:

@@ -23,7 +23,6 @@ from bot4.clock import LiveClock, TestClock
 from bot4.engine import NodeCore, build_strategies
 from bot4.errors import DataError
 from bot4.marketdata.readers import OnError, open_data
-from bot4.model import TradeTick
 from bot4.oms import InMemoryJournal, OrderManager
 from bot4.venues import PaperVenue
 
@@ -171,8 +170,6 @@ def _drive(
             if ts >= next_sample:
                 recorder.sample(ts)
                 next_sample = ts - ts % SAMPLE_NS + SAMPLE_NS
-        if type(ev) is TradeTick:
-            recorder.on_trade_price(ts, ev.instrument_id, ev.price)
         on_event(ev)
         count += 1
         if progress is not None and not count & 0xFFFF:

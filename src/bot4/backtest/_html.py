@@ -236,7 +236,8 @@ def _price_charts(series: Mapping[str, Any]) -> str:
 
 
 def render_backtest_html(report: Mapping[str, Any]) -> str:
-    """The whole page for one backtest report dict (report.json's content)."""
+    """The whole page for one backtest report dict (report.json's content): the curves first
+    (what a reader looks at), then the run, the figures and the tables."""
     run = report.get("run", {})
     summary = report.get("summary", {})
     series = report.get("series", {})
@@ -250,14 +251,16 @@ def render_backtest_html(report: Mapping[str, Any]) -> str:
         f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
-        "<h2>Run</h2>",
-        _run(run),
-        "<h2>Summary</h2>",
-        _summary(summary),
         "<h2>Equity</h2>",
         time_chart("equity", [Line("equity", "#1f6feb", series.get("equity", []))]),
         "<h2>Drawdown (underwater, % below the running peak)</h2>",
         time_chart("drawdown", [Line("drawdown %", "#cf222e", drawdown)], zero_line=True),
+        "<h2>Prices and fills (▲ buy, ▼ sell)</h2>",
+        _price_charts(series),
+        "<h2>Run</h2>",
+        _run(run),
+        "<h2>Summary</h2>",
+        _summary(summary),
         "<h2>Exposure</h2>",
         time_chart(
             "exposure",
@@ -267,8 +270,6 @@ def render_backtest_html(report: Mapping[str, Any]) -> str:
             ],
             zero_line=True,
         ),
-        "<h2>Prices and fills (▲ buy, ▼ sell)</h2>",
-        _price_charts(series),
         "<h2>PnL per strategy</h2>",
         _pnl_table("strategy", report.get("per_strategy", {}), "no fills"),
         "<h2>PnL per instrument</h2>",

@@ -77,7 +77,8 @@ class Recorder:
             )
 
     def sample(self, ts_ns: int) -> None:
-        """One point of equity and exposure, and each instrument's mid (if it moved)."""
+        """One point of equity and exposure, and each instrument's price if it moved: the
+        book's mid, or the last trade's price for an instrument without a book."""
         p = self._portfolio
         a = self._account
         self.equity.append(
@@ -88,18 +89,18 @@ class Recorder:
                 net_exposure=p.net_exposure() / a,
             )
         )
-        for iid, book in self._books.items():
-            mid = book.mid() if book.synced else None
-            if mid is not None and self._last_price.get(iid) != mid:
-                self._last_price[iid] = mid
+        books, positions = self._books, p.positions
+        for iid in self._instruments:
+            book = books.get(iid)
+            if book is not None:
+                price = book.mid() if book.synced else None
+            else:  # trades only: the OMS marks every trade, so the mark is the last price
+                pos = positions.get(iid)
+                price = None if pos is None else pos.mark_price
+            if price is not None and self._last_price.get(iid) != price:
+                self._last_price[iid] = price
                 self.prices.append(
-                    PricePoint(ts_ns=ts_ns, instrument=str(iid), price=mid / self._price_scale[iid])
+                    PricePoint(
+                        ts_ns=ts_ns, instrument=str(iid), price=price / self._price_scale[iid]
+                    )
                 )
-
-    def on_trade_price(self, ts_ns: int, iid: InstrumentId, price: int) -> None:
-        """A trade price for an instrument without a book (trades-only data)."""
-        if iid not in self._books and self._last_price.get(iid) != price:
-            self._last_price[iid] = price
-            self.prices.append(
-                PricePoint(ts_ns=ts_ns, instrument=str(iid), price=price / self._price_scale[iid])
-            )

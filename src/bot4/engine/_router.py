@@ -79,6 +79,8 @@ class EventRouter:
         # strategies stopped for raising (strategy id -> why).
         self.books = books
         self.failed = failed
+        self._for: dict[InstrumentId, list[Strategy]] = {}  # see _strategies_for
+        self._failed_seen = 0
         self.fills = 0
         self.denials: Counter[str] = Counter()
         self.rejections: Counter[str] = Counter()
@@ -165,10 +167,19 @@ class EventRouter:
         return book
 
     def _strategies_for(self, iid: InstrumentId) -> list[Strategy]:
+        """The running strategies of `iid`, in order; cached until a strategy fails."""
         failed = self.failed
-        return [
-            s for sid, s in self.strategies.items() if sid not in failed and iid in s.instruments
-        ]
+        if len(failed) != self._failed_seen:
+            self._for.clear()
+            self._failed_seen = len(failed)
+        found = self._for.get(iid)
+        if found is None:
+            found = self._for[iid] = [
+                s
+                for sid, s in self.strategies.items()
+                if sid not in failed and iid in s.instruments
+            ]
+        return found
 
     # -- strategies ----------------------------------------------------------------------------
     def guard(self, strategy: Strategy, hook: Callable[..., None], *args: Any) -> None:

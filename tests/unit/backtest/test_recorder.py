@@ -71,15 +71,16 @@ def test_samples_take_equity_and_each_price_once_per_change() -> None:
     book.apply(Side.SELL, 10_002, 0)
     book.apply(Side.SELL, 10_004, 5)
     recorder.sample(30)
-    recorder.on_trade_price(31, ETH.id, 200_000)
-    recorder.on_trade_price(32, ETH.id, 200_000)  # same price: nothing new
-    recorder.on_trade_price(33, BTC.id, 10_001)  # BTC has a book: its mid is the price
+    portfolio.set_mark(ETH.id, 200_000)  # ETH has trades, no book: the last trade's mark
+    portfolio.set_mark(BTC.id, 10_500)  # BTC has a book: its mid is the price
+    recorder.sample(31)
+    recorder.sample(32)  # nothing moved: nothing new
     assert [(p.ts_ns, p.instrument, p.price) for p in recorder.prices] == [
         (10, "BINANCE:BTCUSDT", 100.01),
         (30, "BINANCE:BTCUSDT", 100.02),
         (31, "BINANCE:ETHUSDT", 2000.0),
     ]
-    assert [e.equity for e in recorder.equity] == [10_000.0] * 3
+    assert [e.equity for e in recorder.equity] == [10_000.0] * 5
     book.synced = False
     recorder.sample(40)  # an unsynced book gives no price
     assert len(recorder.prices) == 3 and portfolio.gross_exposure() == 0
