@@ -40,7 +40,7 @@ def new_strategy_command(
     ] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
-    """Write NAME.py (a commented strategy template) and test_NAME.py (runs it on the replay)."""
+    """Write NAME.py (a commented strategy template) and test_NAME.py (backtests it)."""
     if not name.isidentifier() or keyword.iskeyword(name):
         typer.echo(f"error: {name!r} is not a Python identifier (a module name)", err=True)
         raise typer.Exit(2)
@@ -158,32 +158,34 @@ class {Class}(Strategy):
 '''
 
 _TEST = '''\
-"""Runs {name}.{Class} in a node on the bundled replay (written by `bot4 new-strategy`)."""
+"""Backtests {name}.{Class} on the bundled session (written by `bot4 new-strategy`)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from bot4.engine import NodeConfig, build_node, load_strategy_class
-from bot4.engine.config import ReplayConfig
+from bot4.backtest import run_backtest
+from bot4.engine import NodeConfig, load_strategy_class
+from bot4.marketdata.synth.default import DEFAULT_DATASET
 from bot4.model import InstrumentId
 
 HERE = Path(__file__).resolve().parent
 BTC = InstrumentId("BINANCE:BTCUSDT")
 
 
-def test_{name}_places_orders_on_the_replay(tmp_path: Path) -> None:
+def test_{name}_places_orders_in_a_backtest(tmp_path: Path) -> None:
     # The class as a [[strategies]] entry names it, with its default settings.
     cls = load_strategy_class("{name}.py:{Class}", HERE)
     strategy = cls("{name}", [BTC], cls.config_type())
-    # The bundled recording as fast as the node reads it; no control API.
-    config = NodeConfig(replay=ReplayConfig(pace=None))
-    node = build_node(
-        config, run_dir=tmp_path / "run", strategies=[strategy], api=False,
-        announce=lambda _: None,
-    )  # fmt: skip
-    report = asyncio.run(node.run(duration_s=5.0))
-    assert node.context.orders_submitted > 0, report
-    assert "{name}" not in node.router.failed, node.router.failed
+    # The bundled 60 s Binance recording on a simulated clock; report in tmp_path.
+    result = run_backtest(
+        NodeConfig(strategies=[]), [DEFAULT_DATASET], strategies=[strategy], out_dir=tmp_path
+    )
+    assert result.orders > 0, result.report["summary"]
+    assert result.report["strategies_failed"] == {}, result.report["strategies_failed"]
+    # The same data gives the same orders: the strategy reads time only from the clock.
+    again = cls("{name}", [BTC], cls.config_type())
+    assert run_backtest(NodeConfig(strategies=[]), [DEFAULT_DATASET], strategies=[again]).sent == (
+        result.sent
+    )
 '''

@@ -201,7 +201,8 @@ class MarketData:
                 if event.is_snapshot:
                     book.clear()
                 book.apply_deltas(event.deltas)
-                book.synced = True
+                # An empty snapshot: the source lost the book (a gap) and has none yet.
+                book.synced = bool(event.deltas) or not event.is_snapshot
                 book.ts_event = event.ts_event
                 if event.ts_init < start:
                     early.add(iid)

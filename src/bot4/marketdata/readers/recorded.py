@@ -5,7 +5,9 @@ REST snapshots it asks for are answered from the recorded `.http.0.0` file, at t
 moment (see `bot4.marketdata.sources._offline`, whose `replay_offline` consumes it too).
 `Recording` wraps one `<EXCH>.ws.<n>.0` connection file for `open_data`: instruments from the
 `<EXCH>.0` header, events as the handler returns them (BookDeltas and TradeTick; TopOfBook,
-Candle and the rest are dropped), ts_init = the recorded receive time.
+Candle and the rest are dropped), ts_init = the recorded receive time. When a sequence gap makes
+the handler drop a book, an empty snapshot (no levels) says so: the book is unsynced until the
+handler's next snapshot.
 """
 
 from __future__ import annotations
@@ -103,6 +105,20 @@ def _answer(
         ts = max(snap.ts_ns, floor_ns)
         yield ts, feed.on_snapshot(request, snap.body.encode(), ts)
     return still
+
+
+def _dropped(
+    feed: BaseFeed, instruments: Mapping[InstrumentId, Instrument], ts_ns: int
+) -> Iterator[BookDeltas]:
+    """An empty snapshot for each book the handler holds unsynced: a consumer's copy of the book
+    is emptied and marked unsynced too, so nothing trades on it until the next snapshot."""
+    for book in feed.books.values():
+        iid = book.instrument.id
+        if not book.synced and iid in instruments:
+            yield BookDeltas(
+                instrument_id=iid, deltas=(), is_snapshot=True, sequence=0, ts_event=0,
+                ts_init=ts_ns,
+            )  # fmt: skip
 
 
 def find_recordings(path: Path) -> list[Path]:
@@ -212,10 +228,14 @@ class Recording:
         errors = stats.errors
         instruments = self.instruments
         snapshots = recorded_snapshots(self.http if self.http.is_file() else None)
-        for _, events in feed_records(feed, self._records(end_ns, where), snapshots):
+        resyncs = stats.resyncs
+        for ts, events in feed_records(feed, self._records(end_ns, where), snapshots):
             if stats.errors != errors:
                 errors = stats.errors
                 self._errors.report(str(self.ws_file), where[0], "malformed frame")
+            if stats.resyncs != resyncs:  # a gap: the handler dropped a book until it resyncs
+                resyncs = stats.resyncs
+                yield from _dropped(feed, instruments, ts)
             for event in events:
                 if type(event) is BookDeltas or type(event) is TradeTick:
                     if event.instrument_id not in instruments:

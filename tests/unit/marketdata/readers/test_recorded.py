@@ -282,3 +282,17 @@ def test_shared_recordings_give_the_books_of_replay_offline(recordings: Path) ->
         for book in feed.books.values():
             assert book.synced
             assert md.books[book.instrument.id].levels() == book.levels()
+
+
+def test_a_gap_leaves_the_book_unsynced_until_the_next_snapshot(tmp_path: Path) -> None:
+    gap = (
+        BINANCE_WS.split("5.0: ")[0]
+        + depth("6.0", 20, 21, [["1.10", "1"]], [])  # U=20 after u=12: updates 13..19 lost
+    )
+    binance_session(tmp_path, ws=gap)
+    md = open_data([tmp_path])
+    events = list(md)
+    assert events[-1] == BookDeltas(
+        instrument_id=ABC, deltas=(), is_snapshot=True, sequence=0, ts_event=0, ts_init=6 * S
+    )
+    assert not md.books[ABC].synced and md.books[ABC].levels() == []
