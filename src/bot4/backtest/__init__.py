@@ -7,7 +7,7 @@
 #   _charts       inline SVG time charts with buy/sell markers
 #   _html         report.html from a report dict
 #   _sweep_table  a sweep's ranked table (sweep.csv + sweep.html)
-#   _recorder     what a run keeps for the report: fills, equity/exposure, prices, orders sent
+#   _capture      what a run keeps for the report: fills, equity/exposure, prices, orders sent
 #   _driver       run_backtest: data -> the node's own parts on a TestClock -> report
 #   _sweep        parameter grids applied to the config tables, run in worker processes
 """Backtests: recorded inputs, their statistics, report.json/report.html and sweep tables."""

@@ -85,7 +85,7 @@ class FileSource:
         clock: Clock,
         breakers: Mapping[str, CircuitBreaker],
     ) -> _FileFeed:
-        self._feed = _FileFeed(self, sink)
+        self._feed = _FileFeed(self, sink, clock)
         return self._feed
 
     def finished(self, frames_read: int) -> bool:
@@ -96,7 +96,8 @@ class FileSource:
 class _FileFeed:
     """The running replay: events to the sink one at a time, paced by the data."""
 
-    def __init__(self, source: FileSource, sink: Sink) -> None:
+    def __init__(self, source: FileSource, sink: Sink, clock: Clock) -> None:
+        self._clock = clock  # the node's: the pace is kept on its monotonic time
         self._source = source
         self._sink = sink
         self.stats = ConnectionStats()
@@ -106,8 +107,8 @@ class _FileFeed:
     async def run(self) -> None:
         src = self._source
         pace = src.pace
-        loop = asyncio.get_running_loop()
-        start_wall = loop.time()
+        now = self._clock.monotonic_ns
+        start = now()
         first_ts: int | None = None
         last_ts: int | None = None
         try:
@@ -122,9 +123,9 @@ class _FileFeed:
                     if not n % YIELD_EVERY:
                         await asyncio.sleep(0)
                 elif ts != last_ts:
-                    delay = start_wall + (ts - first_ts) / 1e9 / pace - loop.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                    delay_ns = start + (ts - first_ts) / pace - now()
+                    if delay_ns > 0:
+                        await asyncio.sleep(delay_ns / 1e9)
                 last_ts = ts
                 self._deliver([ev])
         finally:

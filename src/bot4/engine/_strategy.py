@@ -1,7 +1,7 @@
 """The Strategy base class: hooks for events, and an order API that always goes through risk.
 
 One strategy class runs unchanged in a backtest, on paper and live: it takes time only from
-`self.ctx.clock` and acts only through its context, never a venue, a socket or `time.time()`.
+`self.ctx.clock` and acts only through its context, never a venue, a socket or the system clock.
 Its settings are a msgspec Struct it declares as `config_type` (decoded from its
 `[strategies.config]` table, unknown keys refused); the node builds it as
 `Class(strategy_id, instruments, config)`.

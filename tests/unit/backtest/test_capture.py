@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot4.backtest._recorder import Recorder
+from bot4.backtest._capture import Recorder
 from bot4.clock import TestClock
 from bot4.marketdata import OrderBook
 from bot4.model import (
