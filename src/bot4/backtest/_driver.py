@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from bot4.backtest._capture import Recorder, SentOrder
 from bot4.backtest._html import write_backtest_html
 from bot4.backtest._inputs import BacktestInputs
-from bot4.backtest._capture import Recorder, SentOrder
 from bot4.backtest._stats import compute_stats, dump_report
 from bot4.clock import LiveClock, TestClock
 from bot4.engine import NodeCore, build_strategies
