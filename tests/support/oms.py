@@ -207,7 +207,9 @@ class Rig:
 
 
 def snapshot(oms: OrderManager) -> dict[str, object]:
-    """Every field of every order and position, and the account and open-order numbers."""
+    """Every field of every order and position, and the account and open-order numbers (pending
+    marks applied first, as anything reading positions in bulk does)."""
+    oms.flush_marks()
     pf = oms.portfolio
     return {
         "orders": {

@@ -27,7 +27,7 @@ from bot4.oms import InMemoryJournal, OrderManager
 from bot4.venues import PaperVenue
 
 if TYPE_CHECKING:
-    from bot4.engine import BookIndex, NodeConfig, Strategy
+    from bot4.engine import BookIndex, NodeConfig, Strategy, TimerQueue
 
 __all__ = ["BacktestResult", "run_backtest", "write_report"]
 
@@ -142,7 +142,8 @@ def _drive(
 ) -> tuple[int, int]:
     """The loop: start the strategies at the first event, run every event, stop them at the
     end (their open orders cancelled, the venue's pending work done); (events, last ts)."""
-    router, timers = core.router, core.timers
+    router, timers, risk, oms = core.router, core.timers, core.risk, core.oms
+    assert oms is not None  # attached by run_backtest
     on_event = router.on_event
     advance = clock.advance_to_ns
     venue_due = venue.next_due_ns
@@ -158,17 +159,15 @@ def _drive(
     for ev in events:
         ts = ev.ts_init
         if ts > now:
-            while True:  # what is due before this event, in time order
-                due = _earliest(venue_due(), timer_due())
-                if due is None or due > ts:
-                    break
-                advance(due)
-                venue.process_due()
-                timers.fire_due(due)
+            vd, td = venue_due(), timer_due()
+            if (vd is not None and vd <= ts) or (td is not None and td <= ts):
+                _run_due(clock, venue, timers, ts)
             advance(ts)
             now = ts
             if ts >= next_sample:
+                oms.flush_marks()
                 recorder.sample(ts)
+                risk.update_correlation()  # as the node does once a second
                 next_sample = ts - ts % SAMPLE_NS + SAMPLE_NS
         on_event(ev)
         count += 1
@@ -176,15 +175,27 @@ def _drive(
             progress(count)
     for s in router.strategies.values():
         router.guard(s, s.on_stop)
-    if core.oms is not None:
-        core.oms.cancel_all()
+    oms.cancel_all()
     while (due := venue_due()) is not None:  # the cancels' (and last acks') latency
         advance(due)
         venue.process_due()
+    oms.flush_marks()
     recorder.sample(clock.monotonic_ns())
     if progress is not None:
         progress(count)
     return count, now
+
+
+def _run_due(clock: TestClock, venue: PaperVenue, timers: TimerQueue, until_ns: int) -> None:
+    """Step the clock to each venue action and timer due at or before `until_ns`, in time order
+    (what one runs may schedule another: an ack's fill, a timer's order)."""
+    while True:
+        due = _earliest(venue.next_due_ns(), timers.next_due_ns())
+        if due is None or due > until_ns:
+            return
+        clock.advance_to_ns(due)
+        venue.process_due()
+        timers.fire_due(due)
 
 
 def _earliest(a: int | None, b: int | None) -> int | None:

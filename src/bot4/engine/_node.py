@@ -236,6 +236,8 @@ class TradingNode:
         while True:
             await asyncio.sleep(0.1)
             self.venue.process_due()
+            if self.oms is not None:  # marks of flat positions, for the API's and risk's views
+                self.oms.flush_marks()
             n += 1
             if n % 10 == 0:
                 self.risk.update_correlation()
@@ -264,6 +266,7 @@ class TradingNode:
             self.router.guard(s, s.on_stop)
         if self.oms is not None:
             self.oms.cancel_all()
+            self.oms.flush_marks()  # the report reads the marks
         self.venue.process_due()
         await conn.close()
         with contextlib.suppress(Exception):
