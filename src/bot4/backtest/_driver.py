@@ -21,7 +21,7 @@ from bot4.backtest._inputs import BacktestInputs
 from bot4.backtest._stats import compute_stats, dump_report
 from bot4.clock import LiveClock, TestClock
 from bot4.engine import NodeCore, build_strategies
-from bot4.errors import DataError
+from bot4.errors import DataError, LifecycleError
 from bot4.marketdata.readers import OnError, open_data
 from bot4.oms import InMemoryJournal, OrderManager
 from bot4.venues import PaperVenue
@@ -143,7 +143,8 @@ def _drive(
     """The loop: start the strategies at the first event, run every event, stop them at the
     end (their open orders cancelled, the venue's pending work done); (events, last ts)."""
     router, timers, risk, oms = core.router, core.timers, core.risk, core.oms
-    assert oms is not None  # attached by run_backtest
+    if oms is None:
+        raise LifecycleError("the backtest's OMS is not attached")
     on_event = router.on_event
     advance = clock.advance_to_ns
     venue_due = venue.next_due_ns

@@ -72,7 +72,8 @@ class PaperVenue(Matcher):
         self._due: list[tuple[int, int, ClientOrderId, Callable[[], None]]] = []
         self._seq = 0
         model = latency_model(config)
-        self._rng = random.Random(config.seed)  # owned: nothing else draws from it
+        # Owned: nothing else draws from it. Simulated latency, not security.
+        self._rng = random.Random(config.seed)  # nosec B311
         # None for a fixed delay (then `_latency_ns` is it); else draws one delay in ns.
         self._sample = latency_sampler(model, self._rng)
         self._latency_ns = fixed_latency_ns(model) if self._sample is None else 0
