@@ -10,6 +10,7 @@
     │   ├── FeedConfigError         a feed, replay or backoff asked for with a bad argument
     │   └── DataError               a data file (recording, CSV) unreadable at a file and line
     ├── VenueError                  a venue could not take or answer a request
+    │   └── VenueApiError           the venue answered with an error (HTTP status, venue code)
     ├── OrderStateError             an order event not allowed from the order's state
     │   └── OverfillError           a fill (or replace) that would take filled qty past qty
     ├── StorageError                a database or journal could not be used
@@ -44,6 +45,7 @@ __all__ = [
     "StorageDataError",
     "StorageError",
     "UnknownMessage",
+    "VenueApiError",
     "VenueError",
 ]
 
@@ -97,6 +99,17 @@ class FeedError(Bot4Error):
 
 class VenueError(Bot4Error):
     """Raised when a venue cannot take a request or its answer cannot be understood."""
+
+
+class VenueApiError(VenueError):
+    """Raised when a venue answered a request with an error: `status` (HTTP) and `code` (the
+    venue's own, e.g. Binance -2010), with the venue's message. Never carries a secret."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(f"HTTP {status}, code {code}: {message}")
+        self.status = status  # HTTP status of the answer
+        self.code = code  # the venue's error code (0 when the body had none)
+        self.venue_message = message  # the venue's own text
 
 
 class OrderStateError(Bot4Error):
