@@ -93,3 +93,32 @@ async def venue_rig(
             yield rig
         finally:
             await venue.close()
+
+
+def agree(rig: VenueRig) -> None:
+    """The journal, the OMS and the emulator agree: one emulator order per OMS order (by
+    client id, replacements included), the same fills (trade ids, qty, price), and every order
+    open in the OMS is open on the emulator and the other way round."""
+    from bot4.model import OrderFilled
+    from bot4.venues.binance._account import our_client_order_id
+
+    inst = INSTRUMENTS[IID]
+    journaled = sorted(
+        (r.fill_id, str(r.client_order_id), r.last_qty, r.last_price)
+        for r in rig.journal.records()
+        if isinstance(r, OrderFilled)
+    )
+    emu_coid = {o.order_id: our_client_order_id(o.client_order_id) for o in rig.emu.orders.values()}
+    on_emu = sorted(
+        (str(f.trade_id), emu_coid[f.order_id], inst.qty(str(f.qty)), inst.price(str(f.price)))
+        for f in rig.emu.trades
+    )
+    assert journaled == on_emu
+    emu_ids = [o.client_order_id for o in rig.emu.orders.values()]
+    assert len(emu_ids) == len(set(emu_ids)), f"an order was sent twice: {emu_ids}"
+    placed = {our_client_order_id(c) for c in emu_ids}
+    sent = {str(c) for c, o in rig.oms.orders.items() if o.status.name not in ("DENIED",)}
+    rejected = {str(c) for c, o in rig.oms.orders.items() if o.status.name == "REJECTED"}
+    assert placed == sent - rejected
+    open_emu = {our_client_order_id(o.client_order_id) for o in rig.emu.open_orders()}
+    assert open_emu == {str(o.client_order_id) for o in rig.oms.open_orders()}
