@@ -6,16 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tests.support.binance_emu import BinanceEmulator
-from tests.support.oms import INSTRUMENTS, IID, make_book, risk_config
-from tests.support.waiting import until
-
 from bot4.clock import LiveClock, TestClock
 from bot4.model import OrderEvent
 from bot4.oms import InMemoryJournal, Order, OrderManager, Portfolio
 from bot4.resilience import CircuitBreaker, CircuitConfig
 from bot4.risk import RiskEngine
 from bot4.venues.binance import BinanceConfig, BinanceVenue, Secret
+from tests.support.binance_emu import BinanceEmulator
+from tests.support.oms import IID, INSTRUMENTS, make_book, risk_config
+from tests.support.waiting import until
 
 KEY, SECRET = "rig-api-key-0123456789", "rig-secret-abcdefghijklmnopqrstuvwxyz"
 

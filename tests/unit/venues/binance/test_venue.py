@@ -21,9 +21,7 @@ async def test_place_fill_cancel_replace_round_trip() -> None:
         assert rig.oms.cancel(ClientOrderId("A-1"))
         await rig.wait_status("A-1", "CANCELED")
         # A marketable IOC buy fills at the ask.
-        rig.oms.submit(
-            request("A-2", qty=BTC // 10, price=10_010 * CENT, tif=TimeInForce.IOC)
-        )
+        rig.oms.submit(request("A-2", qty=BTC // 10, price=10_010 * CENT, tif=TimeInForce.IOC))
         await rig.wait_status("A-2", "FILLED")
         fills = [e for e in rig.seen if isinstance(e, OrderFilled)]
         assert [f.client_order_id for f in fills] == ["A-2"]
