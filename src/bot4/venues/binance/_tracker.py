@@ -260,10 +260,8 @@ class OrderTracker:
 
     def on_execution_report(self, er: ExecutionReport) -> list[VenueEvent]:
         x = er.execution_type
-        if x == "CANCELED" and er.orig_client_order_id:
-            vid = er.orig_client_order_id
-        else:
-            vid = er.client_order_id
+        orig = er.orig_client_order_id
+        vid = orig if x == "CANCELED" and orig else er.client_order_id
         t = self._by_venue_coid.get(vid)
         if t is None:
             return []  # not ours (another client on the account) or long forgotten

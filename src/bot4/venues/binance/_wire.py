@@ -8,6 +8,8 @@ listed (balanceUpdate, ...) is skipped by `decode_stream` (None).
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from bot4.errors import VenueError
@@ -33,7 +35,8 @@ class ExecutionReport(msgspec.Struct, tag_field="e", tag="executionReport", gc=F
 
     symbol: str = msgspec.field(name="s")
     client_order_id: str = msgspec.field(name="c")  # the order's id (a cancel's own id on CANCELED)
-    orig_client_order_id: str = msgspec.field(name="C", default="")  # on CANCELED: the order's id
+    # On CANCELED: the order's id ("" or null otherwise, by the docs' version).
+    orig_client_order_id: str | None = msgspec.field(name="C", default=None)
     side: str = msgspec.field(name="S", default="")
     order_type: str = msgspec.field(name="o", default="")
     qty: str = msgspec.field(name="q", default="0")  # the order's quantity
@@ -71,26 +74,36 @@ class ListenKeyExpired(msgspec.Struct, tag_field="e", tag="listenKeyExpired"):
 
 StreamEvent = ExecutionReport | OutboundAccountPosition | ListenKeyExpired
 _stream: msgspec.json.Decoder[StreamEvent] = msgspec.json.Decoder(StreamEvent)
-_event_type = msgspec.json.Decoder(dict[str, object])
+_any = msgspec.json.Decoder(dict[str, Any])
+_KINDS = ("executionReport", "outboundAccountPosition", "listenKeyExpired")
 
 
 def decode_stream(frame: bytes | str) -> StreamEvent | None:
     """One user-data-stream frame; None for an event type Bot4 does not use.
 
+    The bare event (`/ws/<listenKey>`) is the fast path; the wrapped forms (`{"stream", "data"}`
+    of a combined stream, `{"subscriptionId", "event"}` of the WebSocket API) are unwrapped.
     Raises VenueError for a frame that is not JSON or a known event with a bad field.
     """
     try:
         return _stream.decode(frame)
     except msgspec.ValidationError as exc:
-        try:
-            kind = _event_type.decode(frame).get("e")
-        except msgspec.DecodeError:
-            kind = None
-        if kind in ("executionReport", "outboundAccountPosition", "listenKeyExpired"):
-            raise VenueError(f"bad {kind} frame: {exc}") from None
-        return None
+        error: Exception = exc
     except msgspec.DecodeError as exc:
         raise VenueError(f"user-data stream frame is not JSON: {exc}") from None
+    doc = _any.decode(frame)
+    inner = doc.get("event", doc.get("data"))
+    if isinstance(inner, dict):
+        doc = inner
+        try:
+            event: StreamEvent = msgspec.convert(inner, StreamEvent)
+            return event
+        except msgspec.ValidationError as exc:
+            error = exc
+    kind = doc.get("e")
+    if kind in _KINDS:
+        raise VenueError(f"bad {kind} frame: {error}") from None
+    return None
 
 
 class RestFill(msgspec.Struct, rename="camel", gc=False):
