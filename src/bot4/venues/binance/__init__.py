@@ -4,7 +4,7 @@
 #   _secret       Secret: a key that is *** wherever it is formatted
 #   _signing      sign_hmac, sign_ed25519, Signer, encode_params
 #   _config       BinanceConfig
-#   _limits       RequestBudget: weight / order-count windows, 429 blocks, 418 bans
+#   _budget       RequestBudget: weight / order-count windows, 429 blocks, 418 bans
 #   _wire         Binance's JSON (executionReport, orders, trades, account) and order parameters
 #   _account      VenueOrder, Balance (what reconciliation reads)
 #   _tracker      OrderTracker: Binance updates -> VenueEvents, each once

@@ -25,8 +25,8 @@ import msgspec
 from bot4.clock import Clock
 from bot4.errors import VenueApiError, VenueError
 from bot4.resilience import CircuitBreaker
+from bot4.venues.binance._budget import RequestBudget
 from bot4.venues.binance._config import BinanceConfig
-from bot4.venues.binance._limits import RequestBudget
 from bot4.venues.binance._secret import Secret
 from bot4.venues.binance._signing import Signer, encode_params
 

@@ -139,7 +139,7 @@ async def test_replace_of_an_order_that_is_over_is_refused_at_once() -> None:
             told.append(event)
             to_oms(event)  # type: ignore[arg-type]
 
-        rig.venue.set_event_handler(capture)  # type: ignore[arg-type]
+        rig.venue.set_event_handler(capture)
         rig.venue.replace(ClientOrderId("P-1"), iid, 4 * BTC // 100, 9_960 * CENT)  # <= filled
         await until(lambda: any(isinstance(e, OrderReplaceRejected) for e in told), "refused")
         rig.emu.trade("BTCUSDT", "99.00", "1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot4.venues.binance._limits import RequestBudget
+from bot4.venues.binance._budget import RequestBudget
 
 
 def test_sends_while_under_the_cap_then_waits_for_the_next_window() -> None:
