@@ -197,7 +197,14 @@ class BinanceVenue(BinanceQueries):
             log.warning("%s: placement UNKNOWN (%s); querying it", t.coid, exc)
             await self._resolve_unknown(t, sent_ms)
         else:
-            self._emit(self.tracker.on_rest_order(t, _order_decoder.decode(raw), []))
+            try:
+                answer = _order_decoder.decode(raw)
+            except msgspec.MsgspecError as exc:  # placed or not, the answer cannot say
+                log.warning("%s: unreadable answer (%s); querying it", t.coid, exc)
+                self.stats.unknown_orders += 1
+                await self._resolve_unknown(t, sent_ms)
+                return
+            self._emit(self.tracker.on_rest_order(t, answer, []))
 
     async def _resolve_unknown(self, t: Tracked, sent_ms: int) -> None:
         """Query until Binance knows the order, or provably never will (see the docstring)."""

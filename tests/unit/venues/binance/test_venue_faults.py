@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 
 import pytest
-from tests.support.binance_venue import agree, venue_rig
+from tests.support.binance_venue import KEY, SECRET, agree, venue_rig
 from tests.support.oms import BTC, CENT, request
 from tests.support.waiting import until
 
@@ -15,6 +16,16 @@ from bot4.model import ClientOrderId, OrderFilled
 from bot4.resilience import CircuitState
 
 ORDER = "/api/v3/order"
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Whatever a fault makes the venue log, the API key and secret are never in it."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.get_records("call"))
+    assert text  # the faults were logged at all
+    assert KEY not in text and SECRET not in text
 
 
 def _posts(rig, path: str = ORDER) -> int:  # type: ignore[no-untyped-def]
@@ -130,4 +141,14 @@ async def test_duplicated_and_reordered_events_are_emitted_once() -> None:
         await rig.wait_status("E-1", "FILLED")
         assert rig.oms.counters.duplicate_fills == 0
         assert rig.oms.counters.invalid_events == 0
+        agree(rig)
+
+
+async def test_an_unreadable_answer_to_a_placed_order_is_unknown() -> None:
+    async with venue_rig() as rig:
+        rig.emu.fail_next(ORDER, 200, after_effect=True, method="POST")
+        rig.oms.submit(request("G-1", qty=BTC // 10, price=9_950 * CENT))
+        await rig.wait_status("G-1", "ACCEPTED")
+        assert await rig.venue.idle(10)
+        assert rig.venue.stats.unknown_orders == 1 and _posts(rig) == 1
         agree(rig)
