@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from yarl import URL
 from tests.support.binance_emu import BinanceEmulator, sign
 
 from bot4.model import instruments_from_binance
@@ -53,7 +54,9 @@ class Client:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             req = self.session.request(method, url, data=text, headers=headers)
         else:
-            req = self.session.request(method, f"{url}?{text}" if text else url, headers=headers)
+            # encoded=True: send the query exactly as signed (yarl would re-quote it)
+            full = URL(f"{url}?{text}" if text else url, encoded=True)
+            req = self.session.request(method, full, headers=headers)
         async with req as r:
             return r.status, await r.json(), r.headers
 
@@ -184,3 +187,500 @@ async def test_user_stream_reports_a_marketable_order(emu: BinanceEmulator, clie
     assert trade["t"] == body["fills"][0]["tradeId"] and trade["m"] is False
     assert account["e"] == "outboundAccountPosition"
     assert {b["a"] for b in account["B"]} == {"BTC", "USDT"}
+
+
+# ---- security: keys, signatures, timestamps
+
+
+async def test_signature_in_query_body_or_both_is_accepted(client: Client) -> None:
+    ok = (200, {})
+    assert (await client.call("GET", "/api/v3/account"))[0] == 200
+    assert (await client.call("POST", "/api/v3/userDataStream", signed=False))[0] == 200
+    status, body, _ = await client.call(
+        "DELETE", "/api/v3/openOrders", {"symbol": "BTCUSDT"}, body=True
+    )
+    assert (status, body["code"]) == (400, -2011)  # signed fine, nothing to cancel
+    ts = int(time.time() * 1000)
+    query, form = "symbol=BTCUSDT", f"timestamp={ts}"
+    sig = sign(SECRET, query + form)
+    async with client.session.get(
+        f"{client.emu.base_url}/api/v3/openOrders?{query}&signature={sig.upper()}",
+        data=form,
+        headers={"X-MBX-APIKEY": KEY, "Content-Type": "application/x-www-form-urlencoded"},
+    ) as r:
+        assert (r.status, await r.json()) == (ok[0], [])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"secret": "wrong"}, 400, -1022),
+        ({"key": None}, 401, -2014),
+        ({"key": "someone-else"}, 401, -2015),
+        ({"ts_ms": 0}, 400, -1021),
+    ],
+)
+async def test_refused_requests(
+    client: Client, kwargs: dict[str, Any], status: int, code: int
+) -> None:
+    got_status, body, headers = await client.call("GET", "/api/v3/account", **kwargs)
+    assert (got_status, body["code"]) == (status, code)
+    assert "X-MBX-USED-WEIGHT-1M" in headers
+    assert client.emu.requests[-1].code == code
+
+
+async def test_timestamp_window_follows_recv_window_and_server_time(
+    emu: BinanceEmulator, client: Client
+) -> None:
+    now = int(time.time() * 1000)
+    assert (await client.call("GET", "/api/v3/account", ts_ms=now - 3000))[0] == 200
+    status, body, _ = await client.call("GET", "/api/v3/account", ts_ms=now - 6000)
+    assert (status, body) == (
+        400,
+        {"code": -1021, "msg": "Timestamp for this request is outside of the recvWindow."},
+    )
+    params = {"recvWindow": "10000"}
+    assert (await client.call("GET", "/api/v3/account", params, ts_ms=now - 6000))[0] == 200
+    status, body, _ = await client.call("GET", "/api/v3/account", ts_ms=now + 2000)
+    assert (status, body["code"]) == (400, -1021) and "ahead" in body["msg"]
+    emu.clock_skew_ms = -7000  # the server's clock is behind: our fresh timestamp is ahead
+    assert (await client.call("GET", "/api/v3/account"))[1]["code"] == -1021
+    emu.clock_skew_ms = 7000  # ahead: our timestamp is stale
+    assert (await client.call("GET", "/api/v3/account"))[1]["code"] == -1021
+    _, t, _ = await client.call("GET", "/api/v3/time", signed=False)
+    assert t["serverTime"] - time.time() * 1000 > 6000
+    assert (await client.call("GET", "/api/v3/account", ts_ms=t["serverTime"]))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("recvWindow=5000", -1102),  # no timestamp
+        ("timestamp=abc", -1100),
+        ("timestamp={ts}&recvWindow=70000", -1131),
+        ("timestamp={ts}&recvWindow=0", -1131),
+    ],
+)
+async def test_malformed_signed_parameters(client: Client, raw: str, code: int) -> None:
+    q = raw.format(ts=int(time.time() * 1000))
+    q += "&signature=" + sign(SECRET, q)
+    async with client.session.get(
+        f"{client.emu.base_url}/api/v3/account?{q}", headers={"X-MBX-APIKEY": KEY}
+    ) as r:
+        assert (r.status, (await r.json())["code"]) == (400, code)
+
+
+async def test_missing_signature(client: Client) -> None:
+    url = f"{client.emu.base_url}/api/v3/account?timestamp={int(time.time() * 1000)}"
+    async with client.session.get(url, headers={"X-MBX-APIKEY": KEY}) as r:
+        body = await r.json()
+    assert (r.status, body["code"]) == (400, -1102) and "signature" in body["msg"]
+
+
+# ---- orders
+
+
+def limit(side: str, qty: str, price: str, tif: str = "GTC", **kw: Any) -> dict[str, Any]:
+    return {
+        "side": side,
+        "type": "LIMIT",
+        "timeInForce": tif,
+        "quantity": qty,
+        "price": price,
+        **kw,
+    }
+
+
+async def test_resting_buy_fills_on_trades_with_balances_and_maker_commission(
+    emu: BinanceEmulator, client: Client
+) -> None:
+    _, body, _ = await client.order(**limit("BUY", "0.5", "99.50"), newClientOrderId="r1")
+    assert (body["status"], body["executedQty"]) == ("NEW", "0.00000000")
+    emu.trade("BTCUSDT", "99.60", "5")  # above our bid: no fill
+    emu.trade("BTCUSDT", "99.50", "0.2")
+    emu.trade("BTCUSDT", "99.00", "1")  # through our bid: the rest fills at our price
+    _, q, _ = await client.call(
+        "GET", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": body["orderId"]}
+    )
+    assert (q["status"], q["executedQty"], q["cummulativeQuoteQty"]) == (
+        "FILLED",
+        "0.50000000",
+        "49.75000000",
+    )
+    assert q["isWorking"] is True and q["updateTime"] >= q["time"]
+    usdt, btc = emu.balances["USDT"], emu.balances["BTC"]
+    assert (usdt.free, usdt.locked) == (Decimal("100000") - Decimal("49.75"), 0)
+    assert btc.free == Decimal("2") + Decimal("0.5") * Decimal("0.999")
+    fills = [f for f in emu.trades if f.order_id == body["orderId"]]
+    assert [f.qty for f in fills] == [Decimal("0.2"), Decimal("0.3")] and all(
+        f.is_maker for f in fills
+    )
+    _, trades, _ = await client.call(
+        "GET", "/api/v3/myTrades", {"symbol": "BTCUSDT", "orderId": body["orderId"]}
+    )
+    assert [t["qty"] for t in trades] == ["0.20000000", "0.30000000"]
+    assert trades[0]["isBuyer"] and trades[0]["isMaker"] and trades[0]["commissionAsset"] == "BTC"
+
+
+async def test_marketable_limit_walks_the_book_then_rests(
+    emu: BinanceEmulator, client: Client
+) -> None:
+    _, body, _ = await client.order(**limit("BUY", "2", "102.00"))
+    assert body["status"] == "FILLED"
+    assert [(f["price"], f["qty"]) for f in body["fills"]] == [
+        ("101.00000000", "1.00000000"),
+        ("102.00000000", "1.00000000"),
+    ]
+    assert body["cummulativeQuoteQty"] == "203.00000000"
+    assert emu.engine.asks["BTCUSDT"] == {Decimal("102"): Decimal("1")}  # liquidity consumed
+    # a better fill than the limit gives back the difference held
+    assert emu.balances["USDT"].locked == 0
+    assert emu.balances["USDT"].free == Decimal("100000") - Decimal("203")
+    _, body, _ = await client.order(**limit("SELL", "1.5", "100.00"))
+    assert (body["status"], body["executedQty"]) == ("PARTIALLY_FILLED", "1.00000000")
+    assert [o.order_id for o in emu.open_orders("BTCUSDT")] == [body["orderId"]]
+    assert emu.balances["BTC"].locked == Decimal("0.5")
+
+
+@pytest.mark.parametrize(
+    ("tif", "qty", "status", "executed"),
+    [
+        ("IOC", "1.5", "EXPIRED", "1.00000000"),
+        ("IOC", "0.5", "FILLED", "0.50000000"),
+        ("FOK", "1.5", "EXPIRED", "0.00000000"),
+        ("FOK", "3", "FILLED", "3.00000000"),
+    ],
+)
+async def test_ioc_and_fok(client: Client, tif: str, qty: str, status: str, executed: str) -> None:
+    price = "101.00" if tif == "IOC" else ("101.00" if qty == "1.5" else "102.00")
+    _, body, _ = await client.order(**limit("BUY", qty, price, tif))
+    assert (body["status"], body["executedQty"], body["timeInForce"]) == (status, executed, tif)
+    assert client.emu.open_orders() == []
+    assert client.emu.balances["USDT"].locked == 0
+
+
+async def test_limit_maker(emu: BinanceEmulator, client: Client) -> None:
+    base = {"side": "BUY", "type": "LIMIT_MAKER", "quantity": "1"}
+    status, body, _ = await client.order(**base, price="101.00")
+    assert (status, body) == (
+        400,
+        {"code": -2010, "msg": "Order would immediately match and take."},
+    )
+    status, body, _ = await client.order(**base, price="100.50")
+    assert status == 200 and set(body) == {
+        "symbol",
+        "orderId",
+        "orderListId",
+        "clientOrderId",
+        "transactTime",
+    }  # LIMIT_MAKER answers ACK unless asked
+    assert emu.orders[body["orderId"]].status == "NEW"
+
+
+async def test_market_orders(emu: BinanceEmulator, client: Client) -> None:
+    _, body, _ = await client.order(side="BUY", type="MARKET", quantity="1.5")
+    assert (body["status"], body["executedQty"], body["cummulativeQuoteQty"]) == (
+        "FILLED",
+        "1.50000000",
+        "152.00000000",
+    )
+    assert body["fills"][0]["commission"] == "0.00100000"  # taker, in the asset bought
+    _, body, _ = await client.order(side="SELL", type="MARKET", quoteOrderQty="150")
+    # 150 USDT: 1 BTC at 100.00 (100 USDT), then 50 USDT at 99.00 in whole steps of 0.00001
+    assert (body["status"], body["executedQty"], body["origQty"]) == (
+        "FILLED",
+        "1.50505000",
+        "1.50505000",
+    )
+    assert body["cummulativeQuoteQty"] == "149.99995000"
+    _, body, _ = await client.order(
+        side="BUY", type="MARKET", quoteOrderQty="100", newOrderRespType="RESULT"
+    )
+    assert body["executedQty"] == "0.98039000" and "fills" not in body  # 100 / 102.00, floored
+    emu.set_book("BTCUSDT", bids=[], asks=[])
+    _, body, _ = await client.order(side="BUY", type="MARKET", quantity="1")
+    assert (body["status"], body["executedQty"]) == ("EXPIRED", "0.00000000")
+    emu.set_book("BTCUSDT", bids=[("100", "0.5")], asks=[("101", "0.5")])
+    _, body, _ = await client.order(side="SELL", type="MARKET", quantity="1")
+    assert (body["status"], body["executedQty"]) == ("EXPIRED", "0.50000000")
+
+
+async def test_insufficient_balance_and_duplicates(emu: BinanceEmulator, client: Client) -> None:
+    refuse = (400, {"code": -2010, "msg": "Account has insufficient balance for requested action."})
+    assert (await client.order(**limit("BUY", "2000", "99.00")))[:2] == refuse
+    assert (await client.order(**limit("SELL", "3", "110.00")))[:2] == refuse
+    assert (await client.order(side="BUY", type="MARKET", quoteOrderQty="200000"))[:2] == refuse
+    assert (await client.order(side="SELL", type="MARKET", quantity="3"))[:2] == refuse
+    assert emu.orders == {}
+    assert (await client.order(**limit("BUY", "1", "90.00"), newClientOrderId="dup"))[0] == 200
+    status, body, _ = await client.order(**limit("BUY", "1", "91.00"), newClientOrderId="dup")
+    assert (status, body) == (400, {"code": -2010, "msg": "Duplicate order sent."})
+    await client.call("DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "origClientOrderId": "dup"})
+    assert (await client.order(**limit("BUY", "1", "91.00"), newClientOrderId="dup"))[0] == 200
+    _, q, _ = await client.call(
+        "GET", "/api/v3/order", {"symbol": "BTCUSDT", "origClientOrderId": "dup"}
+    )
+    assert (q["price"], q["status"]) == ("91.00000000", "NEW")  # the latest of that id
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "msg"),
+    [
+        ({"symbol": ""}, -1102, "Mandatory parameter 'symbol'"),
+        ({"symbol": "NOPE"}, -1121, "Invalid symbol."),
+        ({"side": ""}, -1102, "'side'"),
+        ({"side": "HOLD"}, -1117, "Invalid side."),
+        ({"type": ""}, -1102, "'type'"),
+        ({"type": "FOO"}, -1116, "Invalid orderType."),
+        ({"type": "STOP_LOSS_LIMIT"}, -1014, "Unsupported order combination."),
+        ({"timeInForce": ""}, -1102, "'timeInForce'"),
+        ({"timeInForce": "GTX"}, -1115, "Invalid timeInForce."),
+        ({"quantity": ""}, -1102, "'quantity'"),
+        ({"quantity": "1e3"}, -1100, "Illegal characters found in parameter 'quantity'"),
+        ({"price": ""}, -1102, "'price'"),
+        ({"quoteOrderQty": "10"}, -1106, "'quoteOrderQty' sent when not required"),
+        ({"price": "99.001"}, -1013, "Filter failure: PRICE_FILTER"),
+        ({"price": "2000000"}, -1013, "Filter failure: PRICE_FILTER"),
+        ({"price": "99.000000001"}, -1111, "Parameter 'price' has too much precision."),
+        ({"quantity": "0.000001"}, -1013, "Filter failure: LOT_SIZE"),
+        ({"quantity": "0.00001"}, -1013, "Filter failure: NOTIONAL"),
+        ({"newClientOrderId": "bad id!"}, -1100, "'newClientOrderId'"),
+        ({"newOrderRespType": "ALL"}, -1100, "'newOrderRespType'"),
+    ],
+)
+async def test_limit_order_validation(
+    client: Client, params: dict[str, str], code: int, msg: str
+) -> None:
+    status, body, _ = await client.order(**{**limit("BUY", "1", "99.00"), **params})
+    assert status == 400 and body["code"] == code and msg in body["msg"], body
+    assert client.emu.orders == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "msg"),
+    [
+        ({"timeInForce": "GTC"}, -1106, "'timeInForce' sent when not required"),
+        ({"price": "100"}, -1106, "'price' sent when not required"),
+        ({}, -1102, "Param 'quantity' or 'quoteOrderQty' must be sent"),
+        ({"quantity": "1", "quoteOrderQty": "10"}, -1106, "'quoteOrderQty'"),
+        ({"quantity": "200"}, -1013, "Filter failure: MARKET_LOT_SIZE"),
+        ({"quoteOrderQty": "1"}, -1013, "Filter failure: NOTIONAL"),
+        ({"quoteOrderQty": "1.000000001"}, -1111, "'quoteOrderQty' has too much precision"),
+    ],
+)
+async def test_market_order_validation(
+    client: Client, params: dict[str, str], code: int, msg: str
+) -> None:
+    status, body, _ = await client.order(side="SELL", type="MARKET", **params)
+    assert status == 400 and body["code"] == code and msg in body["msg"], body
+
+
+# ---- cancel, query, open orders, cancel-replace, account, trades
+
+
+async def test_cancel_and_query(
+    emu: BinanceEmulator,
+    client: Client,
+) -> None:
+    _, a, _ = await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="a")
+    _, b, _ = await client.order(**limit("SELL", "1", "105.00"), newClientOrderId="b")
+    sym = {"symbol": "BTCUSDT"}
+    status, body, _ = await client.call(
+        "DELETE", "/api/v3/order", {**sym, "orderId": a["orderId"], "newClientOrderId": "cx"}
+    )
+    assert status == 200
+    assert (body["status"], body["origClientOrderId"], body["clientOrderId"]) == (
+        "CANCELED",
+        "a",
+        "cx",
+    )
+    assert emu.balances["USDT"].locked == 0
+    unknown = (400, {"code": -2011, "msg": "Unknown order sent."})
+    assert (await client.call("DELETE", "/api/v3/order", {**sym, "orderId": a["orderId"]}))[
+        :2
+    ] == unknown
+    assert (await client.call("DELETE", "/api/v3/order", {**sym, "origClientOrderId": "zz"}))[
+        :2
+    ] == unknown
+    mismatch = {**sym, "orderId": b["orderId"], "origClientOrderId": "a"}
+    assert (await client.call("DELETE", "/api/v3/order", mismatch))[:2] == unknown
+    status, body, _ = await client.call("DELETE", "/api/v3/order", sym)
+    assert (status, body["code"]) == (400, -1102) and "'origClientOrderId' or 'orderId'" in body[
+        "msg"
+    ]
+    status, body, _ = await client.call("DELETE", "/api/v3/order", {**sym, "orderId": "x1"})
+    assert (status, body["code"]) == (400, -1100)
+    _, q, _ = await client.call("GET", "/api/v3/order", {**sym, "orderId": a["orderId"]})
+    assert (q["status"], q["isWorking"], q["clientOrderId"]) == ("CANCELED", True, "a")
+    status, q, _ = await client.call("GET", "/api/v3/order", {**sym, "orderId": 999})
+    assert (status, q) == (400, {"code": -2013, "msg": "Order does not exist."})
+    _, q, _ = await client.call(
+        "GET", "/api/v3/order", {"symbol": "ETHUSDT", "orderId": b["orderId"]}
+    )
+    assert q["code"] == -2013  # orders are per symbol
+
+
+async def test_open_orders_and_cancel_all(emu: BinanceEmulator, client: Client) -> None:
+    await client.order(**limit("BUY", "1", "95.00"))
+    await client.order(**limit("BUY", "1", "96.00"))
+    emu.set_book("ETHUSDT", bids=[("10", "1")], asks=[("11", "1")])
+    await client.call("POST", "/api/v3/order", {"symbol": "ETHUSDT", **limit("BUY", "1", "9.00")})
+    _, all_open, h = await client.call("GET", "/api/v3/openOrders")
+    assert len(all_open) == 3 and h["X-MBX-USED-WEIGHT-1M"] == str(3 + 80)
+    _, btc, h = await client.call("GET", "/api/v3/openOrders", {"symbol": "BTCUSDT"})
+    assert [o["price"] for o in btc] == ["95.00000000", "96.00000000"]
+    assert int(h["X-MBX-USED-WEIGHT-1M"]) == 3 + 80 + 6
+    _, canceled, _ = await client.call("DELETE", "/api/v3/openOrders", {"symbol": "BTCUSDT"})
+    assert [o["status"] for o in canceled] == ["CANCELED", "CANCELED"]
+    assert [o.symbol for o in emu.open_orders()] == ["ETHUSDT"]
+    status, body, _ = await client.call("DELETE", "/api/v3/openOrders", {"symbol": "BTCUSDT"})
+    assert (status, body["code"]) == (400, -2011)
+
+
+async def test_cancel_replace(emu: BinanceEmulator, client: Client) -> None:
+    _, a, _ = await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="a")
+    path, sym = "/api/v3/order/cancelReplace", {"symbol": "BTCUSDT"}
+    new = {**sym, **limit("BUY", "1", "96.00"), "newClientOrderId": "a2"}
+    status, body, h = await client.call(
+        "POST",
+        path,
+        {**new, "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrigClientOrderId": "a"},
+    )
+    assert status == 200, body
+    assert (body["cancelResult"], body["newOrderResult"]) == ("SUCCESS", "SUCCESS")
+    assert body["cancelResponse"]["status"] == "CANCELED"
+    assert body["newOrderResponse"]["clientOrderId"] == "a2"
+    assert h["X-MBX-ORDER-COUNT-10S"] == "2"
+    # the order to cancel is gone: STOP_ON_FAILURE places nothing
+    stop = {
+        **new,
+        "newClientOrderId": "a3",
+        "cancelReplaceMode": "STOP_ON_FAILURE",
+        "cancelOrderId": a["orderId"],
+    }
+    status, body, _ = await client.call("POST", path, stop)
+    assert (status, body["code"], body["msg"]) == (400, -2022, "Order cancel-replace failed.")
+    assert body["data"]["cancelResponse"] == {"code": -2011, "msg": "Unknown order sent."}
+    assert body["data"]["newOrderResult"] == "NOT_ATTEMPTED"
+    # ALLOW_FAILURE: places it anyway
+    allow = {**stop, "cancelReplaceMode": "ALLOW_FAILURE"}
+    status, body, _ = await client.call("POST", path, allow)
+    assert (status, body["code"]) == (400, -2021)
+    assert body["data"]["newOrderResult"] == "SUCCESS"
+    # the cancel works but the new order cannot be placed
+    big = {
+        **sym,
+        **limit("BUY", "5000", "96.00"),
+        "cancelReplaceMode": "STOP_ON_FAILURE",
+        "cancelOrigClientOrderId": "a3",
+    }
+    status, body, _ = await client.call("POST", path, big)
+    assert (status, body["code"]) == (400, -2021)
+    assert body["data"]["cancelResult"] == "SUCCESS" and body["data"]["newOrderResult"] == "FAILURE"
+    # both fail
+    status, body, _ = await client.call("POST", path, {**big, "cancelReplaceMode": "ALLOW_FAILURE"})
+    assert (status, body["code"]) == (400, -2022)
+    status, body, _ = await client.call("POST", path, {**new, "cancelOrderId": 1})
+    assert (status, body["code"]) == (400, -1102)  # no cancelReplaceMode
+    assert [o.client_order_id for o in emu.open_orders()] == ["a2"]
+
+
+async def test_account_and_my_trades(emu: BinanceEmulator, client: Client) -> None:
+    _, acct, h = await client.call("GET", "/api/v3/account")
+    assert h["X-MBX-USED-WEIGHT-1M"] == "20"
+    assert acct["makerCommission"] == 10 and acct["commissionRates"]["taker"] == "0.00100000"
+    assert {b["asset"]: b["free"] for b in acct["balances"]} == {
+        "BTC": "2.00000000",
+        "USDT": "100000.00000000",
+    }
+    emu.balances["ETH"] = type(emu.balances["BTC"])()
+    _, acct, _ = await client.call("GET", "/api/v3/account", {"omitZeroBalances": "true"})
+    assert [b["asset"] for b in acct["balances"]] == ["BTC", "USDT"]
+    _, first, _ = await client.order(side="BUY", type="MARKET", quantity="1.5")
+    _, second, _ = await client.order(side="SELL", type="MARKET", quantity="1")
+    sym = {"symbol": "BTCUSDT"}
+    _, trades, h = await client.call("GET", "/api/v3/myTrades", sym)
+    assert [t["orderId"] for t in trades] == [first["orderId"]] * 2 + [second["orderId"]]
+    ids = [t["id"] for t in trades]
+    _, later, _ = await client.call(
+        "GET", "/api/v3/myTrades", {**sym, "fromId": ids[1], "limit": 1}
+    )
+    assert [t["id"] for t in later] == [ids[1]]
+    _, last, _ = await client.call("GET", "/api/v3/myTrades", {**sym, "limit": 1})
+    assert [t["id"] for t in last] == [ids[2]]
+    t0 = trades[0]["time"]
+    _, window, _ = await client.call(
+        "GET", "/api/v3/myTrades", {**sym, "startTime": t0, "endTime": t0 + 10**6}
+    )
+    assert len(window) == 3
+    _, none, _ = await client.call("GET", "/api/v3/myTrades", {**sym, "startTime": t0 + 10**6})
+    assert none == []
+
+
+async def test_book_updates_cross_resting_orders(emu: BinanceEmulator, client: Client) -> None:
+    _, buy, _ = await client.order(**limit("BUY", "2", "100.50"))  # rests above the best bid
+    _, sell, _ = await client.order(**limit("SELL", "1", "103.00"))
+    emu.apply_book("BTCUSDT", asks=[("100.40", "0.5"), ("101.00", "0")])  # an ask under our bid
+    assert emu.orders[buy["orderId"]].executed_qty == Decimal("0.5")
+    assert emu.trades[-1].price == Decimal("100.50")  # maker: at our price
+    assert Decimal("100.40") not in emu.engine.asks["BTCUSDT"]
+    assert Decimal("101.00") not in emu.engine.asks["BTCUSDT"]
+    emu.set_book("BTCUSDT", bids=[("104.00", "3")], asks=[("105.00", "1")])
+    assert emu.orders[sell["orderId"]].status == "FILLED"
+    assert emu.engine.bids["BTCUSDT"] == {Decimal("104.00"): Decimal("2")}
+    assert emu.orders[buy["orderId"]].status == "PARTIALLY_FILLED"
+    with pytest.raises(Exception, match="Invalid symbol"):
+        emu.trade("NOPE", "1", "1")
+
+
+async def test_instruments_from_bot4_or_raw_entries() -> None:
+    from tests.support.venues import instrument
+
+    btc = instrument(symbol="BTCUSDT")  # 2 price / 3 size decimals, tick and lot 1
+    raw = {
+        "symbol": "XYZUSDT",
+        "status": "BREAK",
+        "baseAsset": "XYZ",
+        "quoteAsset": "USDT",
+        "baseAssetPrecision": 2,
+        "quoteAssetPrecision": 4,
+        "filters": [{"filterType": "MIN_NOTIONAL", "minNotional": "10", "applyToMarket": True}],
+    }
+    async with BinanceEmulator(api_key=KEY, secret=SECRET, instruments=[btc, raw]) as emu:
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            _, info, _ = await c.call(
+                "GET", "/api/v3/exchangeInfo", {"symbol": "BTCUSDT"}, signed=False
+            )
+            (parsed,) = instruments_from_binance(json.dumps(info)).instruments
+            assert (parsed.price_precision, parsed.size_precision, parsed.tick, parsed.lot) == (
+                2,
+                3,
+                1,
+                1,
+            )
+            _, info, _ = await c.call(
+                "GET", "/api/v3/exchangeInfo", {"symbols": '["BTCUSDT","XYZUSDT"]'}, signed=False
+            )
+            assert [x["symbol"] for x in info["symbols"]] == ["BTCUSDT", "XYZUSDT"]
+            status, body, _ = await c.call(
+                "GET", "/api/v3/exchangeInfo", {"symbol": "ETHUSDT"}, signed=False
+            )
+            assert (status, body["code"]) == (400, -1121)
+            status, body, _ = await c.call(
+                "POST", "/api/v3/order", {"symbol": "BTCUSDT", **limit("BUY", "0.0001", "100")}
+            )
+            assert body["code"] == -1111  # 3 size decimals
+            status, body, _ = await c.call(
+                "POST", "/api/v3/order", {"symbol": "XYZUSDT", **limit("BUY", "1", "1")}
+            )
+            assert (status, body) == (400, {"code": -2010, "msg": "Market is closed."})
+            emu.specs["XYZUSDT"].entry["status"] = "TRADING"
+            status, body, _ = await c.call(
+                "POST", "/api/v3/order", {"symbol": "XYZUSDT", **limit("BUY", "1", "1")}
+            )
+            assert (status, body["msg"]) == (400, "Filter failure: MIN_NOTIONAL")
+            status, body, _ = await c.call(
+                "POST", "/api/v3/order", {"symbol": "XYZUSDT", **limit("BUY", "1", "10")}
+            )
+            assert status == 200 and body["price"] == "10.0000" and body["origQty"] == "1.00"
