@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from yarl import URL
 from tests.support.binance_emu import BinanceEmulator, sign
+from yarl import URL
 
 from bot4.model import instruments_from_binance
 
@@ -684,3 +684,241 @@ async def test_instruments_from_bot4_or_raw_entries() -> None:
                 "POST", "/api/v3/order", {"symbol": "XYZUSDT", **limit("BUY", "1", "10")}
             )
             assert status == 200 and body["price"] == "10.0000" and body["origQty"] == "1.00"
+
+
+# ---- rate limits
+
+
+async def test_weight_limit_then_ban_for_not_backing_off() -> None:
+    async with BinanceEmulator(
+        api_key=KEY, secret=SECRET, instruments=["BTCUSDT"], weight_limit=45, ban_s=30
+    ) as emu:
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            assert (await c.call("GET", "/api/v3/exchangeInfo", signed=False))[0] == 200
+            assert (await c.call("GET", "/api/v3/account"))[0] == 200
+            status, body, h = await c.call("GET", "/api/v3/time", signed=False)
+            assert (status, h["X-MBX-USED-WEIGHT-1M"]) == (200, "41")
+            status, body, h = await c.call("GET", "/api/v3/exchangeInfo", signed=False)
+            assert (status, body["code"]) == (429, -1003)
+            assert 1 <= int(h["Retry-After"]) <= 60 and h["X-MBX-USED-WEIGHT-1M"] == "61"
+            status, body, h = await c.call("GET", "/api/v3/ping", signed=False)
+            assert (status, body["code"], h["Retry-After"]) == (418, -1003, "30")
+            status, _, h = await c.call("GET", "/api/v3/ping", signed=False)
+            assert status == 418 and 29 <= int(h["Retry-After"]) <= 30
+            emu.reset_limits()
+            assert (await c.call("GET", "/api/v3/ping", signed=False))[0] == 200
+
+
+async def test_order_rate_limits_answer_429_without_a_ban() -> None:
+    async with BinanceEmulator(
+        api_key=KEY, secret=SECRET, instruments=["BTCUSDT"], orders_10s_limit=2, orders_1d_limit=3
+    ) as emu:
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            for n in ("1", "2"):
+                _, _, h = await c.order(**limit("BUY", "1", "90.00"))
+                assert (h["X-MBX-ORDER-COUNT-10S"], h["X-MBX-ORDER-COUNT-1D"]) == (n, n)
+            status, body, h = await c.order(**limit("BUY", "1", "90.00"))
+            assert (status, body["code"]) == (429, -1015) and "10 SECOND" in body["msg"]
+            assert int(h["Retry-After"]) >= 1 and h["X-MBX-ORDER-COUNT-10S"] == "2"
+            assert (await c.call("GET", "/api/v3/openOrders"))[0] == 200  # not banned
+            emu.limits._orders[0] -= 20
+            emu.limits._orders[1] -= 20
+            assert (await c.order(**limit("BUY", "1", "90.00")))[0] == 200
+            status, body, _ = await c.order(**limit("BUY", "1", "90.00"))
+            assert (status, body["code"]) == (429, -1015) and "DAY" in body["msg"]
+            assert len(emu.orders) == 3
+
+
+# ---- faults
+
+
+async def test_5xx_after_the_order_was_placed(emu: BinanceEmulator, client: Client) -> None:
+    _, stream = await open_stream(client)
+    emu.fail_next("/api/v3/order", 503, after_effect=True, method="POST")
+    status, body, _ = await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="u1")
+    assert (status, body["code"]) == (503, -1000)
+    assert emu.requests[-1].fault and emu.faults == []
+    assert (await stream.next())["c"] == "u1"  # it was placed, and the stream says so
+    _, q, _ = await client.call(
+        "GET", "/api/v3/order", {"symbol": "BTCUSDT", "origClientOrderId": "u1"}
+    )
+    assert q["status"] == "NEW"
+    emu.fail_next("/api/v3/order", 502)  # before the effect: nothing placed
+    assert (await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="u2"))[0] == 502
+    assert [o.client_order_id for o in emu.orders.values()] == ["u1"]
+
+
+async def test_faults_match_path_and_method_and_take_a_code(
+    emu: BinanceEmulator, client: Client
+) -> None:
+    emu.fail_next("/api/v3/order", 500, method="DELETE", code=-1001, retry_after=3)
+    assert (await client.call("GET", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": 1}))[1][
+        "code"
+    ] == -2013
+    status, body, h = await client.call(
+        "DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": 1}
+    )
+    assert (status, body["code"], h["Retry-After"]) == (500, -1001, "3")
+    assert (await client.call("DELETE", "/api/v3/order", {"symbol": "BTCUSDT", "orderId": 1}))[
+        0
+    ] == 400
+
+
+async def test_injected_429_then_418_ban(emu: BinanceEmulator, client: Client) -> None:
+    emu.fail_next("/api/v3/account", 429, retry_after=1)
+    status, body, h = await client.call("GET", "/api/v3/account")
+    assert (status, body["code"], h["Retry-After"]) == (429, -1003, "1")
+    status, _, h = await client.call("GET", "/api/v3/account")  # did not wait: banned
+    assert (status, h["Retry-After"]) == (418, "60")
+    emu.reset_limits()
+    emu.fail_next("/api/v3/time", 418, retry_after=0.2)
+    status, _, h = await client.call("GET", "/api/v3/time", signed=False)
+    assert (status, h["Retry-After"]) == (418, "1")
+    assert (await client.call("GET", "/api/v3/ping", signed=False))[0] == 418  # the whole IP
+    await asyncio.sleep(0.25)
+    assert (await client.call("GET", "/api/v3/ping", signed=False))[0] == 200
+    emu.fail_next("/api/v3/ping", 418)  # no retry_after: this answer only
+    assert (await client.call("GET", "/api/v3/ping", signed=False))[0] == 418
+    assert (await client.call("GET", "/api/v3/ping", signed=False))[0] == 200
+
+
+async def test_a_stalled_answer_is_a_client_timeout_after_the_effect(
+    emu: BinanceEmulator, client: Client
+) -> None:
+    emu.stall_next("/api/v3/order", 5, method="POST")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):
+            await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="slow")
+    assert [o.client_order_id for o in emu.orders.values()] == ["slow"]
+
+
+async def test_unknown_route(client: Client) -> None:
+    async with client.session.get(f"{client.emu.base_url}/api/v3/nothing") as r:
+        assert r.status == 404
+    assert client.emu.requests[-1].status == 404
+
+
+# ---- user-data stream
+
+
+async def test_listen_key_lifecycle(emu: BinanceEmulator, client: Client) -> None:
+    key, stream = await open_stream(client)
+    _, again, h = await client.call("POST", "/api/v3/userDataStream", signed=False)
+    assert again == {"listenKey": key} and h["X-MBX-USED-WEIGHT-1M"] == "4"
+    assert (await client.call("PUT", "/api/v3/userDataStream", {"listenKey": key}, signed=False))[
+        :2
+    ] == (200, {})
+    status, body, _ = await client.call(
+        "PUT", "/api/v3/userDataStream", {"listenKey": "nope"}, signed=False
+    )
+    assert (status, body) == (400, {"code": -1125, "msg": "This listenKey does not exist."})
+    status, body, _ = await client.call("PUT", "/api/v3/userDataStream", signed=False)
+    assert (status, body["code"]) == (400, -1102)
+    status, body, _ = await client.call("POST", "/api/v3/userDataStream", signed=False, key="other")
+    assert (status, body["code"]) == (401, -2015)
+    assert (
+        await client.call("DELETE", "/api/v3/userDataStream", {"listenKey": key}, signed=False)
+    )[0] == 200
+    msg = await asyncio.wait_for(stream.ws.receive(), 5)
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+    assert (
+        await client.call("DELETE", "/api/v3/userDataStream", {"listenKey": key}, signed=False)
+    )[0] == 400
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await client.session.ws_connect(f"{emu.ws_url}/ws/{key}")
+
+
+async def test_listen_key_expiry(emu: BinanceEmulator, client: Client) -> None:
+    key, stream = await open_stream(client)
+    emu.expire_listen_key()
+    event = await stream.next()
+    assert (event["e"], event["listenKey"]) == ("listenKeyExpired", key)
+    assert (await asyncio.wait_for(stream.ws.receive(), 5)).type in (
+        aiohttp.WSMsgType.CLOSE,
+        aiohttp.WSMsgType.CLOSED,
+    )
+    emu.expire_listen_key()  # nothing active: nothing happens
+    emu.stream.ttl_s = 0.05
+    _, body, _ = await client.call("POST", "/api/v3/userDataStream", signed=False)
+    assert body["listenKey"] != key
+    await asyncio.sleep(0.1)
+    status, _, _ = await client.call(
+        "PUT", "/api/v3/userDataStream", {"listenKey": body["listenKey"]}, signed=False
+    )
+    assert status == 400
+    assert emu.events[-1]["e"] == "listenKeyExpired"
+
+
+async def test_dropped_stream_and_reconnect(emu: BinanceEmulator, client: Client) -> None:
+    key, stream = await open_stream(client)
+    emu.drop_user_stream()
+    msg = await asyncio.wait_for(stream.ws.receive(), 5)
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+    await asyncio.wait_for(_until(lambda: emu.stream_count == 0), 5)
+    await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="while-away")  # lost
+    ws = await client.session.ws_connect(f"{emu.ws_url}/ws/{key}")  # the key still works
+    await asyncio.wait_for(_until(lambda: emu.stream_count == 1), 5)
+    await client.order(**limit("BUY", "1", "94.00"), newClientOrderId="back")
+    assert (await Stream(ws).next())["c"] == "back"
+    assert [e["c"] for e in emu.events if e["e"] == "executionReport"] == ["while-away", "back"]
+
+
+async def test_duplicated_and_reordered_events(emu: BinanceEmulator, client: Client) -> None:
+    _, stream = await open_stream(client)
+    emu.duplicate_next_event()
+    await client.order(**limit("BUY", "1", "95.00"), newClientOrderId="d")
+    got = await stream.take(3)
+    assert [e["e"] for e in got] == [
+        "executionReport",
+        "executionReport",
+        "outboundAccountPosition",
+    ]
+    assert got[0] == got[1]
+    emu.reorder_next_events(3)
+    await client.order(**limit("BUY", "1", "101.00"), newClientOrderId="r")  # NEW, TRADE, account
+    got = await stream.take(3)
+    assert [(e["e"], e.get("x")) for e in got] == [
+        ("outboundAccountPosition", None),
+        ("executionReport", "TRADE"),
+        ("executionReport", "NEW"),
+    ]
+    await client.call(
+        "DELETE",
+        "/api/v3/order",
+        {"symbol": "BTCUSDT", "origClientOrderId": "d", "newClientOrderId": "cx"},
+    )
+    cancel, account = await stream.take(2)
+    assert (cancel["x"], cancel["X"], cancel["c"], cancel["C"]) == (
+        "CANCELED",
+        "CANCELED",
+        "cx",
+        "d",
+    )
+    assert account["e"] == "outboundAccountPosition"
+    assert (
+        len(emu.events) == 7
+    )  # as emitted: the duplicate and the order change are delivery faults
+
+
+async def test_execution_report_fields(emu: BinanceEmulator, client: Client) -> None:
+    _, stream = await open_stream(client)
+    await client.order(**limit("SELL", "1.5", "100.00", "IOC"), newClientOrderId="f")
+    new, trade, expired, account = await stream.take(4)
+    keys = set("eEscSofqpPFgCxXrilzLnNTtIwmMOZYQWV")
+    assert set(new) == keys
+    assert (new["x"], new["w"], new["n"], new["N"], new["t"]) == ("NEW", False, "0", None, -1)
+    assert (trade["l"], trade["L"], trade["z"], trade["Y"], trade["Z"]) == (
+        "1.00000000",
+        "100.00000000",
+        "1.00000000",
+        "100.00000000",
+        "100.00000000",
+    )
+    assert (trade["n"], trade["N"], trade["m"]) == ("0.10000000", "USDT", False)
+    assert (expired["x"], expired["X"], expired["z"]) == ("EXPIRED", "EXPIRED", "1.00000000")
+    assert {b["a"]: (b["f"], b["l"]) for b in account["B"]} == {
+        "BTC": ("1.00000000", "0.00000000"),
+        "USDT": ("100099.90000000", "0.00000000"),
+    }
