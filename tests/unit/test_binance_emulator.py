@@ -16,10 +16,12 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.support.binance_emu import BinanceEmulator, sign
 from yarl import URL
 
-from bot4.model import instruments_from_binance
+from bot4.model import bundled_instruments, instruments_from_binance
 
 KEY, SECRET = "test-key", "test-secret"
 
@@ -922,3 +924,116 @@ async def test_execution_report_fields(emu: BinanceEmulator, client: Client) -> 
         "BTC": ("1.00000000", "0.00000000"),
         "USDT": ("100099.90000000", "0.00000000"),
     }
+
+
+# ---- defaults, instruments, consistency
+
+
+async def test_defaults_serve_the_bundled_instruments_as_bot4_reads_them() -> None:
+    bundled = bundled_instruments()
+    async with BinanceEmulator() as emu:
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            _, info, _ = await c.call("GET", "/api/v3/exchangeInfo", signed=False)
+            parsed = instruments_from_binance(json.dumps(info), strict=True).instruments
+            assert {i.id: i for i in parsed} == bundled
+            _, acct, _ = await c.call(
+                "GET", "/api/v3/account", key="emu-api-key", secret="emu-secret"
+            )
+            assert acct["balances"] == [
+                {"asset": "USDT", "free": "1000000.00000000", "locked": "0.00000000"}
+            ]
+            _, body, _ = await c.call(
+                "POST", "/api/v3/userDataStream", signed=False, key="emu-api-key"
+            )
+            await s.ws_connect(f"{emu.ws_url}/ws/{body['listenKey']}")
+            await asyncio.wait_for(_until(lambda: emu.stream_count == 1), 5)
+    assert emu.stream_count == 0  # closing the emulator closed the socket
+
+
+async def test_bot4_instruments_round_trip_through_exchange_info() -> None:
+    originals = [i for i in bundled_instruments().values() if i.symbol in ("BTCUSDT", "ETHUSDT")]
+    async with BinanceEmulator(instruments=originals) as emu:
+        async with aiohttp.ClientSession() as s:
+            _, info, _ = await Client(emu, s).call("GET", "/api/v3/exchangeInfo", signed=False)
+    parsed = {i.id: i for i in instruments_from_binance(json.dumps(info)).instruments}
+    for inst in originals:
+        back = parsed[inst.id]
+        assert (back.price_precision, back.size_precision, back.tick, back.lot) == (
+            inst.price_precision,
+            inst.size_precision,
+            inst.tick,
+            inst.lot,
+        )
+        assert back.filters is not None and inst.filters is not None
+        assert back.filters.price == inst.filters.price
+        assert back.filters.lot_size == inst.filters.lot_size
+        assert back.filters.notional == inst.filters.notional
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("order"),
+                st.sampled_from(["BUY", "SELL"]),
+                st.sampled_from(["LIMIT", "MARKET", "LIMIT_MAKER"]),
+                st.sampled_from(["GTC", "IOC", "FOK"]),
+                st.integers(1, 300),
+                st.integers(97, 104),
+            ),
+            st.tuples(st.just("trade"), st.integers(97, 104), st.integers(1, 300)),
+            st.tuples(st.just("book"), st.integers(97, 104), st.integers(0, 300)),
+            st.tuples(st.just("cancel"), st.integers(1, 10)),
+        ),
+        max_size=15,
+    )
+)
+async def test_random_sequences_keep_the_account_consistent(steps: list[tuple[Any, ...]]) -> None:
+    async with BinanceEmulator(
+        instruments=["BTCUSDT"], balances={"USDT": "2000", "BTC": "3"}
+    ) as emu:
+        emu.set_book("BTCUSDT", bids=[("100", "1"), ("99", "2")], asks=[("101", "1"), ("102", "2")])
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            for step in steps:
+                if step[0] == "order":
+                    _, side, typ, tif, lots, px = step
+                    p: dict[str, Any] = {"side": side, "type": typ, "quantity": Decimal(lots) / 100}
+                    if typ != "MARKET":
+                        p["price"] = px
+                    if typ == "LIMIT":
+                        p["timeInForce"] = tif
+                    status, body, _ = await c.call(
+                        "POST",
+                        "/api/v3/order",
+                        {"symbol": "BTCUSDT", **p},
+                        key="emu-api-key",
+                        secret="emu-secret",
+                    )
+                    assert status == 200 or body["code"] in (-2010, -1013), body
+                elif step[0] == "trade":
+                    emu.trade("BTCUSDT", str(step[1]), str(Decimal(step[2]) / 100))
+                elif step[0] == "book":
+                    side = "bids" if step[1] <= 100 else "asks"
+                    emu.apply_book(
+                        "BTCUSDT", **{side: [(str(step[1]), str(Decimal(step[2]) / 100))]}
+                    )
+                else:
+                    await c.call(
+                        "DELETE",
+                        "/api/v3/order",
+                        {"symbol": "BTCUSDT", "orderId": step[1]},
+                        key="emu-api-key",
+                        secret="emu-secret",
+                    )
+                emu.check()
+            total_btc = emu.balances["BTC"].free + emu.balances["BTC"].locked
+            bought = sum((f.qty * (1 if f.side == "BUY" else -1) for f in emu.trades), Decimal(0))
+            fees = sum(
+                (f.commission for f in emu.trades if f.commission_asset == "BTC"), Decimal(0)
+            )
+            assert total_btc == 3 + bought - fees

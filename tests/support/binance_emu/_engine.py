@@ -79,6 +79,22 @@ class Engine:
                 return o
         return None
 
+    def check(self) -> None:
+        """Assert the books balance: what each open order holds is what its asset has locked,
+        nothing is negative, and every order's totals are the sum of its fills."""
+        held: dict[str, Decimal] = {}
+        for o in self.orders.values():
+            spec = self.specs[o.symbol]
+            assert o.executed_qty == sum((f.qty for f in o.fills), ZERO), o
+            assert o.cum_quote == sum((f.quote_qty for f in o.fills), ZERO), o
+            assert ZERO <= o.executed_qty <= o.orig_qty, o
+            assert o.is_open or not o.locked, o
+            asset = spec.quote if o.side == "BUY" else spec.base
+            held[asset] = held.get(asset, ZERO) + o.locked
+        for asset, b in self.balances.items():
+            assert b.free >= 0 and b.locked >= 0, (asset, b)
+            assert b.locked == held.get(asset, ZERO), (asset, b, held.get(asset))
+
     # ---- placing
 
     def place(self, spec: SymbolSpec, p: dict[str, Any]) -> EmuOrder:

@@ -169,6 +169,10 @@ class BinanceEmulator:
     def open_orders(self, symbol: str | None = None) -> list[EmuOrder]:
         return self.engine.open_orders(symbol)
 
+    def check(self) -> None:
+        """Assert the account is consistent (locked funds match open orders, fills add up)."""
+        self.engine.check()
+
     @property
     def events(self) -> list[Event]:
         """Every user-data event emitted, in order (whether a socket was open or not)."""
