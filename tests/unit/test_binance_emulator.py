@@ -1037,3 +1037,59 @@ async def test_random_sequences_keep_the_account_consistent(steps: list[tuple[An
                 (f.commission for f in emu.trades if f.commission_asset == "BTC"), Decimal(0)
             )
             assert total_btc == 3 + bought - fees
+
+
+async def test_edges_of_market_orders_and_notional(emu: BinanceEmulator, client: Client) -> None:
+    status, body, _ = await client.order(**limit("BUY", "9000", "1001.00"))
+    assert (status, body["msg"]) == (400, "Filter failure: NOTIONAL")  # over maxNotional
+    _, body, _ = await client.order(side="BUY", type="MARKET", quantity="5")  # deeper than the book
+    assert (body["status"], body["executedQty"]) == ("EXPIRED", "3.00000000")
+    _, body, _ = await client.order(side="SELL", type="MARKET", quoteOrderQty="1000")
+    assert body["executedQty"] == "3.00000000"  # the book had 3 BTC of bids, we had 5 BTC
+    _, body, _ = await client.order(side="SELL", type="MARKET", quoteOrderQty="100")
+    assert (body["status"], body["executedQty"]) == ("EXPIRED", "0.00000000")  # no bids left
+    emu.check()
+
+
+async def test_quote_sized_sell_is_capped_by_the_balance() -> None:
+    raw = {"symbol": "ABCUSDT", "status": "TRADING", "baseAsset": "ABC", "quoteAsset": "USDT"}
+    async with BinanceEmulator(
+        api_key=KEY, secret=SECRET, instruments=[raw], balances={"ABC": "1.5"}
+    ) as emu:
+        emu.set_book("ABCUSDT", bids=[("10", "5")], asks=[])
+        async with aiohttp.ClientSession() as s:
+            _, body, _ = await Client(emu, s).call(
+                "POST",
+                "/api/v3/order",
+                {"symbol": "ABCUSDT", "side": "SELL", "type": "MARKET", "quoteOrderQty": "40"},
+            )
+        assert (body["executedQty"], body["cummulativeQuoteQty"]) == ("1.50000000", "15.00000000")
+        await emu.close()  # closing twice is harmless
+
+
+async def test_used_weight_rolls_off_after_a_minute_and_cancel_replace_counts_orders() -> None:
+    async with BinanceEmulator(
+        api_key=KEY, secret=SECRET, instruments=["BTCUSDT"], orders_10s_limit=1
+    ) as emu:
+        async with aiohttp.ClientSession() as s:
+            c = Client(emu, s)
+            await c.call("GET", "/api/v3/exchangeInfo", signed=False)
+            emu.limits._weights[0] = (emu.limits._weights[0][0] - 61, 20)
+            assert (await c.call("GET", "/api/v3/ping", signed=False))[2][
+                "X-MBX-USED-WEIGHT-1M"
+            ] == "1"
+            _, a, _ = await c.order(**limit("BUY", "1", "90.00"))
+            status, body, _ = await c.call(
+                "POST",
+                "/api/v3/order/cancelReplace",
+                {
+                    "symbol": "BTCUSDT",
+                    **limit("BUY", "1", "91.00"),
+                    "cancelReplaceMode": "STOP_ON_FAILURE",
+                    "cancelOrderId": a["orderId"],
+                },
+            )
+            assert (status, body["code"]) == (429, -1015)  # canceled, then the new order refused
+            assert emu.orders[a["orderId"]].status == "CANCELED"
+            emu.limits._orders[0] -= 86_401
+            assert emu.limits.order_counts(time.monotonic()) == (0, 0)

@@ -33,7 +33,7 @@ def execution_report(
         "F": spec.qty_str(ZERO),  # iceberg quantity
         "g": -1,  # order list id
         "C": o.client_order_id if cancel_id else "",
-        "x": exec_type,  # NEW, CANCELED, TRADE, EXPIRED (REJECTED: cancelReplace only)
+        "x": exec_type,  # NEW, CANCELED, TRADE, EXPIRED (REJECTED is not emulated)
         "X": o.status,
         "r": "NONE",  # reject reason
         "i": o.order_id,
