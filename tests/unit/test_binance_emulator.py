@@ -1093,3 +1093,13 @@ async def test_used_weight_rolls_off_after_a_minute_and_cancel_replace_counts_or
             assert emu.orders[a["orderId"]].status == "CANCELED"
             emu.limits._orders[0] -= 86_401
             assert emu.limits.order_counts(time.monotonic()) == (0, 0)
+
+
+async def test_the_book_can_follow_a_bot4_order_book() -> None:
+    from tests.support.venues import book, instrument
+
+    b = book(instrument())  # bids 99.90 x1 .. 99.70 x5, asks 100.10 x1 .. 100.30 x5
+    async with BinanceEmulator(instruments=["BTCUSDT"]) as emu:
+        emu.set_book_from(b, depth=2)
+        assert emu.engine.bids["BTCUSDT"] == {Decimal("99.9"): 1, Decimal("99.8"): 2}
+        assert emu.engine.asks["BTCUSDT"] == {Decimal("100.1"): 1, Decimal("100.2"): 2}

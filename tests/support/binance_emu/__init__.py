@@ -11,7 +11,8 @@ myTrades, userDataStream (POST/PUT/DELETE) and the user-data WebSocket (`executi
 `outboundAccountPosition`, `listenKeyExpired`). Signatures, timestamps, API keys, request
 weight and order-rate limits are checked as Binance checks them (`_gate`).
 
-Numbers in the test API are decimal strings (or Decimals), as on the wire. The account starts
+Numbers in the test API are decimal strings (or Decimals), as on the wire; `set_book_from(book)`
+copies a Bot4 OrderBook (fixed point) instead. The account starts
 with 1,000,000 USDT unless `balances` says otherwise; commissions (maker/taker rate) are taken
 from the asset received.
 
@@ -19,7 +20,8 @@ Faults (each consumed as it fires): `fail_next(path, status, retry_after=, code=
 after_effect=, method=)`, `stall_next(path, seconds)` (the answer comes late: a client
 timeout), `drop_user_stream()`, `duplicate_next_event()`, `reorder_next_events(n)`,
 `expire_listen_key()`, and `clock_skew_ms` (server time offset). Observations: `requests`,
-`orders`, `trades`, `events`, `balances`, `open_orders()`, `stream_count`.
+`orders`, `trades`, `events`, `balances`, `open_orders()`, `stream_count`; `check()` asserts
+the account is consistent (locked funds match open orders, order totals match their fills).
 
 Signing check, from Binance's spot docs (HMAC example): secret
 NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j, payload

@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from bot4.model import Instrument
+from bot4.marketdata import OrderBook
+from bot4.model import Instrument, from_fixed
 from tests.support.binance_emu import _gate, _routes
 from tests.support.binance_emu._engine import Engine
 from tests.support.binance_emu._errors import Reject
@@ -192,6 +193,19 @@ class BinanceEmulator:
     def apply_book(self, symbol: str, bids: Levels = (), asks: Levels = ()) -> None:
         """Update levels (quantity "0" removes one); resting orders now crossed fill."""
         self.engine.apply_book(symbol, _levels(bids), _levels(asks))
+
+    def set_book_from(self, book: OrderBook, depth: int | None = None) -> None:
+        """Copy a Bot4 OrderBook (fixed point at its instrument's precisions) into the symbol's
+        book: the emulator follows a replayed or recorded market."""
+        inst = book.instrument
+
+        def dec(levels: list[tuple[int, int]]) -> Levels:
+            return [
+                (from_fixed(p, inst.price_precision), from_fixed(q, inst.size_precision))
+                for p, q in levels
+            ]
+
+        self.set_book(inst.symbol, dec(book.bids(depth)), dec(book.asks(depth)))
 
     def trade(self, symbol: str, price: str | Decimal, qty: str | Decimal) -> None:
         """A market trade: resting orders at or through `price` fill, up to `qty` per side."""
