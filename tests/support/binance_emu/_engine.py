@@ -8,78 +8,14 @@ sends: `executionReport` per order change, then one `outboundAccountPosition`.
 
 from __future__ import annotations
 
-import secrets
-import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from tests.support.binance_emu._errors import Reject
+from tests.support.binance_emu._events import Event, account_position, execution_report
 from tests.support.binance_emu._market import ZERO, SymbolSpec
-
-Event = dict[str, Any]
-_ALNUM = string.ascii_letters + string.digits
-OPEN = ("NEW", "PARTIALLY_FILLED")
-
-
-def new_client_id() -> str:
-    """A client order id like the ones Binance makes up (22 alphanumerics)."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(22))
-
-
-@dataclass(slots=True)
-class Balance:
-    free: Decimal = ZERO  # spendable
-    locked: Decimal = ZERO  # held by open orders
-
-
-@dataclass(slots=True)
-class Fill:
-    """One trade of one of our orders."""
-
-    trade_id: int
-    order_id: int
-    symbol: str
-    side: str
-    price: Decimal
-    qty: Decimal
-    quote_qty: Decimal
-    commission: Decimal
-    commission_asset: str
-    time_ms: int
-    is_maker: bool
-
-
-@dataclass(slots=True)
-class EmuOrder:
-    """An order as the emulated exchange holds it (statuses as Binance names them)."""
-
-    order_id: int
-    client_order_id: str
-    symbol: str
-    side: str  # BUY / SELL
-    type: str  # LIMIT / LIMIT_MAKER / MARKET
-    time_in_force: str  # GTC / IOC / FOK (GTC for LIMIT_MAKER and MARKET, as Binance reports)
-    price: Decimal  # 0 for MARKET
-    orig_qty: Decimal  # 0 for a MARKET order sized by quoteOrderQty until it fills
-    quote_order_qty: Decimal  # MARKET by quote amount, else 0
-    time_ms: int  # creation (transactTime of the placement)
-    status: str = "NEW"  # NEW, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED, REJECTED
-    executed_qty: Decimal = ZERO
-    cum_quote: Decimal = ZERO
-    update_ms: int = 0
-    working_ms: int = -1  # when it went on the book (-1: never)
-    locked: Decimal = ZERO  # what it still holds of the locked asset (quote on BUY, base on SELL)
-    fills: list[Fill] = field(default_factory=list)
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.orig_qty - self.executed_qty
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN
+from tests.support.binance_emu._orders import Balance, EmuOrder, Fill
 
 
 class Engine:
@@ -143,6 +79,22 @@ class Engine:
                 return o
         return None
 
+    def check(self) -> None:
+        """Assert the books balance: what each open order holds is what its asset has locked,
+        nothing is negative, and every order's totals are the sum of its fills."""
+        held: dict[str, Decimal] = {}
+        for o in self.orders.values():
+            spec = self.specs[o.symbol]
+            assert o.executed_qty == sum((f.qty for f in o.fills), ZERO), o
+            assert o.cum_quote == sum((f.quote_qty for f in o.fills), ZERO), o
+            assert ZERO <= o.executed_qty <= o.orig_qty, o
+            assert o.is_open or not o.locked, o
+            asset = spec.quote if o.side == "BUY" else spec.base
+            held[asset] = held.get(asset, ZERO) + o.locked
+        for asset, b in self.balances.items():
+            assert b.free >= 0 and b.locked >= 0, (asset, b)
+            assert b.locked == held.get(asset, ZERO), (asset, b, held.get(asset))
+
     # ---- placing
 
     def place(self, spec: SymbolSpec, p: dict[str, Any]) -> EmuOrder:
@@ -162,6 +114,8 @@ class Engine:
             asset = spec.quote if side == "BUY" else spec.base
             if self.balance(asset).free < held:
                 raise Reject(400, -2010, "Account has insufficient balance for requested action.")
+        if p["quote_qty"]:
+            qty = self._plan_quote(spec, side, p["quote_qty"], book, crosses)
         now = self.now_ms()
         o = EmuOrder(
             order_id=self._next_order_id,
@@ -171,7 +125,7 @@ class Engine:
             type=typ,
             time_in_force=p["tif"],
             price=price if typ != "MARKET" else ZERO,
-            orig_qty=qty,
+            orig_qty=qty,  # by quoteOrderQty: what the walk below will fill
             quote_order_qty=p["quote_qty"],
             time_ms=now,
             update_ms=now,
@@ -215,6 +169,30 @@ class Engine:
                 break
         return cost
 
+    def _plan_quote(
+        self,
+        spec: SymbolSpec,
+        side: str,
+        quote_qty: Decimal,
+        book: dict[Decimal, Decimal],
+        levels: list[Decimal],
+    ) -> Decimal:
+        """The quantity a MARKET order for `quote_qty` fills: whole lot steps, within funds."""
+        step = Decimal(spec.filters.get("LOT_SIZE", {}).get("stepSize", "0"))
+        spend, total = quote_qty, ZERO
+        base_free = self.balance(spec.base).free
+        for px in levels:
+            qty = spend / px
+            if step:
+                qty = (qty / step).to_integral_value(ROUND_DOWN) * step
+            qty = min(qty, book[px])
+            if side == "SELL":
+                qty = min(qty, base_free - total)
+            if qty <= 0:
+                break
+            total, spend = total + qty, spend - qty * px
+        return total
+
     @staticmethod
     def _levels(book: dict[Decimal, Decimal], side: str, limit: Decimal | None) -> list[Decimal]:
         """Prices of the opposite book this order can take, best first."""
@@ -228,25 +206,8 @@ class Engine:
         if o.time_in_force == "FOK" and sum(book[px] for px in levels) < o.remaining:
             self._close(spec, o, "EXPIRED")
             return
-        step = Decimal(spec.filters.get("LOT_SIZE", {}).get("stepSize", "0")).normalize()
         for px in levels:
-            if o.quote_order_qty:
-                spent = o.cum_quote
-                left = (o.quote_order_qty - spent) / px
-                if step:
-                    left = (
-                        left.quantize(step, rounding=ROUND_DOWN)
-                        if step < 1
-                        else left // step * step
-                    )
-                qty = min(left, book[px])
-                if o.side == "SELL" and self.balance(spec.base).free < qty:
-                    qty = self.balance(spec.base).free
-                if qty <= 0:
-                    break
-                o.orig_qty += qty
-            else:
-                qty = min(o.remaining, book[px])
+            qty = min(o.remaining, book[px])
             book[px] -= qty
             if not book[px]:
                 del book[px]
@@ -343,13 +304,7 @@ class Engine:
         o.cum_quote += quote
         now = self.now_ms()
         o.update_ms = now
-        o.status = (
-            "FILLED"
-            if o.executed_qty >= o.orig_qty and not o.quote_order_qty
-            else "PARTIALLY_FILLED"
-        )
-        if o.quote_order_qty and o.cum_quote >= o.quote_order_qty:
-            o.status = "FILLED"
+        o.status = "FILLED" if o.executed_qty >= o.orig_qty else "PARTIALLY_FILLED"
         f = Fill(
             trade_id=self._next_trade_id,
             order_id=o.order_id,
@@ -404,59 +359,12 @@ class Engine:
     ) -> None:
         now = self.now_ms()
         self.update_ms = now
-        self.emit(
-            {
-                "e": "executionReport",
-                "E": now,
-                "s": o.symbol,
-                "c": cancel_id or o.client_order_id,
-                "S": o.side,
-                "o": o.type,
-                "f": o.time_in_force,
-                "q": spec.qty_str(o.orig_qty),
-                "p": spec.price_str(o.price),
-                "P": spec.price_str(ZERO),
-                "F": spec.qty_str(ZERO),
-                "g": -1,
-                "C": o.client_order_id if cancel_id else "",
-                "x": exec_type,
-                "X": o.status,
-                "r": "NONE",
-                "i": o.order_id,
-                "l": spec.qty_str(f.qty if f else ZERO),
-                "z": spec.qty_str(o.executed_qty),
-                "L": spec.price_str(f.price if f else ZERO),
-                "n": f"{f.commission:.8f}" if f else "0",
-                "N": f.commission_asset if f else None,
-                "T": f.time_ms if f else o.update_ms,
-                "t": f.trade_id if f else -1,
-                "I": 0,
-                "w": o.is_open and o.working_ms >= 0,
-                "m": f.is_maker if f else False,
-                "M": False,
-                "O": o.time_ms,
-                "Z": spec.price_str(o.cum_quote),
-                "Y": spec.price_str(f.quote_qty if f else ZERO),
-                "Q": spec.price_str(o.quote_order_qty),
-                "W": o.working_ms if o.working_ms >= 0 else o.time_ms,
-                "V": "NONE",
-            }
-        )
+        self.emit(execution_report(spec, o, exec_type, now, f, cancel_id))
 
     def _account(self, spec: SymbolSpec) -> None:
+        for a in (spec.base, spec.quote):
+            self.balance(a)
         now = self.now_ms()
         self.emit(
-            {
-                "e": "outboundAccountPosition",
-                "E": now,
-                "u": self.update_ms or now,
-                "B": [
-                    {
-                        "a": a,
-                        "f": f"{self.balance(a).free:.8f}",
-                        "l": f"{self.balance(a).locked:.8f}",
-                    }
-                    for a in (spec.base, spec.quote)
-                ],
-            }
+            account_position(self.balances, (spec.base, spec.quote), now, self.update_ms or now)
         )

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from tests.support.binance_emu import _gate, _wire
-from tests.support.binance_emu._engine import EmuOrder, new_client_id
 from tests.support.binance_emu._errors import Reject
 from tests.support.binance_emu._market import (
     ZERO,
@@ -19,6 +18,7 @@ from tests.support.binance_emu._market import (
     decimal_param,
     exchange_info,
 )
+from tests.support.binance_emu._orders import EmuOrder, new_client_id
 
 if TYPE_CHECKING:
     from tests.support.binance_emu._server import BinanceEmulator
@@ -355,11 +355,11 @@ def add_routes(app: web.Application, emu: BinanceEmulator) -> None:
     async def user_stream(request: web.Request) -> web.Response:
         _gate.check_key(request.headers.get("X-MBX-APIKEY"), emu.api_key)
         if request.method == "POST":
-            return web.json_response({"listenKey": emu.listen_key(create=True)})
+            return web.json_response({"listenKey": emu.stream.key(create=True)})
         key = request[_gate.PARAMS].get("listenKey")
         if not key:
             raise _missing("listenKey")
-        done = emu.keep_alive(key) if request.method == "PUT" else emu.close_listen_key(key)
+        done = emu.stream.keep_alive(key) if request.method == "PUT" else emu.stream.close_key(key)
         if not done:
             raise Reject(400, -1125, "This listenKey does not exist.")
         return web.json_response({})

@@ -5,22 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
-from bot4.model import Instrument
+from bot4.marketdata import OrderBook
+from bot4.model import Instrument, from_fixed
 from tests.support.binance_emu import _gate, _routes
-from tests.support.binance_emu._engine import Balance, EmuOrder, Engine, Event, Fill
+from tests.support.binance_emu._engine import Engine
 from tests.support.binance_emu._errors import Reject
+from tests.support.binance_emu._events import Event
 from tests.support.binance_emu._market import symbol_specs
+from tests.support.binance_emu._orders import Balance, EmuOrder, Fill
+from tests.support.binance_emu._stream import UserStream
 
 Levels = Iterable[tuple[str | Decimal, str | Decimal]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -43,6 +46,7 @@ class Fault:
     retry_after: float | None  # Retry-After header (s); on 418 also the ban's length
     code: int | None  # Binance error code in the body (None: the usual one for the status)
     after_effect: bool  # the request takes effect first, then the client gets the error
+    stall_s: float = 0.0  # with status 200: the normal answer, this much later
 
 
 @dataclass(slots=True)
@@ -55,16 +59,6 @@ class EmuRequest:
     status: int = 0
     code: int | None = None  # Binance error code of the answer, None on success
     fault: bool = False  # answered by an injected fault
-
-
-@dataclass(slots=True)
-class _Stream:
-    """One user-data WebSocket connection."""
-
-    listen_key: str
-    ws: web.WebSocketResponse
-    transport: asyncio.BaseTransport | None
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
 
 
 class BinanceEmulator:
@@ -93,6 +87,7 @@ class BinanceEmulator:
         self.api_key = api_key
         self.secret = secret
         self.specs = symbol_specs(instruments)
+        self.stream = UserStream(listen_key_ttl_s, self.server_time_ms)
         start = {"USDT": "1000000"} if balances is None else balances
         self.engine = Engine(
             self.specs,
@@ -100,7 +95,7 @@ class BinanceEmulator:
             maker_commission=Decimal(maker_commission),
             taker_commission=Decimal(taker_commission),
             now_ms=self.server_time_ms,
-            emit=self._publish,
+            emit=lambda event: self.stream.publish(event),
         )
         self.limits = _gate.Limits(
             weight_1m=weight_limit,
@@ -109,18 +104,10 @@ class BinanceEmulator:
             ban_s=ban_s,
             escalate=escalate_to_ban,
         )
-        self.listen_key_ttl_s = listen_key_ttl_s
         self.clock_skew_ms = 0  # server time = this machine's time + clock_skew_ms
         self.requests: list[EmuRequest] = []  # every REST request answered, in order
-        self.events: list[Event] = []  # every user-data event emitted, in order
         self.faults: list[Fault] = []  # pending injected faults
-        self._listen_key: str | None = None
-        self._listen_key_expires = 0.0  # monotonic s
-        self._streams: list[_Stream] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._duplicate_next = 0
-        self._reorder_n = 0
-        self._held: list[str] = []
+        self._closing = asyncio.Event()  # set by close(): stalled answers go at once
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -129,7 +116,7 @@ class BinanceEmulator:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware])
         _routes.add_routes(app, self)
-        app.router.add_get("/ws/{listen_key}", self._ws)
+        app.router.add_get("/ws/{listen_key}", self.stream.handler)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -139,10 +126,8 @@ class BinanceEmulator:
         self.port = server.sockets[0].getsockname()[1]
 
     async def close(self) -> None:
-        for s in list(self._streams):
-            await s.ws.close()
-        for t in list(self._tasks):
-            t.cancel()
+        self._closing.set()
+        await self.stream.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -185,10 +170,19 @@ class BinanceEmulator:
     def open_orders(self, symbol: str | None = None) -> list[EmuOrder]:
         return self.engine.open_orders(symbol)
 
+    def check(self) -> None:
+        """Assert the account is consistent (locked funds match open orders, fills add up)."""
+        self.engine.check()
+
+    @property
+    def events(self) -> list[Event]:
+        """Every user-data event emitted, in order (whether a socket was open or not)."""
+        return self.stream.events
+
     @property
     def stream_count(self) -> int:
         """User-data WebSocket connections open now."""
-        return len(self._streams)
+        return self.stream.count
 
     # ---- the market
 
@@ -199,6 +193,19 @@ class BinanceEmulator:
     def apply_book(self, symbol: str, bids: Levels = (), asks: Levels = ()) -> None:
         """Update levels (quantity "0" removes one); resting orders now crossed fill."""
         self.engine.apply_book(symbol, _levels(bids), _levels(asks))
+
+    def set_book_from(self, book: OrderBook, depth: int | None = None) -> None:
+        """Copy a Bot4 OrderBook (fixed point at its instrument's precisions) into the symbol's
+        book: the emulator follows a replayed or recorded market."""
+        inst = book.instrument
+
+        def dec(levels: list[tuple[int, int]]) -> Levels:
+            return [
+                (from_fixed(p, inst.price_precision), from_fixed(q, inst.size_precision))
+                for p, q in levels
+            ]
+
+        self.set_book(inst.symbol, dec(book.bids(depth)), dec(book.asks(depth)))
 
     def trade(self, symbol: str, price: str | Decimal, qty: str | Decimal) -> None:
         """A market trade: resting orders at or through `price` fill, up to `qty` per side."""
@@ -225,116 +232,29 @@ class BinanceEmulator:
         """
         self.faults.append(Fault(path, status, method, retry_after, code, after_effect))
 
+    def stall_next(self, path: str, seconds: float, *, method: str | None = None) -> None:
+        """Carry out the next request to `path`, then hold its answer `seconds` (a timeout)."""
+        self.faults.append(Fault(path, 200, method, None, None, True, seconds))
+
     def drop_user_stream(self) -> None:
         """Close every user-data WebSocket abruptly (TCP abort, no close frame)."""
-        for s in list(self._streams):
-            if s.transport is not None:
-                s.transport.abort()
+        self.stream.drop()
 
     def duplicate_next_event(self) -> None:
         """Send the next user-data event twice."""
-        self._duplicate_next += 1
+        self.stream.duplicate_next()
 
     def reorder_next_events(self, n: int) -> None:
-        """Hold the next `n` user-data events and send them in reverse order."""
-        self._reorder_n = n
+        """Hold the next `n` user-data events, then send them in reverse order."""
+        self.stream.reorder_next(n)
 
     def expire_listen_key(self) -> None:
-        """The listenKey expires now: `listenKeyExpired` is sent and its streams close."""
-        key = self._listen_key
-        if key is None:
-            return
-        self._listen_key = None
-        self._publish({"e": "listenKeyExpired", "E": self.server_time_ms(), "listenKey": key})
-        self._close_streams(key)
+        """The listenKey expires now: `listenKeyExpired` is sent and its sockets close."""
+        self.stream.expire()
 
     def reset_limits(self) -> None:
         """Forget used weight, order counts, back-off and bans."""
         self.limits.reset()
-
-    # ---- user-data stream
-
-    def listen_key(self, *, create: bool) -> str | None:
-        """The active listenKey (created, or extended, with `create`)."""
-        now = time.monotonic()
-        if self._listen_key is not None and now >= self._listen_key_expires:
-            self.expire_listen_key()
-        if create:
-            if self._listen_key is None:
-                self._listen_key = secrets.token_urlsafe(45)[:60]
-            self._listen_key_expires = now + self.listen_key_ttl_s
-        return self._listen_key
-
-    def keep_alive(self, key: str) -> bool:
-        if key != self.listen_key(create=False):
-            return False
-        self._listen_key_expires = time.monotonic() + self.listen_key_ttl_s
-        return True
-
-    def close_listen_key(self, key: str) -> bool:
-        if key != self.listen_key(create=False):
-            return False
-        self._listen_key = None
-        self._close_streams(key)
-        return True
-
-    def _close_streams(self, key: str) -> None:
-        for s in list(self._streams):
-            if s.listen_key == key:
-                s.queue.put_nowait("")  # the sender closes after what is queued
-
-    def _publish(self, event: Event) -> None:
-        self.events.append(event)
-        text = json.dumps(event, separators=(",", ":"))
-        copies = 1
-        if self._duplicate_next:
-            self._duplicate_next -= 1
-            copies = 2
-        for _ in range(copies):
-            if self._reorder_n:
-                self._held.append(text)
-                if len(self._held) >= self._reorder_n:
-                    held, self._held, self._reorder_n = self._held, [], 0
-                    for t in reversed(held):
-                        self._send(t)
-            else:
-                self._send(text)
-
-    def _send(self, text: str) -> None:
-        for s in self._streams:
-            s.queue.put_nowait(text)
-
-    async def _ws(self, request: web.Request) -> web.StreamResponse:
-        key = request.match_info["listen_key"]
-        if key != self.listen_key(create=False):
-            return web.json_response(
-                {"code": -1125, "msg": "This listenKey does not exist."}, status=400
-            )
-        ws = web.WebSocketResponse(autoping=True)
-        transport = request.transport
-        await ws.prepare(request)
-        stream = _Stream(key, ws, transport)
-        self._streams.append(stream)
-        sender = asyncio.create_task(self._pump(stream))
-        self._tasks.add(sender)
-        sender.add_done_callback(self._tasks.discard)
-        try:
-            async for msg in ws:  # the client sends nothing we act on; wait for its close
-                if msg.type == WSMsgType.ERROR:
-                    break
-        finally:
-            self._streams.remove(stream)
-            sender.cancel()
-        return ws
-
-    async def _pump(self, stream: _Stream) -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            while True:
-                text = await stream.queue.get()
-                if not text:
-                    await stream.ws.close()
-                    return
-                await stream.ws.send_str(text)
 
     # ---- every REST request: weight, bans, faults, headers
 
@@ -357,7 +277,10 @@ class BinanceEmulator:
             if fault is not None and not fault.after_effect:
                 raise self._fault_reject(fault, now)
             resp = await self._handle(request, handler)
-            if fault is not None:  # after the effect
+            if fault is not None and fault.stall_s:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), fault.stall_s)
+            elif fault is not None:  # after the effect
                 resp = self._answer(self._fault_reject(fault, now))
         except Reject as r:
             resp = self._answer(r)
@@ -378,6 +301,8 @@ class BinanceEmulator:
             return await handler(request)
         except Reject as r:
             return self._answer(r)
+        except web.HTTPException as e:  # no such route or method: aiohttp's own answer
+            return web.Response(status=e.status, text=e.text)
 
     def _take_fault(self, request: web.Request) -> Fault | None:
         for i, f in enumerate(self.faults):

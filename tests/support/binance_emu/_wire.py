@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.binance_emu._engine import EmuOrder, Fill
 from tests.support.binance_emu._market import SymbolSpec
+from tests.support.binance_emu._orders import EmuOrder, Fill
 
 
 def _core(spec: SymbolSpec, o: EmuOrder) -> dict[str, Any]:
