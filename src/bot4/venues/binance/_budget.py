@@ -1,10 +1,11 @@
 """`RequestBudget`: Binance's request-weight and order-count limits, kept with a margin.
 
-Binance counts in fixed windows of server time (the minute for REQUEST_WEIGHT, ten seconds for
-ORDERS) and reports the count after every request in `X-MBX-USED-WEIGHT-1M` and
-`X-MBX-ORDER-COUNT-10S`. The budget takes those headers as the truth for the current window,
-adds what it has sent since (requests in flight are not in any header yet), and says how long to
-wait before the next request so that the count never passes `limit * (1 - margin)`. A 429's
+Binance reports the count after every request in `X-MBX-USED-WEIGHT-1M` and
+`X-MBX-ORDER-COUNT-10S`. Whether its windows are fixed (reset on the minute) or rolling, this
+count never passes the cap: every request we send is counted for a full window length after it
+was sent (rolling: right for a rolling window, early-safe for a fixed one), and a header's count
+holds for a full window after it was read, plus what we sent since. The budget says how long to
+wait before the next request so the count stays at most `limit * (1 - margin)`. A 429's
 `Retry-After` blocks every request until then; a 418 is a ban (the venue halts until it ends).
 
 Pure: times are server-time milliseconds passed in, so it is tested without a clock or a socket.
@@ -12,38 +13,55 @@ Pure: times are server-time milliseconds passed in, so it is tested without a cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 __all__ = ["RequestBudget", "Window"]
 
 
 @dataclass(slots=True)
 class Window:
-    """One fixed counting window of Binance's."""
+    """One limit: our sends within the last `length_ms`, and the latest header's count."""
 
     length_ms: int  # 60_000 (weight) or 10_000 (orders)
     cap: int  # the most we let the count reach: limit * (1 - margin), at least 1
-    start_ms: int = 0  # server time the current window began (a multiple of length_ms)
-    used: int = 0  # the count in the current window: header value plus our sends since
+    sends: deque[tuple[int, int]] = field(default_factory=deque)  # (sent ms, cost), oldest first
+    sent: int = 0  # sum of the costs in `sends`
+    header: int = 0  # the latest header's count (0: none, or expired)
+    header_ms: int = 0  # when it was read; it holds until header_ms + length_ms
 
-    def roll(self, now_ms: int) -> None:
-        start = now_ms - now_ms % self.length_ms
-        if start != self.start_ms:
-            self.start_ms = start
-            self.used = 0
+    def used(self, now_ms: int) -> int:
+        """The count as far as we can know it: the header's plus our sends since, or our sends
+        of the last window, whichever is more."""
+        sends = self.sends
+        horizon = now_ms - self.length_ms
+        while sends and sends[0][0] <= horizon:
+            self.sent -= sends.popleft()[1]
+        if self.header and self.header_ms <= horizon:
+            self.header = 0
+        if not self.header:
+            return self.sent
+        since = sum(c for t, c in sends if t > self.header_ms)
+        return max(self.sent, self.header + since)
 
     def wait_ms(self, now_ms: int, cost: int) -> int:
-        """0 when `cost` fits now; else the time until the next window begins."""
-        self.roll(now_ms)
-        if cost == 0 or self.used + cost <= self.cap:
+        """0 when `cost` fits now; else the time until the next count leaves the window."""
+        if cost == 0 or self.used(now_ms) + cost <= self.cap:
             return 0
-        return self.start_ms + self.length_ms - now_ms
+        expiries = [self.sends[0][0] + self.length_ms] if self.sends else []
+        if self.header:
+            expiries.append(self.header_ms + self.length_ms)
+        return max(1, min(expiries) - now_ms) if expiries else 1
+
+    def reserve(self, now_ms: int, cost: int) -> None:
+        if cost:
+            self.sends.append((now_ms, cost))
+            self.sent += cost
 
     def observe(self, now_ms: int, count: int) -> None:
-        """A header's count for the window that contains `now_ms` (never lowers our count:
-        requests sent after the one that carried it are counted on top)."""
-        self.roll(now_ms)
-        self.used = max(self.used, count)
+        """A header's count, read at `now_ms`."""
+        self.header = count
+        self.header_ms = now_ms
 
 
 class RequestBudget:
@@ -69,10 +87,8 @@ class RequestBudget:
 
     def reserve(self, now_ms: int, weight: int, orders: int = 0) -> None:
         """Count a request about to be sent (call only when `wait_ms` said 0)."""
-        self.weight.roll(now_ms)
-        self.orders.roll(now_ms)
-        self.weight.used += weight
-        self.orders.used += orders
+        self.weight.reserve(now_ms, weight)
+        self.orders.reserve(now_ms, orders)
 
     def observe(self, now_ms: int, used_weight: int | None, order_count: int | None) -> None:
         """The counts a response's headers reported (None: the header was absent)."""

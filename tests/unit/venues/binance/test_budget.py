@@ -1,31 +1,35 @@
-"""RequestBudget: weight and order counts in Binance's fixed windows, with a margin."""
+"""RequestBudget: weight and order counts kept under their caps, whatever Binance's windows."""
 
 from __future__ import annotations
 
 from bot4.venues.binance._budget import RequestBudget
 
 
-def test_sends_while_under_the_cap_then_waits_for_the_next_window() -> None:
+def test_our_sends_count_for_a_full_window() -> None:
     b = RequestBudget(100, 10, 0.1)  # caps 90 weight / 9 orders
-    now = 60_000 * 5 + 1_000  # one second into a minute
-    assert b.wait_ms(now, 80) == 0
-    b.reserve(now, 80)
-    assert b.wait_ms(now, 10) == 0
-    assert b.wait_ms(now, 11) == 59_000  # would pass 90: wait for the next minute
-    assert b.wait_ms(now + 59_000, 11) == 0  # a new window starts empty
+    assert b.wait_ms(1_000, 80) == 0
+    b.reserve(1_000, 80)
+    assert b.wait_ms(30_000, 10) == 0
+    b.reserve(30_000, 10)
+    assert b.wait_ms(30_000, 1) == 31_000  # the 80 leave the window at 61_000
+    assert b.wait_ms(61_000, 80) == 0  # they left; the 10 of 30_000 remain
+    assert b.wait_ms(61_000, 81) == 29_000
+    assert b.weight.used(90_000) == 0
 
 
-def test_headers_are_the_truth_but_never_lower_our_count() -> None:
+def test_a_header_holds_for_a_window_plus_what_we_sent_since() -> None:
     b = RequestBudget(100, 10, 0.0)
-    now = 10_000
-    b.reserve(now, 5)
-    b.observe(now, 50, None)  # another client on the IP used weight too
-    assert b.weight.used == 50
-    b.observe(now, 20, None)  # an older answer arriving late
-    assert b.weight.used == 50
-    b.observe(now, None, 9)
-    assert b.orders.used == 9
-    assert b.wait_ms(now, 1, 2) == 10_000 - now % 10_000  # orders: next 10 s window
+    b.reserve(1_000, 5)
+    b.observe(2_000, 50, None)  # another client on the IP used weight too
+    assert b.weight.used(2_000) == 50
+    b.reserve(3_000, 10)
+    assert b.weight.used(3_000) == 60
+    assert b.wait_ms(3_000, 41) == 58_000  # the oldest count to leave: our send of 1_000
+    assert b.weight.used(61_500) == 60  # our 5 left; the header (50) and the 10 remain
+    assert b.weight.used(62_000) == 10  # the header expired: only our own send is left
+    b.observe(62_000, None, 9)
+    assert b.orders.used(62_000) == 9
+    assert b.wait_ms(62_000, 1, 2) == 10_000  # orders: until the header leaves its window
 
 
 def test_429_blocks_and_418_bans() -> None:
@@ -43,3 +47,8 @@ def test_zero_cost_always_fits_and_tiny_limits_keep_a_cap_of_one() -> None:
     assert b.weight.cap == 1 and b.orders.cap == 1
     b.reserve(0, 1, 1)
     assert b.wait_ms(0, 0, 0) == 0
+    assert b.wait_ms(0, 1, 0) == 60_000
+    b.orders.sends.clear()
+    b.orders.sent = 0
+    b.orders.cap = 0  # nothing pending to expire and no header: re-check soon
+    assert b.orders.wait_ms(5, 1) == 1

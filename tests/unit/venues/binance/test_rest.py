@@ -20,7 +20,7 @@ async def test_used_weight_header_is_read_and_blocks_are_waited() -> None:
     async with venue_rig(user_stream=False) as rig:
         rest = rig.venue.rest
         await rest.request("GET", "/api/v3/time")
-        used = rest.budget.weight.used
+        used = rest.budget.weight.used(rest.now_ms())
         assert used >= 1  # the emulator's X-MBX-USED-WEIGHT-1M
         rest.budget.block(rest.now_ms() + 300)
         loop = asyncio.get_running_loop()
