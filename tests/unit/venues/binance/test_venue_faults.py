@@ -152,3 +152,15 @@ async def test_an_unreadable_answer_to_a_placed_order_is_unknown() -> None:
         assert await rig.venue.idle(10)
         assert rig.venue.stats.unknown_orders == 1 and _posts(rig) == 1
         agree(rig)
+
+
+async def test_a_timeout_on_a_new_order_is_unknown_and_never_resent() -> None:
+    async with venue_rig(request_timeout_s=0.3) as rig:
+        rig.emu.stall_next(ORDER, 1.0, method="POST")  # placed, answered after our timeout
+        rig.oms.submit(request("TO-1", qty=BTC // 10, price=9_950 * CENT))
+        await rig.wait_status("TO-1", "ACCEPTED")
+        assert await rig.venue.idle(10)
+        assert rig.venue.stats.unknown_orders == 1
+        assert rig.venue.rest.stats.transport_errors == 1
+        assert _posts(rig) == 1
+        agree(rig)
