@@ -23,9 +23,10 @@ from bot4.storage import restore_kill_switch
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.oms.journal import JournalRecord
+    from bot4.resilience import CircuitBreaker
     from bot4.risk import RiskEngine
     from bot4.storage import DurableJournal, Storage
-    from bot4.venues import PaperVenue
+    from bot4.venues import ExecutionVenue
 
 __all__ = ["GroupCommit", "recover"]
 
@@ -36,7 +37,8 @@ class GroupCommit:
     """The OMS's journal: `append` in memory, one durable commit per event-loop turn.
 
     A failed commit is logged and counted; its records stay pending for the next turn's commit
-    (and the final one at close).
+    (and the final one at close). Each commit goes through `breaker` (the node's "journal"
+    breaker): failures open it, and while it is open commits are not tried (the records wait).
     """
 
     def __init__(
@@ -45,8 +47,11 @@ class GroupCommit:
         loop: asyncio.AbstractEventLoop,
         observe_ns: Callable[[int], object],
         perf_ns: Callable[[], int],
+        *,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.journal = journal
+        self._breaker = breaker
         self._append = journal.append
         self._loop = loop
         self._observe_ns = observe_ns  # commit latency (metrics)
@@ -84,7 +89,11 @@ class GroupCommit:
             while journal.committed_seq < len(journal):
                 t0 = self._perf_ns()
                 try:
-                    await journal.commit()
+                    if self._breaker is None:
+                        await journal.commit()
+                    else:
+                        async with self._breaker.acquire():
+                            await journal.commit()
                 except Exception as exc:  # StorageError mostly; a dead task would hide any
                     self.failures += 1
                     log.error("journal commit failed (records kept for the next one): %s", exc)
@@ -107,7 +116,7 @@ async def recover(
     *,
     clock: Clock,
     risk: RiskEngine,
-    venue: PaperVenue,
+    venue: ExecutionVenue,
     portfolio: Portfolio,
     ids: ClientOrderIds,
     max_terminal_orders: int,
