@@ -84,7 +84,7 @@ def run_command(
             typer.echo(f"--fresh: moved the old data directory to {moved}")
     try:
         node = build_node(
-            cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api,
+            cfg, run_dir=_unused(Path(cfg.runs_dir) / stamp), clock=clock, api=not no_api,
             api_port=api_port, announce=typer.echo, parse_risk=parse_risk, config_path=config,
         )  # fmt: skip
     except (DataError, ConfigError) as exc:  # a missing or unreadable data file, a bad symbol
@@ -128,12 +128,17 @@ def move_aside(data_dir: Path, stamp: str) -> Path | None:
     """
     if not data_dir.exists():
         return None
-    target = data_dir.with_name(f"{data_dir.name}.{stamp}")
-    n = 0
+    target = _unused(data_dir.with_name(f"{data_dir.name}.{stamp}"))
+    data_dir.rename(target)
+    return target
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path.1`, `path.2`, ... : the first that does not exist."""
+    target, n = path, 0
     while target.exists():
         n += 1
-        target = data_dir.with_name(f"{data_dir.name}.{stamp}.{n}")
-    data_dir.rename(target)
+        target = path.with_name(f"{path.name}.{n}")
     return target
 
 
