@@ -39,7 +39,7 @@ log = logging.getLogger("tests.live_safety")
 
 
 def test_the_real_command_refuses_an_unconfirmed_live_venue_in_one_line(tmp_path: Path) -> None:
-    done = subprocess.run(  # noqa: S603 - our own executable, fixed arguments
+    done = subprocess.run(
         [str(BOT4), "run", "--execution", "binance", "--no-api", "--no-tui"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
@@ -154,15 +154,15 @@ async def test_a_whole_session_never_writes_the_key_or_the_secret(
         assert node.oms is not None
         oms = node.oms
         await until(lambda: len(oms.orders) > 3, "some orders")
-        for path in ("/status", "/metrics", "/orders", "/positions", f"/dashboard?token={TOKEN}"):
-            bodies.append(await _get(http, _url(node, path)))
+        paths = ("/status", "/metrics", "/orders", "/positions", f"/dashboard?token={TOKEN}")
+        bodies.extend([await _get(http, _url(node, p)) for p in paths])
         await asyncio.wait_for(task, 40)
     shown = CliRunner().invoke(app, ["show-config"])
     assert shown.exit_code == 0, shown.output
     captured = capsys.readouterr()
     streams = [captured.out, captured.err, caplog.text, shown.output, *bodies]
     assert "venue credentials loaded: ApiCredentials(key=***, secret=***" in caplog.text
-    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]  # noqa: ASYNC240 - after the run
     assert any(p.name == "report.json" for p in written)
     assert any(p.suffix == ".sqlite" for p in written), "the storage was written"
     for value in (key, secret):

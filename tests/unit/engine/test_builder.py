@@ -13,10 +13,10 @@ from bot4.engine._sources import DataSource, LiveSource, ReplaySource
 from bot4.engine.config import ReplayConfig, StrategyEntry
 from bot4.engine.strategies import MarketMakerConfig
 from bot4.errors import ConfigError, ConfigValueError
-from bot4.resilience import CircuitBreaker, CircuitConfig
 from bot4.marketdata import BinanceSpotFeed
 from bot4.marketdata.synth.default import DEFAULT_DATASET
 from bot4.model import InstrumentId
+from bot4.resilience import CircuitBreaker, CircuitConfig
 from bot4.venues import ExecutionConfig, ExecutionVenue, PaperVenue
 
 BTC = InstrumentId("BINANCE:BTCUSDT")

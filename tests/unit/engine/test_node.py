@@ -60,9 +60,7 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def _journal_fills(data_dir: Path) -> int:
-    journal = await SqliteJournal.open(
-        StorageConfig(data_dir=str(data_dir)), LiveClock()
-    )
+    journal = await SqliteJournal.open(StorageConfig(data_dir=str(data_dir)), LiveClock())
     try:
         return len(fills(journal.records()))
     finally:
@@ -159,7 +157,8 @@ async def _check_the_report(report: dict[str, Any], fills_at_kill: int, tmp_path
     assert report["frames"]["received"] == report["frames"]["total"] == 2000
     assert report["journal_records"] > report["fills"]
     # The report agrees with the durable journal read back from the data directory.
-    assert await _journal_fills(tmp_path / NodeConfig().data_dir) == report["fills"] == report["journal_fills"]
+    journaled = await _journal_fills(tmp_path / NodeConfig().data_dir)
+    assert journaled == report["fills"] == report["journal_fills"]
     assert (tmp_path / "run" / "report.json").is_file()
     assert (tmp_path / "run" / "report.html").is_file()
     assert report["orders_submitted"] > 0

@@ -24,9 +24,7 @@ from bot4.storage import SqliteJournal, StorageConfig, fills
 
 
 async def _journal_fills(data_dir: Path) -> list[OrderFilled]:
-    journal = await SqliteJournal.open(
-        StorageConfig(data_dir=str(data_dir)), LiveClock()
-    )
+    journal = await SqliteJournal.open(StorageConfig(data_dir=str(data_dir)), LiveClock())
     try:
         return fills(journal.records())
     finally:

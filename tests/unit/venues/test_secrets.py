@@ -18,7 +18,9 @@ SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 def test_a_secret_never_shows_its_value() -> None:
     s = Secret(SECRET)
     assert s.reveal() == SECRET
-    for shown in (str(s), repr(s), f"{s}", f"{s!r}", f"{s:>80}", "%s" % s, str([s]), str({"k": s})):
+    logged = logging.LogRecord("t", logging.INFO, __file__, 1, "%s %r", (s, s), None)
+    shown_all = (str(s), repr(s), f"{s}", f"{s!r}", f"{s:>80}", logged.getMessage(), str([s]))
+    for shown in shown_all:
         assert SECRET not in shown and "***" in shown
     assert s == Secret(SECRET) and s != Secret("other") and s != SECRET
     assert hash(s) == hash(Secret(SECRET))
