@@ -111,7 +111,9 @@ async def test_the_global_breaker_trips_the_kill_switch_of_a_running_node(tmp_pa
         assert status["kill_switch"]["active"] is True
         assert status["kill_switch"]["source"] == "global-breaker"
         assert status["execution"]["venue"] == "paper" and not status["execution"]["real_account"]
-        metrics = _breaker_samples(await _get(http, _url(node, "/metrics")))
+        text = await _get(http, _url(node, "/metrics"))
+        assert 'bot4_execution_real_account{venue="paper"} 0.0' in text
+        metrics = _breaker_samples(text)
         assert metrics[("global", "OPEN")] == 1 and metrics[("binance-ws", "FORCED_OPEN")] == 1
         page = await _get(http, _url(node, f"/dashboard?token={TOKEN}"))
         assert 'id="execution"' in page
