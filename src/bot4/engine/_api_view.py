@@ -72,8 +72,8 @@ class ApiView:
         pnl_history: PnlHistory,
         persist: Callable[[], Coroutine[Any, Any, None]],
         parse_risk: RiskParser,
-        global_breaker: GlobalCircuitBreaker | None = None,
-        execution: ExecutionConfig | None = None,
+        global_breaker: GlobalCircuitBreaker,
+        execution: ExecutionConfig,
     ) -> None:
         self._clock = clock
         self._instruments = instruments
@@ -87,7 +87,7 @@ class ApiView:
         self._persist = persist
         self._parse_risk = parse_risk
         self._global = global_breaker  # derived from the others: listed, not operable
-        self._execution = execution  # None: the paper venue
+        self._execution = execution
         self.oms: OrderManager | None = None  # set at run, after recovery
 
     @property
@@ -138,16 +138,12 @@ class ApiView:
     def breaker_states(self) -> dict[str, str]:
         """Every breaker's state by name, the global one ("global") included."""
         states = {n: b.state.name for n, b in self._breakers.items()}
-        if self._global is not None:
-            states[self._global.name] = self._global.state.name
+        states[self._global.name] = self._global.state.name
         return states
 
     def execution(self) -> ExecutionView:
         """Which venue the orders go to, and whether it is an account with real money."""
         e = self._execution
-        if e is None:
-            return {"venue": "paper", "exchange": None, "testnet": False,
-                    "real_account": False, "description": "paper"}  # fmt: skip
         return {
             "venue": e.venue,
             "exchange": e.exchange,
