@@ -38,6 +38,7 @@ from bot4.engine._core import NodeCore
 from bot4.engine._durability import GroupCommit, recover
 from bot4.engine._report import PnlHistory, build_report
 from bot4.engine._views import kill_view
+from bot4.errors import ConfigError
 from bot4.oms import OrderManager
 from bot4.resilience import CircuitBreaker, CircuitConfig, GlobalCircuitBreaker
 from bot4.risk import wire_breaker
@@ -105,10 +106,11 @@ class TradingNode:
         self.venue = parts.venue
         # Every dependency's breaker by name; all of them feed the global breaker.
         self.breakers = dict(parts.breakers)
-        for name, breaker in parts.venue.breakers.items():
+        own = {n: CircuitBreaker(n, STORAGE_BREAKER, clock) for n in ("storage", "journal")}
+        for name, breaker in [*parts.venue.breakers.items(), *own.items()]:
+            if name in self.breakers:  # one name, one dependency: the API addresses it by name
+                raise ConfigError(f"two circuit breakers named {name!r} (venue {parts.venue.name})")
             self.breakers[name] = breaker
-        for name in ("storage", "journal"):
-            self.breakers[name] = CircuitBreaker(name, STORAGE_BREAKER, clock)
         self.global_breaker = GlobalCircuitBreaker(
             list(self.breakers.values()), config.safety.global_open_ratio, clock, name="global"
         )

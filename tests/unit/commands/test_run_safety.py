@@ -91,8 +91,9 @@ def test_runs_share_the_data_directory_and_fresh_moves_it_aside(tmp_path: Path) 
     cfg = tmp_path / "bot4.toml"
     cfg.write_text(f'runs_dir = "{tmp_path / "runs"}"\n[replay]\npace = 200.0\n')
     args = ["run", "--config", str(cfg), "--no-api", "--no-tui", "--duration", "10"]
-    first = CliRunner().invoke(app, args)
+    first = CliRunner().invoke(app, [*args, "--fresh"])  # nothing to move aside yet
     assert first.exit_code == 0, first.output
+    assert "--fresh" not in first.output
     journal = tmp_path / "var" / "bot4" / "journal.sqlite"
     assert journal.is_file()
     second = CliRunner().invoke(app, args)

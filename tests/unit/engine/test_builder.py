@@ -143,3 +143,16 @@ def test_the_venues_breakers_join_the_nodes_global_breaker(
         "real_account": False,
         "description": "binance (testnet)",
     }
+
+
+def test_a_venue_breaker_may_not_reuse_a_nodes_breaker_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def clashing(clock: object, config: NodeConfig) -> ExecutionVenue:
+        venue = PaperVenue(clock, config.paper)  # type: ignore[arg-type]
+        venue.breakers = {"storage": CircuitBreaker("storage", CircuitConfig(), TestClock())}
+        return venue
+
+    monkeypatch.setitem(VENUES, "paper", clashing)
+    with pytest.raises(ConfigError, match="two circuit breakers named 'storage' \\(venue paper\\)"):
+        build_node(NodeConfig(), run_dir=tmp_path, api=False)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from bot4.venues import ExecutionConfig, confirmation_problem
+from bot4.clock import TestClock
+from bot4.venues import (
+    ExecutionConfig,
+    ExecutionVenue,
+    PaperVenue,
+    Venue,
+    confirmation_problem,
+)
 
 
 def test_the_default_is_paper_and_needs_no_confirmation() -> None:
@@ -49,3 +56,9 @@ def test_unknown_keys_and_venues_are_refused() -> None:
         msgspec.convert({"venue": "ftx"}, ExecutionConfig)
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"api_key": "abc"}, ExecutionConfig)
+
+
+def test_the_paper_venue_is_an_execution_venue_without_breakers() -> None:
+    venue = PaperVenue(TestClock())
+    assert isinstance(venue, ExecutionVenue) and isinstance(venue, Venue)
+    assert dict(venue.breakers) == {}, "no external dependency"
