@@ -7,7 +7,8 @@ commit go in the next one. One commit per turn at most, never one per record (DE
 
 `recover` runs at start, before any market data: the kill switch first (a tripped switch halts
 trading before anything runs), then the orders and positions of earlier runs on the same
-storage, rebuilt from the journal, then the paper venue's reconciliation.
+storage, rebuilt from the journal, then the paper venue's reconciliation (orders a crash left open
+are canceled: they lived in the dead process); on any other venue they stay open for its own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot4.oms import ClientOrderIds, OrderCanceled, OrderManager, Portfolio, rebuild
 from bot4.storage import restore_kill_switch
+from bot4.venues import PaperVenue
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
@@ -136,7 +138,14 @@ async def recover(
     for coid in oms.orders:
         ids.observe(coid)  # new client order ids never reuse a journaled one
     # Reconcile with the venue: a paper venue's orders live in this process, so orders a crash
-    # left open in the journal are gone; journal that, as the venue would report it.
+    # left open in the journal are gone; journal that, as the venue would report it. An exchange
+    # keeps its orders across our restart: they stay open here until the venue's own
+    # reconciliation reports what became of them (never canceled on our word alone).
+    if not isinstance(venue, PaperVenue):
+        for order in oms.open_orders():
+            log.warning("recovery: %s was open at %s before the restart: kept open until the "
+                        "venue reports it", order.client_order_id, venue.name)  # fmt: skip
+        return oms, tripped
     for order in oms.open_orders():
         log.warning("recovery: %s was open at the paper venue before the restart: canceled",
                     order.client_order_id)  # fmt: skip
