@@ -62,11 +62,26 @@ def run(
         float | None,
         typer.Option("--speed", help="1 as recorded, 2 twice as fast, 0 as fast as read.", min=0),
     ] = None,
+    execution: Annotated[
+        str | None,
+        typer.Option("--execution", help="Where orders go: paper (default), binance or ccxt."),
+    ] = None,
+    confirm_live: Annotated[
+        bool,
+        typer.Option("--confirm-live", help="Confirm real orders on a non-paper venue."),
+    ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Start clean: move the data directory aside (kept)."),
+    ] = False,
 ) -> None:
     """Paper-trade the bundled Binance replay, data files or live market data."""
     from bot4.commands.run import run_command
 
-    run_command(config, duration, api_port, no_tui, no_api, live=live, data=data, speed=speed)
+    run_command(
+        config, duration, api_port, no_tui, no_api, live=live, data=data, speed=speed,
+        execution=execution, confirm_live=confirm_live, fresh=fresh,
+    )  # fmt: skip
 
 
 @app.command()

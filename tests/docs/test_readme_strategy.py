@@ -57,7 +57,11 @@ def test_the_misspelt_key_reads_as_the_readme_says(tmp_path: Path) -> None:
 async def test_the_readme_strategy_trades_on_the_replay(tmp_path: Path) -> None:
     path = _write(tmp_path)
     cfg = load_node_config(path, env={})
-    cfg = msgspec.structs.replace(cfg, replay=msgspec.structs.replace(cfg.replay, pace=8.0))
+    cfg = msgspec.structs.replace(
+        cfg,
+        replay=msgspec.structs.replace(cfg.replay, pace=8.0),
+        data_dir=str(tmp_path / "var"),
+    )
     node = build_node(
         cfg, run_dir=tmp_path / "run", api=False, announce=lambda _: None, config_path=path
     )

@@ -117,6 +117,7 @@ async def run_soak(
         replay=ReplayConfig(pace=pace),
         api=ApiConfig(enabled=False),
         risk=risk or RiskConfig(),
+        data_dir=str(run_dir / "storage"),  # a fresh store per soak run
     )
     node = build_node(config, run_dir=run_dir, api=False, announce=lambda _: None, dataset=dataset)
     result = SoakRun(node=node)

@@ -15,7 +15,6 @@ SRC = ROOT / "src" / "bot4"
 TESTED_IN: dict[str, tuple[str, ...]] = {
     "api/_control.py": ("unit/api/test_api_memory_node.py", "unit/engine/test_api_view.py"),
     "config/_redact.py": ("unit/config/test_config_show.py",),
-    "engine/_durability.py": ("unit/engine/test_node.py", "integration/test_node_kill_restart.py"),
     "engine/_node_ops.py": ("unit/engine/test_node.py",),
     "engine/_views.py": ("unit/engine/test_api_view.py", "unit/engine/test_report_journal.py"),
     "marketdata/_accel.py": (

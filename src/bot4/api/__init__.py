@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot4.api._app import create_app as create_app
     from bot4.api._control import BreakerView as BreakerView
+    from bot4.api._control import ExecutionView as ExecutionView
     from bot4.api._control import KillSwitchView as KillSwitchView
     from bot4.api._control import NodeControl as NodeControl
     from bot4.api._control import OrderView as OrderView
@@ -67,6 +68,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "bot4.api._app": ("create_app",),
     "bot4.api._control": (
         "BreakerView",
+        "ExecutionView",
         "KillSwitchView",
         "NodeControl",
         "OrderView",
@@ -113,6 +115,7 @@ __all__ = [
     "ApiServer",
     "ApiToken",
     "BreakerView",
+    "ExecutionView",
     "KillSwitchView",
     "MemoryNode",
     "NodeControl",

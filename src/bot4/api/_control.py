@@ -23,6 +23,7 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 __all__ = [
     "BreakerView",
+    "ExecutionView",
     "KillSwitchView",
     "NodeControl",
     "OrderView",
@@ -129,13 +130,24 @@ class PnlView(TypedDict):
     history: list[PnlPoint]
 
 
+class ExecutionView(TypedDict):
+    """Where the node's orders go: the paper venue or an exchange, and whether real money."""
+
+    venue: str  # "paper", "binance", "ccxt"
+    exchange: str | None  # the ccxt exchange id; None otherwise
+    testnet: bool  # the exchange's test network (no real money)
+    real_account: bool  # orders reach an account with real money (the dashboard shows it red)
+    description: str  # one line: "paper", "binance (testnet)", "ccxt:kraken (REAL ACCOUNT)"
+
+
 class StatusView(TypedDict):
     """`GET /status`: the contract other tools read (issue 7, "CLI and API contract")."""
 
     trading_state: TradingStateName
     positions: list[PositionView]
     open_orders: int  # a count; the orders themselves are at GET /orders
-    breakers: dict[str, str]  # breaker name -> state
+    breakers: dict[str, str]  # breaker name -> state; "global" is derived from the others
+    execution: ExecutionView  # the execution venue
     kill_switch: KillSwitchView
     pnl: PnlView
     why: list[WhyView]

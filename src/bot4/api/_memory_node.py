@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from bot4.api._control import (
     BreakerView,
+    ExecutionView,
     KillSwitchView,
     OrderView,
     PnlPoint,
@@ -104,6 +105,9 @@ class MemoryNode:
         self._positions: dict[str, _Position] = {}
         self._orders: dict[str, OrderView] = {}  # open orders only, by client order id
         self._breakers: dict[str, str] = {}
+        # Where orders go (set it to show a live venue on the dashboard).
+        self.execution: ExecutionView = {"venue": "paper", "exchange": None, "testnet": False,
+                                         "real_account": False, "description": "paper"}  # fmt: skip
         self._why: dict[str, _Why] = {}
         self._history: deque[PnlPoint] = deque(maxlen=pnl_history)
         self._ids = itertools.count(1)
@@ -124,6 +128,7 @@ class MemoryNode:
             "positions": self.positions(),
             "open_orders": len(self._orders),
             "breakers": dict(self._breakers),
+            "execution": self.execution.copy(),
             "kill_switch": dict(self._kill),  # type: ignore[typeddict-item]
             "pnl": {
                 "realized": str(realized),

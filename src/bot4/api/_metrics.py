@@ -168,6 +168,12 @@ class NodeMetrics:
             ["breaker", "state"],
             registry=r,
         )
+        self._execution = Gauge(
+            "bot4_execution_real_account",
+            "1 when the execution venue trades a real-money account, 0 for paper or a testnet.",
+            ["venue"],
+            registry=r,
+        )
         self._trading = Gauge(
             "bot4_trading_state", "1 for the current trading state.", ["state"], registry=r
         )
@@ -277,6 +283,10 @@ class NodeMetrics:
         """Mark `state` as the breaker's current one (an unknown state gets its own series)."""
         for s in {*BREAKER_STATES, state}:
             self._breakers.labels(breaker, s).set(1 if s == state else 0)
+
+    def set_execution(self, venue: str, real_account: bool) -> None:
+        """The execution venue (its description) and whether it is a real-money account."""
+        self._execution.labels(venue).set(1 if real_account else 0)
 
     # -- latency, storage, watchdog ----------------------------------------------------------
 

@@ -221,6 +221,12 @@ def _print_status(status: dict[str, Any], *, why: bool) -> None:
         f"PnL: {pnl['total']} (realized {pnl['realized']}, unrealized {pnl['unrealized']})"
     )
     console.print(f"open orders: {status['open_orders']}")
+    execution = status.get("execution")  # (an older node's status has none)
+    if execution is not None:
+        real = execution["real_account"]
+        console.print(
+            f"orders go to: {execution['description']}", style="bold red" if real else None
+        )
     positions = Table("instrument", "qty", "avg price", "mark", "unrealized", title="positions")
     for p in status["positions"]:
         positions.add_row(

@@ -1,7 +1,9 @@
 """`bot4 run`: load the config, build the node, run it with a live view, print the summary.
 
 The glue above both the config layer (which loads and checks the file) and the engine (which
-runs what the config describes); the report goes to `runs/<UTC timestamp>/`.
+runs what the config describes); the report goes to `runs/<UTC timestamp>/`, the persistent state
+to `data_dir` (`--fresh` moves it aside first). A venue that is not paper needs both the setting
+and the confirmation (`--confirm-live` or `confirm_live = true`), else one line and exit 2.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from bot4.commands._tui import LiveView, StatusLines, run_with_view
 from bot4.config import parse_config
 from bot4.config.node import load_node_config
 from bot4.engine import TradingNode, build_node, summary
+from bot4.engine.config import NodeConfig
 from bot4.errors import ConfigError, DataError
 from bot4.risk import RiskConfig
+from bot4.venues import confirmation_problem
 
-__all__ = ["parse_risk", "run_command"]
+__all__ = ["move_aside", "parse_risk", "run_command"]
 
 
 def run_command(
@@ -40,6 +44,9 @@ def run_command(
     live: bool = False,
     data: Sequence[Path] | None = None,
     speed: float | None = None,
+    execution: str | None = None,
+    confirm_live: bool = False,
+    fresh: bool = False,
 ) -> None:
     """Build the node from the config (defaults without one), run it, print the summary.
 
@@ -60,11 +67,24 @@ def run_command(
     if speed is not None:
         replay = msgspec.structs.replace(replay, pace=speed or None)
     cfg = msgspec.structs.replace(cfg, replay=replay)
+    cfg = _with_execution(cfg, execution, confirm_live)
+    problem = confirmation_problem(cfg.execution)
+    if problem is not None:  # before anything is built, opened or moved
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     clock = LiveClock()
     stamp = _dt.datetime.fromtimestamp(clock.time_ns() / 1e9, _dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    if fresh:
+        if cfg.storage is not None and cfg.storage.dsn:
+            typer.echo("error: --fresh works on the embedded storage only ([storage] dsn is set)",
+                       err=True)  # fmt: skip
+            raise typer.Exit(2)
+        moved = move_aside(Path(cfg.storage_config().data_dir), stamp)
+        if moved is not None:
+            typer.echo(f"--fresh: moved the old data directory to {moved}")
     try:
         node = build_node(
-            cfg, run_dir=Path(cfg.runs_dir) / stamp, clock=clock, api=not no_api,
+            cfg, run_dir=_unused(Path(cfg.runs_dir) / stamp), clock=clock, api=not no_api,
             api_port=api_port, announce=typer.echo, parse_risk=parse_risk, config_path=config,
         )  # fmt: skip
     except (DataError, ConfigError) as exc:  # a missing or unreadable data file, a bad symbol
@@ -85,6 +105,41 @@ def run_command(
     # One statement: coverage's tracer stops seeing frames that lived across a node run
     # (measured with coverage 7.17 / CPython 3.11), so a line after it would read as untested.
     typer.echo(summary(asyncio.run(main())))
+
+
+def _with_execution(cfg: NodeConfig, venue: str | None, confirm_live: bool) -> NodeConfig:
+    """`--execution` replaces `[execution] venue`; `--confirm-live` confirms a live venue."""
+    execution = cfg.execution
+    if venue is not None:
+        if venue not in ("paper", "binance", "ccxt"):
+            typer.echo(f"error: --execution must be paper, binance or ccxt, got {venue!r}",
+                       err=True)  # fmt: skip
+            raise typer.Exit(2)
+        execution = msgspec.structs.replace(execution, venue=venue)
+    if confirm_live:
+        execution = msgspec.structs.replace(execution, confirm_live=True)
+    return msgspec.structs.replace(cfg, execution=execution)
+
+
+def move_aside(data_dir: Path, stamp: str) -> Path | None:
+    """Rename `data_dir` to `<data_dir>.<stamp>` (never delete); None when it did not exist.
+
+    A second `--fresh` within the same second gets `.1`, `.2`, ... after the stamp.
+    """
+    if not data_dir.exists():
+        return None
+    target = _unused(data_dir.with_name(f"{data_dir.name}.{stamp}"))
+    data_dir.rename(target)
+    return target
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or `path.1`, `path.2`, ... : the first that does not exist."""
+    target, n = path, 0
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.{n}")
+    return target
 
 
 def parse_risk(payload: Mapping[str, object]) -> RiskConfig:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bot4.api import (
         BreakerView,
+        ExecutionView,
         KillSwitchView,
         OrderView,
         PnlPoint,
@@ -35,8 +36,9 @@ if TYPE_CHECKING:
     from bot4.engine._report import PnlHistory
     from bot4.model import Instrument, InstrumentId
     from bot4.oms import OrderManager, Portfolio
-    from bot4.resilience import CircuitBreaker
+    from bot4.resilience import CircuitBreaker, GlobalCircuitBreaker
     from bot4.risk import RiskEngine
+    from bot4.venues import ExecutionConfig
 
 __all__ = ["ACCOUNT_PRECISION", "ApiView", "RiskParser", "convert_risk"]
 
@@ -70,6 +72,8 @@ class ApiView:
         pnl_history: PnlHistory,
         persist: Callable[[], Coroutine[Any, Any, None]],
         parse_risk: RiskParser,
+        global_breaker: GlobalCircuitBreaker,
+        execution: ExecutionConfig,
     ) -> None:
         self._clock = clock
         self._instruments = instruments
@@ -82,6 +86,8 @@ class ApiView:
         self._pnl_history = pnl_history
         self._persist = persist
         self._parse_risk = parse_risk
+        self._global = global_breaker  # derived from the others: listed, not operable
+        self._execution = execution
         self.oms: OrderManager | None = None  # set at run, after recovery
 
     @property
@@ -107,7 +113,8 @@ class ApiView:
             "trading_state": self._risk.trading_state.name,  # type: ignore[typeddict-item]
             "positions": self.positions(),
             "open_orders": 0 if self.oms is None else self.oms.open_order_count(),
-            "breakers": {n: b.state.name for n, b in self._breakers.items()},
+            "breakers": self.breaker_states(),
+            "execution": self.execution(),
             "kill_switch": kill_view(self._risk.kill_switch),
             "pnl": {
                 "realized": realized,
@@ -126,6 +133,23 @@ class ApiView:
             ],
             "quiet": self._ops.watchdog.quiet(),
             "ts_ns": self._clock.time_ns(),
+        }
+
+    def breaker_states(self) -> dict[str, str]:
+        """Every breaker's state by name, the global one ("global") included."""
+        states = {n: b.state.name for n, b in self._breakers.items()}
+        states[self._global.name] = self._global.state.name
+        return states
+
+    def execution(self) -> ExecutionView:
+        """Which venue the orders go to, and whether it is an account with real money."""
+        e = self._execution
+        return {
+            "venue": e.venue,
+            "exchange": e.exchange,
+            "testnet": e.testnet,
+            "real_account": e.real_account,
+            "description": e.describe(),
         }
 
     def positions(self) -> list[PositionView]:

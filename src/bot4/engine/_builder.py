@@ -21,18 +21,21 @@ from bot4.engine._file_source import FileSource
 from bot4.engine._loader import build_strategies
 from bot4.engine._node import NodeParts, TradingNode
 from bot4.engine._sources import DataSource, LiveSource, ReplaySource
-from bot4.errors import ConfigValueError
+from bot4.errors import ConfigError, ConfigValueError
 from bot4.marketdata import BinanceSpotFeed
 from bot4.marketdata.sources.ws import default_breaker
 from bot4.marketdata.synth.default import DEFAULT_DATASET
 from bot4.model import Instrument, InstrumentId, bundled_instruments
-from bot4.venues import PaperVenue
+from bot4.venues import ExecutionVenue, PaperVenue, confirmation_problem
 
 if TYPE_CHECKING:
     from bot4.engine._strategy import Strategy
     from bot4.engine.config import NodeConfig
 
-__all__ = ["CLOCKS", "SOURCES", "VENUES", "SourceKind", "build_node"]
+__all__ = ["CLOCKS", "SOURCES", "VENUES", "SourceKind", "VenueFactory", "build_node", "make_venue"]
+
+# (the node's clock, its config) -> the execution venue, with its credentials and breakers.
+VenueFactory = Callable[[Clock, "NodeConfig"], ExecutionVenue]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,24 @@ SOURCES: dict[str, SourceKind] = {
     "data": SourceKind(_files, clock="live"),
 }
 CLOCKS: dict[str, Callable[[], Clock]] = {"live": LiveClock, "simulated": TestClock}
-VENUES: dict[str, Callable[[Clock, NodeConfig], PaperVenue]] = {"paper": _paper}
+# Live venues register here ("binance", "ccxt") when their module is part of the build.
+VENUES: dict[str, VenueFactory] = {"paper": _paper}
+
+
+def make_venue(name: str, clock: Clock, config: NodeConfig) -> ExecutionVenue:
+    """The execution venue `name`, refused (ConfigError, one line) unless it is paper or the
+    config confirms it, or when this build has no such venue."""
+    if name != "paper":
+        problem = confirmation_problem(config.execution, name)
+        if problem is not None:
+            raise ConfigError(problem)
+    factory = VENUES.get(name)
+    if factory is None:
+        raise ConfigError(
+            f"execution venue {name!r} is not available in this build "
+            f"(available: {', '.join(sorted(VENUES))})"
+        )
+    return factory(clock, config)
 
 
 def build_node(
@@ -94,7 +114,7 @@ def build_node(
     run_dir: Path,
     clock: Clock | None = None,
     strategies: Sequence[Strategy] | None = None,
-    venue: str = "paper",
+    venue: str | None = None,
     api: bool = True,
     api_port: int | None = None,
     announce: Callable[[str], object] = print,
@@ -107,14 +127,17 @@ def build_node(
     `strategies` replaces the config's `[[strategies]]`; `clock` the source's own clock;
     `dataset` the bundled recording a replay serves; `parse_risk` checks a risk table reloaded
     through the API; `config_path` is the file the config came from (errors name it, strategy
-    files are found relative to its folder). Raises ConfigValueError for a symbol missing from
-    the bundled instruments, a strategy entry that cannot be built and two strategies with one id.
+    files are found relative to its folder); `venue` replaces `[execution] venue` (the VENUES
+    key). Raises ConfigValueError for a symbol missing from the bundled instruments, a strategy
+    entry that cannot be built and two strategies with one id; ConfigError for a venue that is not
+    confirmed or not in this build (`make_venue`).
     """
     kind = SOURCES[config.replay.source]
     source = kind.make(config, dataset)
     instruments = dict(source.instruments)
     exchange = source.feed.exchange
     clock = clock or CLOCKS[kind.clock]()
+    chosen_venue = make_venue(venue or config.execution.venue, clock, config)
     if strategies is not None:
         chosen = list(strategies)
     else:
@@ -131,7 +154,7 @@ def build_node(
         clock=clock,
         instruments=instruments,
         source=source,
-        venue=VENUES[venue](clock, config),
+        venue=chosen_venue,
         breakers={n: default_breaker(n, clock) for n in (f"{exchange}-ws", f"{exchange}-rest")},
         strategies=by_id,
     )

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot4.marketdata import OrderBook
     from bot4.model import Instrument, InstrumentId
     from bot4.oms import OrderManager
-    from bot4.venues import PaperVenue
+    from bot4.venues import ExecutionVenue
 
 __all__ = ["NodeCore"]
 
@@ -46,7 +46,7 @@ class NodeCore:
         books_of: BookIndex,
         feed_name: str,
         symbols: Mapping[InstrumentId, str],
-        venue: PaperVenue,
+        venue: ExecutionVenue,
         strategies: Mapping[str, Strategy],
         perf_ns: Callable[[], int],
     ) -> None:

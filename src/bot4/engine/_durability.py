@@ -7,7 +7,8 @@ commit go in the next one. One commit per turn at most, never one per record (DE
 
 `recover` runs at start, before any market data: the kill switch first (a tripped switch halts
 trading before anything runs), then the orders and positions of earlier runs on the same
-storage, rebuilt from the journal, then the paper venue's reconciliation.
+storage, rebuilt from the journal, then the paper venue's reconciliation (orders a crash left open
+are canceled: they lived in the dead process); on any other venue they stay open for its own.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from typing import TYPE_CHECKING
 
 from bot4.oms import ClientOrderIds, OrderCanceled, OrderManager, Portfolio, rebuild
 from bot4.storage import restore_kill_switch
+from bot4.venues import PaperVenue
 
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.oms.journal import JournalRecord
+    from bot4.resilience import CircuitBreaker
     from bot4.risk import RiskEngine
     from bot4.storage import DurableJournal, Storage
-    from bot4.venues import PaperVenue
+    from bot4.venues import ExecutionVenue
 
 __all__ = ["GroupCommit", "recover"]
 
@@ -36,7 +39,8 @@ class GroupCommit:
     """The OMS's journal: `append` in memory, one durable commit per event-loop turn.
 
     A failed commit is logged and counted; its records stay pending for the next turn's commit
-    (and the final one at close).
+    (and the final one at close). Each commit goes through `breaker` (the node's "journal"
+    breaker): failures open it, and while it is open commits are not tried (the records wait).
     """
 
     def __init__(
@@ -45,8 +49,11 @@ class GroupCommit:
         loop: asyncio.AbstractEventLoop,
         observe_ns: Callable[[int], object],
         perf_ns: Callable[[], int],
+        *,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.journal = journal
+        self._breaker = breaker
         self._append = journal.append
         self._loop = loop
         self._observe_ns = observe_ns  # commit latency (metrics)
@@ -84,7 +91,11 @@ class GroupCommit:
             while journal.committed_seq < len(journal):
                 t0 = self._perf_ns()
                 try:
-                    await journal.commit()
+                    if self._breaker is None:
+                        await journal.commit()
+                    else:
+                        async with self._breaker.acquire():
+                            await journal.commit()
                 except Exception as exc:  # StorageError mostly; a dead task would hide any
                     self.failures += 1
                     log.error("journal commit failed (records kept for the next one): %s", exc)
@@ -107,7 +118,7 @@ async def recover(
     *,
     clock: Clock,
     risk: RiskEngine,
-    venue: PaperVenue,
+    venue: ExecutionVenue,
     portfolio: Portfolio,
     ids: ClientOrderIds,
     max_terminal_orders: int,
@@ -127,7 +138,14 @@ async def recover(
     for coid in oms.orders:
         ids.observe(coid)  # new client order ids never reuse a journaled one
     # Reconcile with the venue: a paper venue's orders live in this process, so orders a crash
-    # left open in the journal are gone; journal that, as the venue would report it.
+    # left open in the journal are gone; journal that, as the venue would report it. An exchange
+    # keeps its orders across our restart: they stay open here until the venue's own
+    # reconciliation reports what became of them (never canceled on our word alone).
+    if not isinstance(venue, PaperVenue):
+        for order in oms.open_orders():
+            log.warning("recovery: %s was open at %s before the restart: kept open until the "
+                        "venue reports it", order.client_order_id, venue.name)  # fmt: skip
+        return oms, tripped
     for order in oms.open_orders():
         log.warning("recovery: %s was open at the paper venue before the restart: canceled",
                     order.client_order_id)  # fmt: skip

@@ -12,6 +12,12 @@ durable once per event-loop turn that appended anything (never once per record);
 commands await the commit before the API answers. The kill switch is restored from storage at
 start (a tripped switch starts the node HALTED) and saved on every trip and reset, so it
 survives a restart. Teardown is one `finally` path that works after a partial start.
+
+Safety wiring: every external dependency has a circuit breaker — the feed's WebSocket and REST
+(`<exchange>-ws`, `-rest`), the storage writer (`storage`), the journal's commits (`journal`) and
+the execution venue's own (`venue.breakers`) — and all of them feed one `GlobalCircuitBreaker`
+("global"; `[safety] global_open_ratio`) whose trip trips the kill switch (source
+"global-breaker"). The control API lists every one of them, the global one included.
 """
 
 from __future__ import annotations
@@ -32,8 +38,11 @@ from bot4.engine._core import NodeCore
 from bot4.engine._durability import GroupCommit, recover
 from bot4.engine._report import PnlHistory, build_report
 from bot4.engine._views import kill_view
+from bot4.errors import ConfigError
 from bot4.oms import OrderManager
-from bot4.storage import KillSwitchSaver, Storage, StorageConfig, persist_kill_switch
+from bot4.resilience import CircuitBreaker, CircuitConfig, GlobalCircuitBreaker
+from bot4.risk import wire_breaker
+from bot4.storage import KillSwitchSaver, Storage, persist_kill_switch
 
 if TYPE_CHECKING:
     from bot4.api import ApiHandle
@@ -41,16 +50,20 @@ if TYPE_CHECKING:
     from bot4.engine._strategy import Strategy
     from bot4.engine.config import NodeConfig
     from bot4.model import Instrument, InstrumentId
-    from bot4.resilience import CircuitBreaker
-    from bot4.venues import PaperVenue
+    from bot4.venues import ExecutionVenue
 
-__all__ = ["NodeParts", "TradingNode"]
+__all__ = ["GLOBAL_BREAKER_SOURCE", "STORAGE_BREAKER", "NodeParts", "TradingNode"]
 
 log = logging.getLogger(__name__)
 
 # The timer task sleeps at most this long (s) between looks at the queue, so a clock that
 # jumps (a simulated one stepped by someone else) is noticed.
 _TIMER_CAP_S = 0.1
+# The storage writer's and the journal's breakers: a database that is down fails every call,
+# so three failures in a row open it; a trial after 5 s (the storage package's own default).
+STORAGE_BREAKER = CircuitConfig(consecutive_failures=3, open_s=5.0)
+# The kill switch's trigger source when the global breaker trips it.
+GLOBAL_BREAKER_SOURCE = "global-breaker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +73,7 @@ class NodeParts:
     clock: Clock
     instruments: Mapping[InstrumentId, Instrument]  # the traded instruments
     source: DataSource  # its `feed` keeps the books and counters
-    venue: PaperVenue
+    venue: ExecutionVenue
     breakers: Mapping[str, CircuitBreaker]  # the feed's breakers by name (`binance-ws`, ...)
     strategies: Mapping[str, Strategy]  # by id (unique)
 
@@ -91,7 +104,16 @@ class TradingNode:
         self.handler = parts.source.feed
         self.source = parts.source
         self.venue = parts.venue
+        # Every dependency's breaker by name; all of them feed the global breaker.
         self.breakers = dict(parts.breakers)
+        own = {n: CircuitBreaker(n, STORAGE_BREAKER, clock) for n in ("storage", "journal")}
+        for name, breaker in [*parts.venue.breakers.items(), *own.items()]:
+            if name in self.breakers:  # one name, one dependency: the API addresses it by name
+                raise ConfigError(f"two circuit breakers named {name!r} (venue {parts.venue.name})")
+            self.breakers[name] = breaker
+        self.global_breaker = GlobalCircuitBreaker(
+            list(self.breakers.values()), config.safety.global_open_ratio, clock, name="global"
+        )
         core = self.core = NodeCore(
             config, clock=clock, instruments=self.instruments, books_of=self.handler,
             feed_name=self.handler.exchange,
@@ -117,9 +139,14 @@ class TradingNode:
             clock=clock, instruments=self.instruments, risk=self.risk, risk_config=config.risk,
             portfolio=self.portfolio, breakers=self.breakers, context=self.context, ops=ops,
             pnl_history=self.pnl_history, persist=self._persist, parse_risk=parse_risk,
+            global_breaker=self.global_breaker, execution=config.execution,
         )  # fmt: skip
         self.metrics.add_scrape_hook(lambda: ops.sync(self))
         self.risk.kill_switch.subscribe(ops.on_kill_event)
+        self.global_breaker.subscribe(ops.on_breaker_event)
+        self._unwire_global = wire_breaker(
+            self.global_breaker, self.risk.kill_switch, source=GLOBAL_BREAKER_SOURCE
+        )
         self.kill_restored = False  # the switch was tripped in storage when the node started
         self._journal: GroupCommit | None = None
         self._saver: KillSwitchSaver | None = None
@@ -140,8 +167,9 @@ class TradingNode:
         """Run until the source ends, `duration_s` passes or `stop()`; returns the report."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
         started = self.clock.monotonic_ns()
-        storage_cfg = self.config.storage or StorageConfig(data_dir=str(self.run_dir / "storage"))
-        self.storage = storage = await Storage.open(storage_cfg, self.clock)
+        self.storage = storage = await Storage.open(
+            self.config.storage_config(), self.clock, self.breakers["storage"]
+        )
         loop = asyncio.get_running_loop()
         try:
             oms = await self._recover(storage, loop)
@@ -209,6 +237,7 @@ class TradingNode:
             loop,
             lambda ns: self.metrics.observe_latency_ns("journal_commit", ns),
             self._perf,
+            breaker=self.breakers["journal"],
         )
         ks = self.risk.kill_switch
         oms, self.kill_restored = await recover(

@@ -115,8 +115,10 @@ class NodeOps:
         if node.oms is not None:
             states.update(o.status.name for o in node.oms.open_orders())
         m.set_orders_by_state(states)
-        for name, breaker in node.breakers.items():
-            m.set_breaker_state(name, breaker.state.name)
+        for name, state in node.control.breaker_states().items():  # the global one too
+            m.set_breaker_state(name, state)
+        execution = node.control.execution()
+        m.set_execution(execution["description"], execution["real_account"])
         m.set_trading_state(node.risk.trading_state.name)
         if node.storage is not None:
             ws = node.storage.writer.stats

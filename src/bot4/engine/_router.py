@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from bot4.marketdata import OrderBook
     from bot4.model import InstrumentId
     from bot4.oms import Order, OrderEvent, OrderManager
-    from bot4.venues import PaperVenue
+    from bot4.venues import ExecutionVenue
 
 __all__ = ["BookIndex", "EventRouter"]
 
@@ -53,7 +53,7 @@ class EventRouter:
         clock: Clock,
         handler: BookIndex,
         symbols: Mapping[InstrumentId, str],
-        venue: PaperVenue,
+        venue: ExecutionVenue,
         strategies: Mapping[str, Strategy],
         context: NodeContext,
         books: dict[InstrumentId, OrderBook],

@@ -14,9 +14,9 @@ import msgspec
 from bot4.api.config import ApiConfig
 from bot4.risk import RiskConfig
 from bot4.storage import StorageConfig
-from bot4.venues import PaperVenueConfig
+from bot4.venues import ExecutionConfig, PaperVenueConfig
 
-__all__ = ["NodeConfig", "ReplayConfig", "StrategyEntry", "WatchdogConfig"]
+__all__ = ["NodeConfig", "ReplayConfig", "SafetyConfig", "StrategyEntry", "WatchdogConfig"]
 
 
 class ReplayConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -76,11 +76,28 @@ class WatchdogConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     strategy_quiet_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
 
+class SafetyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The global circuit breaker over every external dependency of the node.
+
+    Its components are the market-data WebSocket and REST breakers, the storage writer's and the
+    journal's, and the execution venue's own; when at least this share of them is open at once,
+    the global breaker opens and trips the kill switch (source "global-breaker"), which stays
+    tripped (also across restarts) until an operator resets it.
+    """
+
+    # Share of the node's breakers open at once that trips the kill switch (0.5: two of four).
+    global_open_ratio: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.5
+
+
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The whole node; every table is optional."""
 
-    # Where run directories go (`<runs_dir>/<UTC timestamp>/`).
+    # Where run directories go (`<runs_dir>/<UTC timestamp>/`): reports, the API token.
     runs_dir: str = "runs"
+    # The node's persistent state when [storage] is not set: the embedded journal, the kill
+    # switch and market data, shared by every run (a tripped kill switch survives a restart);
+    # `bot4 run --fresh` moves it aside and starts clean. Relative to the working directory.
+    data_dir: str = "var/bot4"
     # Paper account equity in quote units (USDT).
     starting_equity: Annotated[int, msgspec.Meta(gt=0)] = 1_000_000
     # Finished orders the OMS keeps in memory (status, API, --why); older ones are dropped
@@ -93,6 +110,13 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     risk: RiskConfig = msgspec.field(default_factory=RiskConfig)
     api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     paper: PaperVenueConfig = msgspec.field(default_factory=PaperVenueConfig)
+    # Where orders go: the paper venue by default; an exchange only with a second confirmation.
+    execution: ExecutionConfig = msgspec.field(default_factory=ExecutionConfig)
+    safety: SafetyConfig = msgspec.field(default_factory=SafetyConfig)
     watchdog: WatchdogConfig = msgspec.field(default_factory=WatchdogConfig)
-    # None: embedded SQLite in the run directory.
+    # None: embedded SQLite in `data_dir`.
     storage: StorageConfig | None = None
+
+    def storage_config(self) -> StorageConfig:
+        """The storage the node opens: [storage] when set, else the embedded one in data_dir."""
+        return self.storage or StorageConfig(data_dir=self.data_dir)

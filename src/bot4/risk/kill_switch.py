@@ -245,11 +245,14 @@ class _BreakerEventSource(Protocol):
 _OPEN_STATES = frozenset({"OPEN", "FORCED_OPEN"})
 
 
-def wire_breaker(breaker: _BreakerEventSource, kill_switch: KillSwitch) -> Callable[[], None]:
+def wire_breaker(
+    breaker: _BreakerEventSource, kill_switch: KillSwitch, *, source: str | None = None
+) -> Callable[[], None]:
     """Trip `kill_switch` when `breaker` (a GlobalCircuitBreaker) reports a move to OPEN.
 
     The breaker's events are `CircuitEvent`s (`breaker`, `kind`, `to_state`, `reason`); a state
-    change into OPEN or FORCED_OPEN trips the switch. Returns the unsubscribe function.
+    change into OPEN or FORCED_OPEN trips the switch, with trigger source `source` (default
+    "breaker:<name>"). Returns the unsubscribe function.
     """
 
     def on_event(event: Any) -> None:
@@ -259,7 +262,7 @@ def wire_breaker(breaker: _BreakerEventSource, kill_switch: KillSwitch) -> Calla
             name = str(getattr(event, "breaker", "global"))
             kill_switch.trip(
                 f"global circuit breaker {name} {to_state}: {getattr(event, 'reason', '')}",
-                source=f"breaker:{name}",
+                source=source or f"breaker:{name}",
                 by=name,
             )
 

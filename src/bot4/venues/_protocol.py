@@ -8,12 +8,16 @@ inside the same call (a paper venue with zero latency acks and fills before `sub
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot4.model import ClientOrderId, InstrumentId, OrderSubmitted, VenueEvent
 
-__all__ = ["Venue", "VenueEventHandler"]
+if TYPE_CHECKING:
+    from bot4.resilience import CircuitBreaker
+    from bot4.venues._book import BookView
+
+__all__ = ["ExecutionVenue", "Venue", "VenueEventHandler"]
 
 VenueEventHandler = Callable[[VenueEvent], None]
 
@@ -44,4 +48,36 @@ class Venue(Protocol):
         price: int | None,
     ) -> None:
         """Ask to change qty (total, fills included) and price; OrderReplaced or ...Rejected."""
+        ...
+
+
+@runtime_checkable
+class ExecutionVenue(Venue, Protocol):
+    """What a running node needs from its venue beyond the OMS's `Venue`.
+
+    The node hands it every book and market event (a paper venue fills against them; a live
+    venue may ignore them), calls `process_due` when time moves (delayed requests, timeouts),
+    and registers its breakers with the node's global breaker. A venue plugs into
+    `bot4 run` through `bot4.engine.VENUES` alone when it implements this.
+    """
+
+    @property
+    def breakers(self) -> Mapping[str, CircuitBreaker]:
+        """The venue's own circuit breakers by name (REST, user-data stream); may be empty."""
+        ...
+
+    def add_book(self, instrument_id: InstrumentId, book: BookView) -> None:
+        """The feed's current book of an instrument (called once per new book)."""
+        ...
+
+    def on_market_event(self, event: object) -> None:
+        """Every event the feed handler produced (trades, book deltas, ...), in order."""
+        ...
+
+    def process_due(self) -> int:
+        """Run whatever became due by now; returns how many actions ran."""
+        ...
+
+    def next_due_ns(self) -> int | None:
+        """Monotonic time of the next due action, None when nothing waits."""
         ...

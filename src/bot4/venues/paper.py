@@ -39,6 +39,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from bot4.clock import Clock
 from bot4.model import ClientOrderId, InstrumentId, OrderSubmitted
@@ -53,6 +54,9 @@ from bot4.venues._fill_model import (
     latency_sampler,
 )
 from bot4.venues._matching import Matcher
+
+if TYPE_CHECKING:
+    from bot4.resilience import CircuitBreaker
 
 __all__ = ["FeeRates", "LatencyModel", "PaperVenue", "PaperVenueConfig"]
 
@@ -82,6 +86,8 @@ class PaperVenue(Matcher):
         # (a later request never becomes due before it); dropped once that request has run.
         self._last_due: dict[ClientOrderId, int] = {}
         self._fill_model = describe_fill_model(config)
+        # No external dependency, so no breaker (the `ExecutionVenue` protocol asks for them).
+        self.breakers: Mapping[str, CircuitBreaker] = {}
 
     def fill_model_name(self) -> str:
         """The fill model and its parameters on one line, e.g. "walk-book taker; passive on

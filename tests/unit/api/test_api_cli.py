@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot4.api import ApiServer, ApiToken, MemoryNode, create_app, write_token_file
-from bot4.api.cli import ApiClient
+from bot4.api.cli import ApiClient, _print_status
 from bot4.cli import app
 from bot4.clock import TestClock
 from bot4.errors import ApiError
@@ -50,7 +50,29 @@ async def test_status(server: ApiServer) -> None:
     assert "open orders: 2" in result.stdout
     assert "BTCUSDT" in result.stdout
     assert "binance-ws" in result.stdout
+    assert "orders go to: paper" in result.stdout
     assert "PRICE_COLLAR" not in result.stdout  # only with --why
+
+
+async def test_status_names_a_real_account(server: ApiServer, node: MemoryNode) -> None:
+    node.execution = {"venue": "binance", "exchange": None, "testnet": False,
+                      "real_account": True, "description": "binance (REAL ACCOUNT)"}  # fmt: skip
+    result = await bot4("status", "--api", server.url, "--token", TOKEN)
+    assert result.exit_code == 0, result.output
+    assert "orders go to: binance (REAL ACCOUNT)" in result.stdout
+    shown = await bot4("status", "--json", "--api", server.url, "--token", TOKEN)
+    assert json.loads(shown.stdout)["execution"]["real_account"] is True
+
+
+def test_status_of_an_older_node_without_execution(
+    node: MemoryNode, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A node from before the execution view answers without it: nothing is printed for it."""
+    view = dict(node.status())
+    del view["execution"]
+    _print_status(view, why=False)
+    out = capsys.readouterr().out
+    assert "trading state: ACTIVE" in out and "orders go to" not in out
 
 
 async def test_status_why(server: ApiServer) -> None:

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot4.api.config import ApiConfig
 from bot4.clock import LiveClock
 from bot4.engine import MarketMaker, NodeConfig, Strategy, TradingNode, build_node
+from bot4.engine._builder import VENUES
 from bot4.engine._durability import GroupCommit
 from bot4.engine._report import summary
 from bot4.engine._views import RecentRejections
@@ -27,6 +28,7 @@ from bot4.model import InstrumentId, OrderType, Side, TimeInForce
 from bot4.oms import OrderDenied, TradingHalted
 from bot4.oms._order import Order
 from bot4.storage import SqliteJournal, StorageConfig, fills
+from bot4.venues import ExecutionConfig, PaperVenue
 
 TOKEN = "engine-test-token-0123456789"
 BTC = InstrumentId("BINANCE:BTCUSDT")
@@ -59,10 +61,8 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-async def _journal_fills(run_dir: Path) -> int:
-    journal = await SqliteJournal.open(
-        StorageConfig(data_dir=str(run_dir / "storage")), LiveClock()
-    )
+async def _journal_fills(data_dir: Path) -> int:
+    journal = await SqliteJournal.open(StorageConfig(data_dir=str(data_dir)), LiveClock())
     try:
         return len(fills(journal.records()))
     finally:
@@ -158,8 +158,9 @@ async def _check_the_report(report: dict[str, Any], fills_at_kill: int, tmp_path
     assert report["kill_switch"]["active"] is True
     assert report["frames"]["received"] == report["frames"]["total"] == 2000
     assert report["journal_records"] > report["fills"]
-    # The report agrees with the durable journal read back from the run directory.
-    assert await _journal_fills(tmp_path / "run") == report["fills"] == report["journal_fills"]
+    # The report agrees with the durable journal read back from the data directory.
+    journaled = await _journal_fills(tmp_path / NodeConfig().data_dir)
+    assert journaled == report["fills"] == report["journal_fills"]
     assert (tmp_path / "run" / "report.json").is_file()
     assert (tmp_path / "run" / "report.html").is_file()
     assert report["orders_submitted"] > 0
@@ -457,6 +458,46 @@ async def test_orders_a_crash_left_open_are_canceled_on_restart(
     assert node2.oms.orders[rest.placed].status.name == "CANCELED"  # type: ignore[index]
     assert f"recovery: {rest.placed} was open" in caplog.text
     assert not node2.kill_restored and node2.control.status()["trading_state"] == "ACTIVE"
+
+
+class _Exchange:
+    """An execution venue that is not the paper venue (its orders outlive our process): the
+    paper venue's matching behind another class, as a live adapter would stand in VENUES."""
+
+    def __init__(self, inner: PaperVenue) -> None:
+        self._inner = inner
+        self.name = "exchange"
+        self.breakers: dict[str, object] = {}
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(self._inner, attr)
+
+
+async def test_orders_open_on_another_venue_stay_open_on_restart(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = StorageConfig(data_dir=str(tmp_path / "storage"))
+    cfg = msgspec_replace(_config(pace=15, api=False), storage=storage)
+    node = build_node(cfg, run_dir=tmp_path / "run1", strategies=[rest := _Resting()])
+    task = asyncio.create_task(node.run(duration_s=20))
+    for _ in range(200):  # bounded: 10 s
+        if rest.placed is not None:
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()  # a crash: the order stays open
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert rest.placed is not None
+    monkeypatch.setitem(VENUES, "exchange", lambda clock, c: _Exchange(PaperVenue(clock, c.paper)))
+    confirmed = msgspec_replace(cfg, execution=ExecutionConfig(confirm_live=True))
+    node2 = build_node(confirmed, run_dir=tmp_path / "run2", strategies=[], venue="exchange")
+    with caplog.at_level(logging.WARNING, logger="bot4.engine._durability"):
+        await node2.run(duration_s=0.5)
+    assert node2.oms is not None
+    assert node2.oms.orders[rest.placed].status.name != "CANCELED"  # type: ignore[index]
+    assert f"recovery: {rest.placed} was open at exchange before the restart: kept open" in (
+        caplog.text
+    )
 
 
 async def test_an_unreadable_saved_kill_switch_stops_the_start(tmp_path: Path) -> None:

@@ -23,10 +23,8 @@ from bot4.oms import OrderFilled
 from bot4.storage import SqliteJournal, StorageConfig, fills
 
 
-async def _journal_fills(run_dir: Path) -> list[OrderFilled]:
-    journal = await SqliteJournal.open(
-        StorageConfig(data_dir=str(run_dir / "storage")), LiveClock()
-    )
+async def _journal_fills(data_dir: Path) -> list[OrderFilled]:
+    journal = await SqliteJournal.open(StorageConfig(data_dir=str(data_dir)), LiveClock())
     try:
         return fills(journal.records())
     finally:
@@ -76,7 +74,7 @@ def test_make_run_report_agrees_with_the_journal(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "runs").iterdir()
     report: dict[str, Any] = json.loads((run_dir / "report.json").read_text())
-    journaled = asyncio.run(_journal_fills(run_dir))
+    journaled = asyncio.run(_journal_fills(tmp_path / "var" / "bot4"))
 
     # Fills: count.
     assert len(journaled) == report["fills"] == report["journal_fills"]

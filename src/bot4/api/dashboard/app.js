@@ -102,6 +102,10 @@ function render(status, orders) {
     { value: (o) => o.state },
     { value: (o) => o.strategy_id },
   ]);
+  // Where orders go; red when they reach an account with real money.
+  const execution = status.execution || { description: "paper", real_account: false };
+  el("execution").textContent = `orders: ${execution.description}`;
+  el("execution").dataset.real = String(execution.real_account);
   const breakers = Object.entries(status.breakers).map(([name, state]) => ({ name, state }));
   fillTable("breakers", breakers, [
     { value: (b) => b.name },
