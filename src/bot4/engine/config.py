@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from bot4.api.config import ApiConfig
+from bot4.notify import NotificationsConfig
 from bot4.risk import RiskConfig
 from bot4.storage import StorageConfig
 from bot4.venues import PaperVenueConfig
@@ -96,3 +97,5 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     watchdog: WatchdogConfig = msgspec.field(default_factory=WatchdogConfig)
     # None: embedded SQLite in the run directory.
     storage: StorageConfig | None = None
+    # Fills, kill-switch and breaker trips, daily PnL to a webhook and Telegram (default: off).
+    notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
