@@ -63,3 +63,11 @@ def test_config_defaults_masking_and_validation() -> None:
         msgspec.convert({"webhook_url": "ftp://x"}, NotificationsConfig)
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert({"events": ["fills"]}, NotificationsConfig)
+
+
+def test_show_config_keeps_only_a_webhooks_origin() -> None:
+    from bot4.config._redact import redact
+
+    shown = redact({"notifications": {"webhook_url": "https://u:pw@hooks.example/T0/xyz"}})
+    assert shown == {"notifications": {"webhook_url": "https://hooks.example/***"}}
+    assert redact({"webhook_url": "not a url"}) == {"webhook_url": "***"}
