@@ -16,6 +16,7 @@
     ├── StorageError                a database or journal could not be used
     │   └── StorageDataError        a batch refused for its content: retrying cannot help
     ├── ApiError                    the control API was called wrongly
+    ├── NotificationError           a webhook or Telegram did not take a notification
     ├── LifecycleError              used outside its lifecycle (also a RuntimeError)
     ├── PrecisionError (ValueError) a decimal string that does not fit a precision exactly
     ├── ClockError (ValueError)     a TestClock asked to start before zero or to go backwards
@@ -38,6 +39,7 @@ __all__ = [
     "FeedError",
     "HalfOpenExhaustedError",
     "LifecycleError",
+    "NotificationError",
     "OrderStateError",
     "OverfillError",
     "PrecisionError",
@@ -176,3 +178,14 @@ class FeedConfigError(FeedError, ValueError):
 class DataError(FeedError):
     """Raised for a data file that cannot be used: missing, of no known format, or a corrupt or
     out-of-order line. The message names the file (and line, when there is one)."""
+
+
+class NotificationError(Bot4Error):
+    """Raised by a notification sink (webhook, Telegram) that refused or did not answer a
+    message; its breaker counts it and the notifier goes on. `retry_after_s` is the wait the
+    receiver asked for (Telegram's 429 `retry_after`), 0.0 when it named none. The message never
+    holds a token or a webhook's path."""
+
+    def __init__(self, message: str, retry_after_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -39,6 +39,7 @@ LAYERS: list[set[str]] = [
     {"oms"},
     {"storage"},
     {"api"},
+    {"notify"},  # notifications: uses resilience, risk and model; the engine feeds it
     {"engine"},
     {"backtest"},
     {"config"},

@@ -179,6 +179,10 @@ class TradingNode:
         self.risk.kill_switch.subscribe(oms.kill_switch_handler(loop.call_soon_threadsafe))
         try:
             async with contextlib.AsyncExitStack() as servers:
+                notify = self.ops.notify(
+                    self.config.notifications, self.instruments, self.control.pnl
+                )
+                await servers.enter_async_context(notify)  # its close sends the PnL at stop
                 conn = self.conn = await self.source.connect(
                     servers, sink=self.router.on_events, clock=self.clock,
                     breakers=self.breakers,

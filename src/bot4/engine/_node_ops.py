@@ -9,11 +9,12 @@ report, and the count of orders that ended, by final state. Everything it keeps 
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot4.api import NodeMetrics, Watchdog
 from bot4.engine._views import RecentRejections
+from bot4.notify import NotificationsConfig, Notifier, PnlSource
 from bot4.oms import (
     OPEN_STATUSES,
     Order,
@@ -30,6 +31,7 @@ from bot4.risk import KillSwitchTripped
 if TYPE_CHECKING:
     from bot4.clock import Clock
     from bot4.engine._node import TradingNode
+    from bot4.model import Instrument, InstrumentId
 
 __all__ = ["MAX_BREAKER_EVENTS", "NodeOps"]
 
@@ -54,6 +56,22 @@ class NodeOps:
         self._breaker_events: deque[dict[str, Any]] = deque(maxlen=MAX_BREAKER_EVENTS)
         self.breaker_events_dropped = 0
         self.terminal_orders: Counter[str] = Counter()  # orders that ended, by final state
+        self.notifier: Notifier | None = None  # set by notify() when a sink is configured
+
+    def notify(
+        self,
+        config: NotificationsConfig,
+        instruments: Mapping[InstrumentId, Instrument],
+        pnl: PnlSource,
+    ) -> Notifier:
+        """The node's notifier (an async context manager: enter at start, exit at stop); events
+        reach it only when a sink is configured, so without one the hot path pays nothing."""
+        notifier = Notifier(
+            config, clock=self._clock, instruments=instruments, pnl=pnl,
+            registry=self.metrics.registry,
+        )  # fmt: skip
+        self.notifier = notifier if notifier.senders else None
+        return notifier
 
     def watch(self, feed_quiet_s: float, strategy_quiet_s: float) -> None:
         """Start the watchdog's and the feed age's clocks (at the start of a run)."""
@@ -84,11 +102,15 @@ class NodeOps:
             and not (isinstance(event, OrderFilled) and order.status is not OrderStatus.FILLED)
         ):
             self.terminal_orders[order.status.name] += 1
+        if self.notifier is not None and isinstance(event, OrderFilled):
+            self.notifier.on_fill(event)
 
     def on_breaker_event(self, event: object) -> None:
         if len(self._breaker_events) == MAX_BREAKER_EVENTS:
             self.breaker_events_dropped += 1
         self._breaker_events.append({"event": str(event), "ts_ns": self._clock.time_ns()})
+        if self.notifier is not None:
+            self.notifier.on_breaker_event(event)
 
     @property
     def breaker_events(self) -> list[dict[str, Any]]:
@@ -98,6 +120,8 @@ class NodeOps:
     def on_kill_event(self, event: object) -> None:
         if isinstance(event, KillSwitchTripped):
             self.metrics.on_kill_switch_trip()
+        if self.notifier is not None:
+            self.notifier.on_kill_event(event)
 
     # -- scrape --------------------------------------------------------------------------------
     def sync(self, node: TradingNode) -> None:

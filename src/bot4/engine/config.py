@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from bot4.api.config import ApiConfig
+from bot4.notify import NotificationsConfig
 from bot4.risk import RiskConfig
 from bot4.storage import StorageConfig
 from bot4.venues import ExecutionConfig, PaperVenueConfig
@@ -116,6 +117,8 @@ class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     watchdog: WatchdogConfig = msgspec.field(default_factory=WatchdogConfig)
     # None: embedded SQLite in `data_dir`.
     storage: StorageConfig | None = None
+    # Fills, kill-switch and breaker trips, daily PnL to a webhook and Telegram (default: off).
+    notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
 
     def storage_config(self) -> StorageConfig:
         """The storage the node opens: [storage] when set, else the embedded one in data_dir."""
