@@ -15,7 +15,8 @@ import msgspec
 __all__ = ["DEFAULT_KEY_ENV", "DEFAULT_SECRET_ENV", "ExecutionConfig", "confirmation_problem"]
 
 DEFAULT_KEY_ENV = "BOT4_API_KEY"
-DEFAULT_SECRET_ENV = "BOT4_API_SECRET"  # noqa: S105 - the variable's name, not a secret
+# The variable's name, not a secret.
+DEFAULT_SECRET_ENV = "BOT4_API_SECRET"  # noqa: S105  # nosec B105
 
 
 class ExecutionConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -73,8 +73,10 @@ class Signer:
             h = mac.copy()
             h.update(payload.encode())
             return h.hexdigest()
-        assert self._ed25519 is not None, "a Signer holds an HMAC or an Ed25519 key"
-        return quote(base64.b64encode(self._ed25519.sign(payload.encode())).decode(), safe="")
+        key = self._ed25519
+        if key is None:
+            raise VenueError("no signing key")  # pragma: no cover - __init__ sets one of the two
+        return quote(base64.b64encode(key.sign(payload.encode())).decode(), safe="")
 
     def __repr__(self) -> str:
         return f"Signer({self.kind}, key=***)"

@@ -25,6 +25,8 @@ async def test_a_failed_keepalive_reconnects_with_a_new_key() -> None:
         connects = rig.venue.stream.connects
         rig.emu.fail_next("/api/v3/userDataStream", 400, code=-1125, method="PUT")
         await until(lambda: rig.venue.stream.connects > connects, "a reconnect", 5)
+        assert any(r.method == "PUT" and r.status == 400 for r in rig.emu.requests)
+        assert rig.venue.stream.listen_key is not None, "a new key after the failed keep-alive"
 
 
 async def test_an_expired_listen_key_reconnects_and_catches_up() -> None:
@@ -37,6 +39,7 @@ async def test_an_expired_listen_key_reconnects_and_catches_up() -> None:
         await until(lambda: rig.venue.stats.catch_ups > catch_ups, "a catch-up", 5)
         rig.oms.cancel(ClientOrderId("K-1"))
         await rig.wait_status("K-1", "CANCELED")
+        assert rig.oms.orders[ClientOrderId("K-1")].status.name == "CANCELED"
 
 
 async def test_drop_and_bad_frames(caplog: pytest.LogCaptureFixture) -> None:

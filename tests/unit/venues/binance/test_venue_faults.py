@@ -61,6 +61,7 @@ async def test_timeout_on_a_cancel_queries_the_order() -> None:
         rig.emu.fail_next(ORDER, 502, after_effect=True, method="DELETE")
         rig.oms.cancel(ClientOrderId("T-1"))
         await rig.wait_status("T-1", "CANCELED")
+        assert rig.oms.orders[ClientOrderId("T-1")].status.name == "CANCELED"
         agree(rig)
 
 

@@ -86,6 +86,7 @@ async def test_a_cancel_right_after_submit_waits_for_the_placement() -> None:
         rig.oms.submit(request("Q-1", qty=BTC // 10, price=9_950 * CENT))
         rig.oms.cancel(ClientOrderId("Q-1"))  # same loop turn: the order is not placed yet
         await rig.wait_status("Q-1", "CANCELED")
+        assert rig.oms.orders[ClientOrderId("Q-1")].status.name == "CANCELED"
         agree(rig)
 
 
