@@ -8,6 +8,7 @@
 #   _counters   OmsCounters; how many terminal orders are kept
 #   _store      OrderStore: open orders by instrument and side, bounded terminal orders
 #   _manager    OrderManager (risk -> journal -> venue -> positions)
+#   _marks      PendingMarks: marks of flat positions applied before the next check or fill
 #   _recovery   rebuild(journal) -> OrderManager (replays through the manager's methods)
 #   journal     JournalRecord union, Journal protocol, InMemoryJournal
 """Order management: orders and their state machine, positions and PnL, the journal."""

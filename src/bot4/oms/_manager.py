@@ -55,6 +55,7 @@ from bot4.model import (
 )
 from bot4.oms._counters import DEFAULT_MAX_TERMINAL_ORDERS, OmsCounters
 from bot4.oms._gate import RiskGate
+from bot4.oms._marks import PendingMarks
 from bot4.oms._order import OPEN_STATUSES, EventKind, Order
 from bot4.oms._position import Portfolio
 from bot4.oms._store import OrderStore
@@ -109,8 +110,8 @@ class OrderManager:
         self._listeners: list[OrderListener] = []
         # True inside replay(): no journaling, no risk hooks (the engine is synced after).
         self._replaying = False
-        # Marks of flat positions not applied yet: instrument -> (price, ts ns); see on_mark.
-        self._pending: dict[InstrumentId, tuple[int, int]] = {}
+        self._marks = PendingMarks(clock, portfolio, risk)
+        self._pending = self._marks.pending  # read on the order path: anything to apply?
         venue.set_event_handler(self.on_venue_event)
 
     # -- queries --------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class OrderManager:
         if self.halted and not request.reduce_only:
             return self._deny(request, "TRADING_HALTED", "the kill switch tripped")
         if self._pending:
-            self._flush(request.instrument_id)
+            self._marks.flush_one(request.instrument_id)
         verdict = self._risk.check(request)
         if not verdict:
             reason = _reason_name(getattr(verdict, "reason", "DENIED"))
@@ -243,7 +244,7 @@ class OrderManager:
         """
         req = order.as_request(qty - order.filled_qty, price)
         if self._pending:
-            self._flush(order.instrument_id)
+            self._marks.flush_one(order.instrument_id)
         verdict = self._risk.check_replace(order.client_order_id, req)
         if verdict:
             return None
@@ -329,7 +330,7 @@ class OrderManager:
             self.counters.fills += 1
             iid = order.instrument_id
             if self._pending:  # the fill opens a position: marked at the latest price first
-                self._flush(iid)
+                self._marks.flush_one(iid)
             portfolio = self.portfolio
             portfolio.apply_fill(iid, order.side, event.last_qty, event.last_price, event.fee)
             if not self._replaying:  # (a replay brings the risk engine in step once, after)
@@ -350,44 +351,13 @@ class OrderManager:
             self._notify(order, event)
 
     def on_mark(self, instrument_id: InstrumentId, price: int, ts_ns: int | None = None) -> None:
-        """A mark/reference price (book mid or last trade): positions, equity, risk.
-
-        On a flat position a mark moves no PnL and no equity, and the risk engine reads the
-        reference price only when it checks an order: the mark is kept pending (with its time)
-        and applied before the next check, fill or `flush_marks` — the same state at every
-        point that reads it, for a fraction of the work (most marks are of flat instruments,
-        and this is the backtest's hottest call). A mark at a position's current mark changes
-        nothing but the reference's age.
-        """
-        pos = self.portfolio.positions.get(instrument_id)
-        if pos is not None and not pos.qty:
-            self._pending[instrument_id] = (
-                price,
-                self._clock.monotonic_ns() if ts_ns is None else ts_ns,
-            )
-            return
-        if pos is not None and pos.mark_price == price:
-            self._risk.on_price(instrument_id, price, ts_ns)
-            return
-        self._apply_mark(instrument_id, price, ts_ns)
+        """A mark/reference price (book mid or last trade): positions, equity, risk; a flat
+        position's waits for the next check or fill (see `PendingMarks`)."""
+        self._marks.on_mark(instrument_id, price, ts_ns)
 
     def flush_marks(self) -> None:
         """Apply every pending mark (before reading marks or reference prices in bulk)."""
-        pending = self._pending
-        while pending:
-            iid, (price, ts) = pending.popitem()
-            self._apply_mark(iid, price, ts)
-
-    def _flush(self, instrument_id: InstrumentId) -> None:
-        mark = self._pending.pop(instrument_id, None)
-        if mark is not None:
-            self._apply_mark(instrument_id, mark[0], mark[1])
-
-    def _apply_mark(self, instrument_id: InstrumentId, price: int, ts_ns: int | None) -> None:
-        portfolio = self.portfolio
-        portfolio.set_mark(instrument_id, price)
-        self._risk.on_price(instrument_id, price, ts_ns)
-        self._risk.on_equity(portfolio.equity())
+        self._marks.flush()
 
     # -- internals ------------------------------------------------------------------------
 
